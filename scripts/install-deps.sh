@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs everything lockstep needs to build, test and run its simulated rig, from
+# Debian 12 (bookworm) packages only: the same versions Raspberry Pi OS bookworm ships.
+set -eu
+if [ "$(id -u)" -ne 0 ]; then
+    exec sudo "$0" "$@"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    build-essential cmake pkg-config git ca-certificates \
+    libyaml-cpp-dev libgpiod-dev libhwloc-dev libcamera-dev \
+    libpmix-dev openmpi-bin libopenmpi-dev \
+    libslurm-dev \
+    libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev nlohmann-json3-dev libssl-dev \
+    libboost-test-dev \
+    rt-tests python3 procps iproute2 util-linux e2fsprogs \
+    >/dev/null
+echo "install-deps: all lockstep build and test dependencies are installed"
