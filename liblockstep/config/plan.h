@@ -1,0 +1,61 @@
+/* The scan plan: which positions to visit, how to move, settle and capture. */
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/rig.h"
+
+namespace lockstep {
+
+enum class ImageFormat { Jpeg, Png };
+
+struct CaptureSettings {
+    int64_t exposureUs = 10'000;
+    double gain = 1.0;
+    unsigned width = 640;
+    unsigned height = 480;
+    ImageFormat format = ImageFormat::Jpeg;
+    int jpegQuality = 90;
+};
+
+/* Per-motor overrides of the rig's limits for this plan; must not exceed the rig's. */
+struct MotionOverride {
+    std::optional<double> maxSpeed;
+    std::optional<double> maxAccel;
+};
+
+/* One stop of the scan: absolute targets (units) for some motors; others stay where they are. */
+struct Position {
+    std::map<std::string, double> targets;
+};
+
+struct ScanPlan {
+    std::string path;
+    std::string name; /* scan name: the output folder DIR/<name>/ */
+    std::vector<Position> positions; /* a sweep is expanded here: from + i*(to-from)/(count-1) */
+    std::map<std::string, MotionOverride> motion;
+    int64_t settleMs = 200;
+    unsigned framesPerPosition = 1;
+    CaptureSettings capture;
+    int64_t captureMarginMs = 50; /* how far in the future rank 0 schedules the capture instant */
+    std::vector<std::string> cameras; /* which cameras take part; empty = all in the rig */
+    bool returnHome = false; /* move back to the first position at the end */
+};
+
+/* Loads a plan and validates it, also against the rig (motor and camera names, soft limits,
+ * speeds over the motor's maximum). Throws ConfigError with every problem found. */
+ScanPlan loadPlan(const std::string &path, const RigConfig &rig);
+
+} // namespace lockstep
+
+namespace lockstep {
+
+/* The rig file a plan names (`rig:` key), resolved against the plan's directory, if any. Used
+ * when the command line gives no --rig. Throws ConfigError if the plan cannot be read. */
+std::optional<std::string> planRigPath(const std::string &planPath);
+
+} // namespace lockstep

@@ -1,0 +1,94 @@
+/* The rig file: every node of the rig, its GPIO chip, motors and cameras. */
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+enum class Backend { Real, Sim };
+enum class Units { Degrees, Millimetres };
+
+/* A GPIO line by BCM number (== line offset on the Pi header chip) and its polarity. */
+struct LineConfig {
+    unsigned offset = 0;
+    bool activeLow = false;
+};
+
+struct MotorConfig {
+    std::string name;
+    Backend backend = Backend::Sim;
+    LineConfig step;
+    LineConfig dir;
+    LineConfig enable;
+    std::optional<LineConfig> endstop;
+    int homingDirection = -1; /* -1 or +1: the way `lockstep home` moves to find the endstop */
+    double homingSpeed = 0; /* units/s; 0 = a quarter of maxSpeed */
+    unsigned stepsPerRev = 200; /* full steps of the motor */
+    unsigned microsteps = 16;
+    double gearRatio = 1.0; /* motor revolutions per output revolution */
+    Units units = Units::Degrees;
+    double mmPerRev = 0; /* output travel per output revolution, for Units::Millimetres */
+    double maxSpeed = 0; /* units/s */
+    double maxAccel = 0; /* units/s^2 */
+    std::optional<double> softMin; /* units */
+    std::optional<double> softMax;
+    /* sim only: where the simulated endstop triggers, in units */
+    double simEndstopAt = 0;
+
+    /* Microsteps per unit of output travel (deg or mm). */
+    double stepsPerUnit() const;
+    /* The absolute step for an absolute target, rounded from the target itself (never from
+     * accumulated increments). */
+    int64_t stepForPosition(double units) const;
+    double positionForStep(int64_t step) const;
+};
+
+struct CameraConfig {
+    std::string name;
+    Backend backend = Backend::Sim;
+    std::string id; /* libcamera id; empty when index is used */
+    int index = -1; /* libcamera index; -1 when id is used */
+    int rotation = 0; /* 0 or 180 */
+    /* sim only: where the camera stands around the turntable, degrees */
+    double simAzimuth = 0;
+    std::string simMotor; /* the motor (any node) whose published position turns the scene */
+};
+
+struct NodeConfig {
+    std::string hostname;
+    /* Header GPIO chip: a label such as pinctrl-bcm2711, or a /dev/gpiochipN path.
+     * Empty = auto-detect by the known Pi labels. */
+    std::string gpioChip;
+    std::vector<MotorConfig> motors;
+    std::vector<CameraConfig> cameras;
+
+    const MotorConfig *findMotor(const std::string &name) const;
+    const CameraConfig *findCamera(const std::string &name) const;
+};
+
+struct RigConfig {
+    std::string path; /* the file it was loaded from */
+    std::string name;
+    /* Where simulated backends share state (GPIO line values, motor tracks). Relative paths are
+     * resolved against the rig file's directory. */
+    std::string simDir;
+    /* Executor settings shared by every node. */
+    int64_t stepPulseNs = 2'000; /* STEP high time */
+    int64_t dirSetupNs = 5'000; /* DIR change before the next STEP edge */
+    int64_t enableSetupNs = 100'000; /* ENABLE asserted before the first STEP */
+    int64_t maxLatenessNs = 500'000; /* an edge later than this stops the move */
+    std::vector<NodeConfig> nodes;
+
+    const NodeConfig *findNode(const std::string &hostname) const;
+    /* The node that has a motor of this name, or nullptr. Motor names are unique in a rig. */
+    const NodeConfig *nodeOfMotor(const std::string &motor) const;
+    const MotorConfig *findMotor(const std::string &motor) const;
+};
+
+/* Loads and validates a rig file. Throws ConfigError with every problem found. */
+RigConfig loadRig(const std::string &path);
+
+} // namespace lockstep

@@ -1,0 +1,38 @@
+/* Coordination of the ranks of one scan, through PMIx only: rank, size and host from PMIx,
+ * every barrier a PMIx_Fence WITH PMIX_COLLECT_DATA (without it Slurm 22.05 does not wait for
+ * other nodes), data by Put/Commit/Fence/Get on a small fixed set of keys alternating by epoch
+ * parity. Works under `srun --mpi=pmix` and under Open MPI's mpirun. */
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+class Coordinator
+{
+public:
+    virtual ~Coordinator() = default;
+
+    virtual int rank() const = 0;
+    virtual int size() const = 0;
+    virtual const std::string &host() const = 0;
+
+    /* A true barrier: returns only when every rank has entered it. Throws RunError. */
+    virtual void fence() = 0;
+    /* Every rank calls; each gets rank `root`'s value. One collecting fence. */
+    virtual std::string broadcast(const std::string &value, int root = 0) = 0;
+    /* Every rank calls with its value; each gets all values, by rank. One collecting fence. */
+    virtual std::vector<std::string> allGather(const std::string &value) = 0;
+};
+
+/* Connects to the PMIx server of the step (PMIx_Init). Throws RunError with a hint when the
+ * process was not started by srun --mpi=pmix or mpirun. */
+std::unique_ptr<Coordinator> connectPmix();
+/* Whether the environment shows a PMIx server (PMIX_RANK / PMIX_NAMESPACE set). */
+bool underPmix();
+/* A coordinator for a single process (size 1), for scans on one node without a launcher. */
+std::unique_ptr<Coordinator> soloCoordinator();
+
+} // namespace lockstep

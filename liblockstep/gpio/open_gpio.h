@@ -1,0 +1,28 @@
+/* Opens a node's GPIO lines with the backend its rig entry names, and puts motors into their
+ * safe state from any process. */
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/rig.h"
+#include "gpio/gpio_lines.h"
+
+namespace lockstep {
+
+/* The lines of the named motors (STEP, DIR, ENABLE outputs with ENABLE inactive and STEP
+ * inactive initially; endstops as inputs). All named motors must share one backend.
+ * initialSteps gives the sim drivers' starting positions (same order as motors). */
+std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig &node,
+                                          const std::vector<std::string> &motors,
+                                          const std::vector<int64_t> &initialSteps,
+                                          const std::string &consumer);
+
+/* Drives the ENABLE line of each named motor to inactive, requesting it anew (real) or writing
+ * the shared state file (sim). Used after the owning process died (SPANK task_exit). Returns a
+ * message per motor for the log; throws nothing. */
+std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig &node,
+                                         const std::vector<std::string> &motors) noexcept;
+
+} // namespace lockstep

@@ -1,0 +1,76 @@
+/* The simulated GPIO backend. It behaves like a chip: lines are requested exclusively, levels
+ * live in a small memory-mapped state file so that other processes (the SPANK plugin, tests)
+ * can read and drive them, every edge is recorded with its time, stepper drivers attached to
+ * STEP/DIR lines count steps, an endstop input triggers at a configured step, and each
+ * motor's position over time is published to a track file (gpio/motor_track.h). */
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/rig.h"
+#include "gpio/gpio_lines.h"
+#include "util/clock.h"
+
+namespace lockstep {
+
+struct Edge {
+    Nanos time; /* CLOCK_MONOTONIC */
+    unsigned offset;
+    uint8_t level;
+};
+
+/* A stepper driver wired to simulated lines. */
+struct SimDriver {
+    std::string motor; /* name, used for the track file */
+    unsigned step = 0;
+    bool stepActiveLow = false;
+    unsigned dir = 0;
+    bool dirActiveLow = false; /* DIR active = positive direction */
+    unsigned enable = 0;
+    bool enableActiveLow = false;
+    std::optional<unsigned> endstop; /* input line */
+    bool endstopActiveLow = false;
+    int64_t endstopStep = 0; /* the endstop is active at and beyond this step in the homing direction */
+    int homingDirection = -1;
+    int64_t initialStep = 0;
+};
+
+/* Paths in the shared simulation directory. */
+std::string simLinesPath(const std::string &simDir, const std::string &node);
+std::string simTrackPath(const std::string &simDir, const std::string &motor);
+
+class SimGpio : public GpioLines
+{
+public:
+    /* Creates/opens <simDir>/gpio/<node>.lines. Throws RunError if a requested line is already
+     * held by a live process (as the kernel would with EBUSY). */
+    SimGpio(const std::string &simDir, const std::string &node, std::vector<SimDriver> drivers,
+            const LineRequest &request);
+    ~SimGpio() override;
+
+    void set(std::span<const unsigned> offsets, std::span<const uint8_t> levels) override;
+    uint8_t get(unsigned offset) override;
+
+    /* Every edge since the request, in order (recorded into preallocated memory). */
+    std::vector<Edge> edges() const;
+    /* A driver's step count: moves only on STEP active edges while ENABLE is active. */
+    int64_t driverStep(const std::string &motor) const;
+    /* Flushes pending track records to the track files (also done periodically by a
+     * background thread, and on destruction). */
+    void flushTracks();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/* Reads the physical level of a line from a node's shared state file (for tests and the
+ * plugin); -1 if the file or line does not exist. */
+int readSimLine(const std::string &simDir, const std::string &node, unsigned offset);
+/* Drives a line in a node's shared state file, whoever holds it (the plugin's safe state). */
+void writeSimLine(const std::string &simDir, const std::string &node, unsigned offset, uint8_t level);
+
+} // namespace lockstep

@@ -1,0 +1,53 @@
+/* The motors of one node as the launcher sees them: positions in units, moves to absolute
+ * targets, homing, and the promise that ENABLE is released when the group is destroyed. */
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/plan.h"
+#include "config/rig.h"
+#include "motion/step_executor.h"
+
+namespace lockstep {
+
+struct HomeReport {
+    bool found = false;
+    int64_t stepsTravelled = 0;
+    std::string message;
+};
+
+class MotorGroup
+{
+public:
+    /* Opens the motors' lines (backend from the rig) and starts the executor. Positions start
+     * from the position store (<simDir>/positions/ for sim motors, LOCKSTEP_STATE_DIR or
+     * /var/lib/lockstep for real ones); a motor never homed starts at 0. */
+    MotorGroup(const RigConfig &rig, const NodeConfig &node, std::vector<std::string> motors,
+               ExecutorOptions options);
+    ~MotorGroup();
+
+    /* Absolute targets in units; motors not named stay. Validates against soft limits and
+     * speeds (throws InputError before anything moves). Keeps ENABLE asserted afterwards. */
+    MoveReport moveTo(const std::map<std::string, double> &targets,
+                      const std::map<std::string, MotionOverride> &overrides = {},
+                      const std::atomic<bool> *stop = nullptr);
+    /* Moves towards the endstop in the homing direction until it triggers, then zeroes. */
+    HomeReport home(const std::string &motor, const std::atomic<bool> *stop = nullptr);
+    /* ENABLE inactive on all motors (safe from any thread). */
+    void release() noexcept;
+
+    double position(const std::string &motor) const; /* units */
+    int64_t stepPosition(const std::string &motor) const;
+    const std::vector<std::string> &motors() const;
+    const RealtimeStatus &realtimeStatus() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace lockstep

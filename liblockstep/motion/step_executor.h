@@ -1,0 +1,83 @@
+/* The step executor: a real-time thread that emits each planned edge at its absolute time and
+ * measures how late it was. Planning lives in move_plan.h; this only times edges. */
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gpio/gpio_lines.h"
+#include "motion/move_plan.h"
+#include "util/clock.h"
+
+namespace lockstep {
+
+/* A driver's three outputs with their polarity (activeLow: active = physical 0). */
+struct MotorLines {
+    unsigned step = 0;
+    bool stepActiveLow = false;
+    unsigned dir = 0;
+    bool dirActiveLow = false; /* DIR active = positive direction */
+    unsigned enable = 0;
+    bool enableActiveLow = false;
+};
+
+struct ExecutorOptions {
+    Nanos stepPulse = 2'000; /* STEP active time */
+    Nanos dirSetup = 5'000; /* DIR settles before the first STEP edge */
+    Nanos enableSetup = 100'000; /* ENABLE asserted before the first STEP edge */
+    Nanos maxLateness = 500'000; /* an edge later than this aborts the move */
+    Nanos startDelay = 1'000'000; /* the move starts this long after execute() is called */
+    bool realtime = true; /* try SCHED_FIFO + mlockall + a pinned core */
+    bool recordLateness = true; /* keep every edge's lateness in the report */
+};
+
+/* What the thread managed to get from the OS, with a human-readable warning if not all. */
+struct RealtimeStatus {
+    bool fifo = false;
+    bool locked = false;
+    int cpu = -1; /* the core the thread is pinned to, -1 if not pinned */
+    std::string warning; /* empty when everything was granted */
+};
+
+struct MoveReport {
+    bool completed = false;
+    std::string stopReason; /* why it stopped early: "stop requested", "late by ...", ... */
+    std::vector<int64_t> finalSteps; /* per axis, counted from emitted STEP edges */
+    std::vector<Nanos> lateness; /* per emitted edge, ns after its planned time */
+    Nanos maxLateness = 0;
+    size_t edges = 0;
+    Nanos startMonotonic = 0; /* planned time of the move's t = 0 */
+    Nanos startRealtime = 0; /* the same instant on CLOCK_REALTIME */
+    Nanos endMonotonic = 0;
+};
+
+class StepExecutor
+{
+public:
+    /* Starts the executor thread (SCHED_FIFO, mlockall, hwloc-pinned when permitted). The
+     * motors are in the same order as the plan's axes. Lines start with ENABLE inactive. */
+    StepExecutor(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options);
+    /* Drives every ENABLE inactive, then stops the thread. */
+    ~StepExecutor();
+
+    StepExecutor(const StepExecutor &) = delete;
+    StepExecutor &operator=(const StepExecutor &) = delete;
+
+    /* Runs the plan: asserts ENABLE (kept asserted afterwards, for holding torque), sets DIR,
+     * then every STEP edge at its absolute time. Returns when done or stopped; if stopped
+     * (stop flag, lateness bound, GPIO error) ENABLE is already released when it returns. */
+    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop = nullptr);
+
+    /* ENABLE inactive on every motor. Safe to call from any thread, repeatedly. */
+    void release() noexcept;
+
+    const RealtimeStatus &realtimeStatus() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace lockstep

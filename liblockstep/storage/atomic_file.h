@@ -1,0 +1,21 @@
+/* Files that are either complete or absent: write to a temporary in the same directory, fsync,
+ * rename over the target, fsync the directory. A failure removes the temporary. */
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace lockstep {
+
+/* Throws RunError with the path and strerror (ENOSPC, EROFS, EACCES ...). */
+void writeFileAtomic(const std::string &path, std::span<const uint8_t> bytes);
+void writeFileAtomic(const std::string &path, const std::string &text);
+
+/* mkdir -p; throws RunError. */
+void makeDirectories(const std::string &path);
+
+/* SHA-256 (OpenSSL) as lowercase hex. */
+std::string sha256Hex(std::span<const uint8_t> bytes);
+
+} // namespace lockstep

@@ -1,0 +1,51 @@
+/* Encodes and writes frames on worker threads while the motors move on, through a bounded queue
+ * so memory stays bounded (a 1 GB Pi 3B): submit() blocks when the queue is full. */
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "camera/camera.h"
+#include "config/plan.h"
+
+namespace lockstep {
+
+struct WriteJob {
+    Frame frame;
+    std::string path; /* final path; written atomically */
+    ImageFormat format = ImageFormat::Jpeg;
+    int jpegQuality = 90;
+};
+
+struct WriteResult {
+    std::string path;
+    std::string sha256;
+    uint64_t bytes = 0;
+    Nanos encodeNs = 0;
+    Nanos writeNs = 0;
+    std::string error; /* empty on success */
+};
+
+class WriterPool
+{
+public:
+    /* Called on a worker thread after each job, in completion order. */
+    using Completion = std::function<void(const WriteJob &job, const WriteResult &result)>;
+
+    WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion);
+    /* Drains the queue, then joins. */
+    ~WriterPool();
+
+    /* Blocks while the queue is full. Throws RunError if an earlier job failed. */
+    void submit(WriteJob job);
+    /* Waits until every submitted job is done. Throws RunError with the first failure. */
+    void drain();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace lockstep

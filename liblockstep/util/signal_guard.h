@@ -1,0 +1,33 @@
+/* SIGINT/SIGTERM/SIGHUP handling without work in signal handlers: the signals are blocked in
+ * every thread and a watcher thread waits for them, raises a stop flag that the executor and
+ * the scan loop poll, and, if the process is still alive after a grace period, runs the
+ * emergency action (release every ENABLE) and exits with 128+signal. */
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "util/clock.h"
+
+namespace lockstep {
+
+class SignalGuard
+{
+public:
+    /* Call before any other thread starts (threads inherit the blocked mask). */
+    SignalGuard();
+    ~SignalGuard();
+
+    const std::atomic<bool> &stopRequested() const;
+    int signalNumber() const; /* 0 until a signal arrives */
+    /* The action run from the watcher thread when the process has not finished `grace` after
+     * the signal. Must be thread-safe (e.g. MotorGroup::release). */
+    void setEmergency(std::function<void()> action, Nanos grace = 1'000'000'000);
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace lockstep
