@@ -42,9 +42,18 @@ struct ScanPlan {
     unsigned framesPerPosition = 1;
     CaptureSettings capture;
     int64_t captureMarginMs = 50; /* how far in the future rank 0 schedules the capture instant */
-    std::vector<std::string> cameras; /* which cameras take part; empty = all in the rig */
+    /* Which cameras take part, as "host/camera"; empty = every camera in the rig. Camera names
+     * are unique per node, motor names across the rig. */
+    std::vector<std::string> cameras;
     bool returnHome = false; /* move back to the first position at the end */
+    /* Frame path below DIR/<name>/, without extension. Placeholders: {position} (4 digits),
+     * {frame} (2 digits, index within the position), {node}, {camera}. */
+    std::string outputPattern = "pos-{position}/{node}-{camera}";
 };
+
+/* Expands a (validated) output pattern and appends ".jpg" or ".png". */
+std::string framePath(const std::string &pattern, unsigned position, unsigned frame,
+                      const std::string &node, const std::string &camera, ImageFormat format);
 
 /* Loads a plan and validates it, also against the rig (motor and camera names, soft limits,
  * speeds over the motor's maximum). Throws ConfigError with every problem found. */
