@@ -1,0 +1,78 @@
+#include "config/rig.h"
+
+#include <cmath>
+
+namespace lockstep
+{
+
+namespace
+{
+
+/* Output travel of one output revolution: 360 degrees, or mm_per_rev millimetres. */
+double unitsPerRev(const MotorConfig &motor)
+{
+    return motor.units == Units::Degrees ? 360.0 : motor.mmPerRev;
+}
+
+double microstepsPerRev(const MotorConfig &motor)
+{
+    return static_cast<double>(motor.stepsPerRev) * motor.microsteps * motor.gearRatio;
+}
+
+} // namespace
+
+double MotorConfig::stepsPerUnit() const
+{
+    return microstepsPerRev(*this) / unitsPerRev(*this);
+}
+
+int64_t MotorConfig::stepForPosition(double units) const
+{
+    /* Multiply before dividing: 10 deg at 3200 steps/rev is 32000/360, not 10 * 8.888... */
+    return std::llround(units * microstepsPerRev(*this) / unitsPerRev(*this));
+}
+
+double MotorConfig::positionForStep(int64_t step) const
+{
+    return static_cast<double>(step) * unitsPerRev(*this) / microstepsPerRev(*this);
+}
+
+const MotorConfig *NodeConfig::findMotor(const std::string &motorName) const
+{
+    for (const MotorConfig &motor : motors)
+        if (motor.name == motorName)
+            return &motor;
+    return nullptr;
+}
+
+const CameraConfig *NodeConfig::findCamera(const std::string &cameraName) const
+{
+    for (const CameraConfig &camera : cameras)
+        if (camera.name == cameraName)
+            return &camera;
+    return nullptr;
+}
+
+const NodeConfig *RigConfig::findNode(const std::string &host) const
+{
+    for (const NodeConfig &node : nodes)
+        if (node.hostname == host)
+            return &node;
+    return nullptr;
+}
+
+const NodeConfig *RigConfig::nodeOfMotor(const std::string &motor) const
+{
+    for (const NodeConfig &node : nodes)
+        if (node.findMotor(motor))
+            return &node;
+    return nullptr;
+}
+
+const MotorConfig *RigConfig::findMotor(const std::string &motor) const
+{
+    const NodeConfig *node = nodeOfMotor(motor);
+    return node ? node->findMotor(motor) : nullptr;
+}
+
+} // namespace lockstep
