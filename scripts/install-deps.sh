@@ -13,7 +13,8 @@ apt-get install -y -qq --no-install-recommends \
     libpmix-dev openmpi-bin libopenmpi-dev \
     libslurm-dev \
     libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev nlohmann-json3-dev libssl-dev \
-    libboost-test-dev \
+    libboost-test-dev libcli11-dev \
     rt-tests python3 procps iproute2 util-linux e2fsprogs \
+    slurmctld slurmd slurm-client munge acl libacl1-dev \
     >/dev/null
 echo "install-deps: all lockstep build and test dependencies are installed"

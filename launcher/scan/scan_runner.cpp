@@ -1,0 +1,589 @@
+#include "scan/scan_runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <libcamera/version.h>
+#include <unistd.h>
+
+#include "camera/camera.h"
+#include "commands/config_files.h"
+#include "coord/coordinator.h"
+#include "motion/motor_group.h"
+#include "scan/manifest.h"
+#include "scan/node_identity.h"
+#include "scan/progress.h"
+#include "scan/scan_layout.h"
+#include "storage/atomic_file.h"
+#include "storage/writer_pool.h"
+#include "util/errors.h"
+#include "util/signal_guard.h"
+
+namespace lockstep {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+/* Motors wait this long after the last exposure of a position should have ended before they
+ * move again, to cover a camera that woke a little late. */
+constexpr Nanos kCaptureGuard = 20'000'000;
+
+double msSince(Nanos start)
+{
+    return double(monotonicNow() - start) / 1e6;
+}
+
+/* Commanded absolute position of every motor the plan has named up to position k. */
+std::map<std::string, double> commandedAt(const ScanPlan &plan, size_t k)
+{
+    std::map<std::string, double> state;
+    for (size_t i = 0; i <= k && i < plan.positions.size(); ++i)
+        for (const auto &[motor, target] : plan.positions[i].targets)
+            state[motor] = target;
+    return state;
+}
+
+/* Cameras of this node that take part in the plan. */
+std::vector<const CameraConfig *> scanCameras(const ScanPlan &plan, const NodeConfig &node)
+{
+    std::vector<const CameraConfig *> cameras;
+    for (const CameraConfig &camera : node.cameras) {
+        const std::string id = node.hostname + "/" + camera.name;
+        if (plan.cameras.empty() ||
+            std::find(plan.cameras.begin(), plan.cameras.end(), id) != plan.cameras.end())
+            cameras.push_back(&camera);
+    }
+    return cameras;
+}
+
+/* Motors of this node that some position of the plan moves. */
+std::vector<std::string> scanMotors(const ScanPlan &plan, const NodeConfig &node)
+{
+    std::set<std::string> motors;
+    for (const Position &position : plan.positions)
+        for (const auto &[motor, target] : position.targets)
+            if (node.findMotor(motor))
+                motors.insert(motor);
+    return {motors.begin(), motors.end()};
+}
+
+size_t expectedFramesPerPosition(const ScanPlan &plan, const RigConfig &rig)
+{
+    size_t cameras = 0;
+    for (const NodeConfig &node : rig.nodes)
+        cameras += scanCameras(plan, node).size();
+    return cameras * plan.framesPerPosition;
+}
+
+ExecutorOptions executorOptions(const RigConfig &rig)
+{
+    ExecutorOptions options;
+    options.stepPulse = rig.stepPulseNs;
+    options.dirSetup = rig.dirSetupNs;
+    options.enableSetup = rig.enableSetupNs;
+    options.maxLateness = rig.maxLatenessNs;
+    options.recordLateness = false;
+    return options;
+}
+
+/* The agreement every rank reaches before the first move: where to start, or why not. */
+struct StartDecision {
+    size_t firstPosition = 0;
+    std::string inputError;
+    std::string runError;
+};
+
+json toJson(const StartDecision &d)
+{
+    return {{"first", d.firstPosition}, {"input_error", d.inputError}, {"run_error", d.runError}};
+}
+
+StartDecision startFromJson(const json &j)
+{
+    return {j.at("first").get<size_t>(), j.at("input_error").get<std::string>(),
+            j.at("run_error").get<std::string>()};
+}
+
+bool isTemporaryName(const std::string &name)
+{
+    return !name.empty() && name[0] == '.' && name.find(".tmp") != std::string::npos;
+}
+
+class ScanRunner
+{
+public:
+    ScanRunner(const ScanOptions &options, SignalGuard &signals)
+        : options_(options), signals_(signals)
+    {
+    }
+
+    int run();
+
+private:
+    void identify();
+    StartDecision prepareOutput(); /* rank 0 only */
+    size_t completedPositions(const ManifestContents &manifest) const;
+    void writeScanJson(const std::vector<std::string> &hosts);
+    void openDevices();
+
+    void moveAndSettle(size_t k);
+    void waitBeforeMoving() const;
+    void capture(size_t k, Nanos T);
+    void submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame);
+    json takeStatus(std::optional<size_t> timingsOf);
+    /* Exchanges statuses; rank 0 records them. Throws on any rank's error or stop. */
+    void exchange(std::optional<size_t> timingsOf);
+    void record(const std::vector<json> &statuses);
+    void fail(const std::string &what) noexcept;
+
+    const ScanOptions &options_;
+    SignalGuard &signals_;
+    std::unique_ptr<Coordinator> coord_;
+    LoadedConfig config_;
+    const NodeConfig *node_ = nullptr;
+    std::optional<ScanLayout> layout_;
+
+    std::vector<std::string> motorNames_;
+    std::unique_ptr<MotorGroup> motors_;
+    std::vector<const CameraConfig *> cameraConfigs_;
+    std::vector<std::unique_ptr<Camera>> cameras_;
+    std::unique_ptr<WriterPool> writer_;
+    std::unique_ptr<ManifestWriter> manifest_; /* rank 0 */
+    std::unique_ptr<Progress> progress_; /* rank 0 */
+
+    std::mutex framesMutex_;
+    std::map<std::string, FrameRecord> writing_; /* by absolute path */
+    std::vector<FrameRecord> written_;
+
+    std::map<size_t, NodeTimings> timings_; /* this node's, by position, until sent */
+    std::map<size_t, PositionRecord> pendingPositions_; /* rank 0: until every node's timings */
+    std::string error_;
+    Nanos lastExposureEnd_ = 0; /* realtime */
+    size_t framesRecorded_ = 0;
+};
+
+void ScanRunner::identify()
+{
+    if (options_.nodeByRank)
+        node_ = &nodeForRank(config_.rig, coord_->rank(), coord_->size());
+    else
+        node_ = &resolveNode(config_.rig, options_.node);
+
+    /* Every rank must be a different node, and every node with work must be here. */
+    const std::vector<std::string> hosts = coord_->allGather(node_->hostname);
+    std::set<std::string> seen;
+    for (size_t r = 0; r < hosts.size(); ++r)
+        if (!seen.insert(hosts[r]).second)
+            throw InputError("node " + hosts[r] + " is played by more than one process (rank " +
+                             std::to_string(r) + "); run one task per node");
+    for (const NodeConfig &node : config_.rig.nodes) {
+        const bool hasWork = !scanCameras(config_.plan, node).empty() ||
+                             !scanMotors(config_.plan, node).empty();
+        if (hasWork && !seen.count(node.hostname))
+            throw InputError("node " + node.hostname +
+                             " has cameras or motors in this scan but no process runs on it; "
+                             "start one task per node (srun -N" +
+                             std::to_string(config_.rig.nodes.size()) + " --ntasks-per-node=1)");
+    }
+    if (coord_->rank() == 0)
+        writeScanJson(hosts);
+}
+
+size_t ScanRunner::completedPositions(const ManifestContents &manifest) const
+{
+    const size_t perPosition = expectedFramesPerPosition(config_.plan, config_.rig);
+    std::map<unsigned, std::set<std::string>> frames;
+    for (const FrameRecord &frame : manifest.frames) {
+        std::error_code ec;
+        const auto size = fs::file_size(layout_->file(frame.file), ec);
+        if (!ec && size == frame.bytes)
+            frames[frame.position].insert(frame.file);
+    }
+    std::set<unsigned> positions;
+    for (const PositionRecord &position : manifest.positions)
+        positions.insert(position.position);
+    size_t k = 0;
+    while (k < config_.plan.positions.size() && positions.count(unsigned(k)) &&
+           frames[unsigned(k)].size() == perPosition)
+        ++k;
+    return k;
+}
+
+StartDecision ScanRunner::prepareOutput()
+{
+    StartDecision decision;
+    const ScanLayout &layout = *layout_;
+    const bool exists = fs::exists(layout.manifest());
+    if (exists && !options_.resume) {
+        decision.inputError = layout.root +
+                              " already holds a scan; use --resume to continue it, or another --out";
+        return decision;
+    }
+    if (!exists && options_.resume) {
+        decision.inputError = layout.root + " has no manifest.jsonl: nothing to resume";
+        return decision;
+    }
+    try {
+        const std::string planText = readTextFile(config_.plan.path);
+        const std::string rigText = readTextFile(config_.rig.path);
+        std::vector<json> keep;
+        if (options_.resume) {
+            if (readTextFile(layout.planCopy()) != planText ||
+                readTextFile(layout.rigCopy()) != rigText) {
+                decision.inputError = "the plan or rig file changed since " + layout.root +
+                                      " was started; resume needs the same files";
+                return decision;
+            }
+            const ManifestContents manifest = readManifest(layout.manifest());
+            decision.firstPosition = completedPositions(manifest);
+            /* Keep only whole positions; the rest is captured again and overwritten. */
+            for (const PositionRecord &p : manifest.positions)
+                if (p.position < decision.firstPosition)
+                    keep.push_back(toJson(p));
+            for (const FrameRecord &f : manifest.frames)
+                if (f.position < decision.firstPosition)
+                    keep.push_back(toJson(f));
+            framesRecorded_ = keep.size() - decision.firstPosition;
+            for (const auto &entry : fs::recursive_directory_iterator(layout.root))
+                if (entry.is_regular_file() && isTemporaryName(entry.path().filename()))
+                    fs::remove(entry.path());
+        } else {
+            makeDirectories(layout.root);
+            writeFileAtomic(layout.planCopy(), planText);
+            writeFileAtomic(layout.rigCopy(), rigText);
+        }
+        manifest_ = std::make_unique<ManifestWriter>(layout.manifest(), keep);
+    } catch (const std::exception &e) {
+        decision.runError = e.what();
+    }
+    return decision;
+}
+
+void ScanRunner::writeScanJson(const std::vector<std::string> &hosts)
+{
+    json cameras = json::array();
+    for (const NodeConfig &node : config_.rig.nodes)
+        for (const CameraConfig *camera : scanCameras(config_.plan, node))
+            cameras.push_back(node.hostname + "/" + camera->name);
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    const json scan = {
+        {"scan", config_.plan.name},
+        {"plan", "plan.yaml"},
+        {"rig", "rig.yaml"},
+        {"plan_source", fs::absolute(config_.plan.path).string()},
+        {"rig_source", fs::absolute(config_.rig.path).string()},
+        {"positions", config_.plan.positions.size()},
+        {"frames_per_position", config_.plan.framesPerPosition},
+        {"cameras", cameras},
+        {"ranks", hosts},
+        {"started_realtime_ns", realtimeNow()},
+        {"started_on", host},
+        {"scheduled_capture", !options_.unscheduled},
+        {"versions",
+         {{"lockstep", LOCKSTEP_VERSION}, {"libcamera", std::to_string(LIBCAMERA_VERSION_MAJOR) + "." +
+                           std::to_string(LIBCAMERA_VERSION_MINOR) + "." +
+                           std::to_string(LIBCAMERA_VERSION_PATCH)}}},
+    };
+    if (!options_.resume || !fs::exists(layout_->scanJson()))
+        writeFileAtomic(layout_->scanJson(), scan.dump(2) + "\n");
+}
+
+void ScanRunner::openDevices()
+{
+    motorNames_ = scanMotors(config_.plan, *node_);
+    if (!motorNames_.empty()) {
+        motors_ = std::make_unique<MotorGroup>(config_.rig, *node_, motorNames_,
+                                               executorOptions(config_.rig));
+        MotorGroup *group = motors_.get();
+        signals_.setEmergency([group] { group->release(); });
+        if (!motors_->realtimeStatus().warning.empty())
+            std::fprintf(stderr, "lockstep: %s: warning: %s\n", node_->hostname.c_str(),
+                         motors_->realtimeStatus().warning.c_str());
+    }
+    cameraConfigs_ = scanCameras(config_.plan, *node_);
+    for (const CameraConfig *config : cameraConfigs_) {
+        cameras_.push_back(openCamera(config_.rig, *config));
+        cameras_.back()->start(config_.plan.capture);
+    }
+    writer_ = std::make_unique<WriterPool>(
+        options_.writerThreads, options_.writerQueue,
+        [this](const WriteJob &job, const WriteResult &result) {
+            std::lock_guard lock(framesMutex_);
+            auto it = writing_.find(job.path);
+            if (it == writing_.end())
+                return;
+            FrameRecord record = std::move(it->second);
+            writing_.erase(it);
+            if (!result.error.empty())
+                return; /* the pool rethrows it from submit()/drain() */
+            record.bytes = result.bytes;
+            record.sha256 = result.sha256;
+            record.encodeMs = double(result.encodeNs) / 1e6;
+            record.writeMs = double(result.writeNs) / 1e6;
+            written_.push_back(std::move(record));
+        });
+}
+
+void ScanRunner::waitBeforeMoving() const
+{
+    if (lastExposureEnd_ > 0)
+        sleepUntil(CLOCK_REALTIME, lastExposureEnd_ + kCaptureGuard);
+}
+
+void ScanRunner::moveAndSettle(size_t k)
+{
+    NodeTimings &timings = timings_[k];
+    std::map<std::string, double> targets;
+    for (const auto &[motor, target] : config_.plan.positions[k].targets)
+        if (node_->findMotor(motor))
+            targets[motor] = target;
+    if (targets.empty() || !motors_)
+        return;
+
+    waitBeforeMoving();
+    const Nanos start = monotonicNow();
+    const MoveReport report =
+        motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
+    timings.moveMs = msSince(start);
+    if (!report.completed)
+        throw RunError(node_->hostname + ": move to position " + std::to_string(k) +
+                       " stopped: " + report.stopReason);
+    const Nanos settleStart = monotonicNow();
+    sleepUntil(CLOCK_MONOTONIC, settleStart + config_.plan.settleMs * 1'000'000);
+    timings.settleMs = msSince(settleStart);
+}
+
+void ScanRunner::submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame)
+{
+    const ScanPlan &plan = config_.plan;
+    FrameRecord record;
+    record.position = unsigned(k);
+    record.frame = f;
+    record.node = node_->hostname;
+    record.camera = camera.name;
+    record.file = framePath(plan.outputPattern, unsigned(k), f, node_->hostname, camera.name,
+                            plan.capture.format);
+    record.captureInstant = T;
+    record.sensorTimestamp = frame.sensorTimestamp;
+    record.exposureUs = frame.exposureUs;
+    record.gain = frame.gain;
+    record.width = frame.image.width;
+    record.height = frame.image.height;
+
+    WriteJob job;
+    job.path = layout_->file(record.file);
+    job.format = plan.capture.format;
+    job.jpegQuality = plan.capture.jpegQuality;
+    job.frame = std::move(frame);
+    makeDirectories(fs::path(job.path).parent_path().string());
+    {
+        std::lock_guard lock(framesMutex_);
+        writing_[job.path] = std::move(record);
+    }
+    writer_->submit(std::move(job));
+}
+
+void ScanRunner::capture(size_t k, Nanos T)
+{
+    const ScanPlan &plan = config_.plan;
+    const Nanos start = monotonicNow();
+    /* Frames after the first of a position follow at a fixed gap, each at its own instant. */
+    const Nanos gap = std::max<Nanos>(100'000'000, 2 * plan.capture.exposureUs * 1000 + 50'000'000);
+
+    std::vector<std::future<std::vector<Frame>>> shots;
+    for (auto &camera : cameras_) {
+        Camera *cam = camera.get();
+        shots.push_back(std::async(std::launch::async, [this, cam, T, gap, &plan] {
+            std::vector<Frame> frames;
+            for (unsigned f = 0; f < plan.framesPerPosition; ++f)
+                frames.push_back(options_.unscheduled ? cam->captureNext()
+                                                      : cam->captureAt(T + Nanos(f) * gap));
+            return frames;
+        }));
+    }
+    for (size_t c = 0; c < shots.size(); ++c) {
+        std::vector<Frame> frames = shots[c].get();
+        for (unsigned f = 0; f < frames.size(); ++f) {
+            submitFrame(k, f, T + Nanos(f) * gap, *cameraConfigs_[c], std::move(frames[f]));
+        }
+    }
+    lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap + plan.capture.exposureUs * 1000;
+    timings_[k].captureMs = msSince(start);
+}
+
+json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
+{
+    json status = {{"node", node_->hostname},
+                   {"error", error_},
+                   {"stop", signals_.stopRequested().load()}};
+    json frames = json::array();
+    {
+        std::lock_guard lock(framesMutex_);
+        for (const FrameRecord &record : written_)
+            frames.push_back(toJson(record));
+        written_.clear();
+    }
+    status["frames"] = std::move(frames);
+    if (timingsOf) {
+        const NodeTimings t = timings_[*timingsOf];
+        timings_.erase(*timingsOf);
+        status["timings"] = {{"position", *timingsOf},
+                             {"move_ms", t.moveMs},
+                             {"settle_ms", t.settleMs},
+                             {"capture_ms", t.captureMs}};
+    }
+    return status;
+}
+
+void ScanRunner::record(const std::vector<json> &statuses)
+{
+    for (const json &status : statuses) {
+        for (const json &frame : status.at("frames")) {
+            manifest_->append(frame);
+            ++framesRecorded_;
+        }
+        if (status.contains("timings")) {
+            const json &t = status.at("timings");
+            const size_t k = t.at("position").get<size_t>();
+            pendingPositions_[k].timings[status.at("node").get<std::string>()] = {
+                t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
+                t.at("capture_ms").get<double>()};
+        }
+    }
+    for (auto it = pendingPositions_.begin(); it != pendingPositions_.end();) {
+        if (it->second.timings.size() < statuses.size()) {
+            ++it;
+            continue;
+        }
+        manifest_->append(toJson(it->second));
+        it = pendingPositions_.erase(it);
+    }
+}
+
+void ScanRunner::exchange(std::optional<size_t> timingsOf)
+{
+    const std::vector<std::string> gathered = coord_->allGather(takeStatus(timingsOf).dump());
+    std::vector<json> statuses;
+    std::string errors;
+    bool stop = false;
+    for (const std::string &text : gathered) {
+        statuses.push_back(json::parse(text));
+        const json &s = statuses.back();
+        if (!s.at("error").get<std::string>().empty())
+            errors += (errors.empty() ? "" : "; ") + s.at("error").get<std::string>();
+        stop = stop || s.at("stop").get<bool>();
+    }
+    if (coord_->rank() == 0 && errors.empty())
+        record(statuses);
+    if (!errors.empty())
+        throw RunError(errors);
+    if (stop)
+        throw RunError("stopped by a signal; continue later with --resume");
+}
+
+void ScanRunner::fail(const std::string &what) noexcept
+{
+    if (motors_)
+        motors_->release();
+    if (error_.empty())
+        error_ = node_->hostname + ": " + what;
+}
+
+int ScanRunner::run()
+{
+    coord_ = underPmix() ? connectPmix() : soloCoordinator();
+    config_ = loadPlanAndRig(options_.plan, options_.rig);
+    layout_.emplace(options_.out, config_.plan.name);
+    identify();
+
+    /* Rank 0 prepares the output and decides where to start; every rank learns it at once. */
+    StartDecision decision;
+    if (coord_->rank() == 0)
+        decision = prepareOutput();
+    decision = startFromJson(json::parse(coord_->broadcast(toJson(decision).dump())));
+    if (!decision.inputError.empty())
+        throw InputError(decision.inputError);
+    if (!decision.runError.empty())
+        throw RunError(decision.runError);
+
+    try {
+        openDevices();
+    } catch (const InputError &e) {
+        fail(e.what());
+    } catch (const std::exception &e) {
+        fail(e.what());
+    }
+
+    const ScanPlan &plan = config_.plan;
+    const size_t total = plan.positions.size();
+    if (coord_->rank() == 0) {
+        progress_ = std::make_unique<Progress>(plan.name, total, decision.firstPosition);
+        if (decision.firstPosition > 0)
+            std::fprintf(stderr, "%s: resuming at position %zu of %zu\n", plan.name.c_str(),
+                         decision.firstPosition + 1, total);
+    }
+
+    std::optional<size_t> previous;
+    for (size_t k = decision.firstPosition; k < total; ++k) {
+        if (error_.empty()) {
+            try {
+                moveAndSettle(k);
+            } catch (const std::exception &e) {
+                fail(e.what());
+            }
+        }
+        exchange(previous);
+        const Nanos T = std::stoll(coord_->broadcast(
+            std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000)));
+        if (coord_->rank() == 0)
+            pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}};
+        try {
+            capture(k, T);
+        } catch (const std::exception &e) {
+            fail(e.what());
+        }
+        previous = k;
+        if (progress_)
+            progress_->update(k + 1);
+    }
+
+    try {
+        writer_->drain();
+    } catch (const std::exception &e) {
+        fail(e.what());
+    }
+    exchange(previous);
+    if (coord_->rank() == 0) {
+        manifest_->append({{"type", "complete"}, {"positions", total}, {"frames", framesRecorded_}});
+        progress_->finish("complete, " + std::to_string(framesRecorded_) + " frames");
+    }
+    coord_->fence();
+
+    if (plan.returnHome && motors_ && !plan.positions.empty())
+        moveAndSettle(0);
+    if (motors_)
+        motors_->release();
+    if (coord_->rank() == 0)
+        std::printf("scan complete: %zu positions, %zu frames in %s\n", total, framesRecorded_,
+                    layout_->root.c_str());
+    return kExitOk;
+}
+
+} // namespace
+
+int runScan(const ScanOptions &options, SignalGuard &signals)
+{
+    ScanRunner runner(options, signals);
+    return runner.run();
+}
+
+} // namespace lockstep
