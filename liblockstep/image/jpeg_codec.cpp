@@ -1,0 +1,78 @@
+/* JPEG through libjpeg-turbo's TurboJPEG API: 4:2:0 chroma subsampling, as cameras and
+ * rpicam-apps write it. */
+#include <memory>
+#include <string>
+
+#include <turbojpeg.h>
+
+#include "image/codecs.h"
+#include "image/image.h"
+#include "util/errors.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+struct TjHandleDeleter {
+    void operator()(void *handle) const { tjDestroy(handle); }
+};
+using TjHandle = std::unique_ptr<void, TjHandleDeleter>;
+
+struct TjBufferDeleter {
+    void operator()(unsigned char *buffer) const { tjFree(buffer); }
+};
+
+TjHandle makeHandle(tjhandle handle, const char *what)
+{
+    if (!handle)
+        throw RunError(std::string("cannot create a TurboJPEG ") + what + ": " +
+                       tjGetErrorStr2(nullptr));
+    return TjHandle(handle);
+}
+
+} // namespace
+
+std::vector<uint8_t> encodeJpeg(const Image &image, int quality)
+{
+    checkImageShape(image, "encode JPEG");
+    if (quality < 1 || quality > 100)
+        throw RunError("cannot encode JPEG: quality " + std::to_string(quality) +
+                       " is outside 1..100");
+
+    TjHandle handle = makeHandle(tjInitCompress(), "compressor");
+    unsigned char *out = nullptr;
+    unsigned long outSize = 0;
+    const int rc = tjCompress2(handle.get(), image.rgb.data(), int(image.width), 0,
+                               int(image.height), TJPF_RGB, &out, &outSize, TJSAMP_420, quality, 0);
+    const std::unique_ptr<unsigned char, TjBufferDeleter> owned(out);
+    if (rc != 0)
+        throw RunError(std::string("cannot encode JPEG: ") + tjGetErrorStr2(handle.get()));
+    return std::vector<uint8_t>(out, out + outSize);
+}
+
+Image decodeJpeg(std::span<const uint8_t> bytes)
+{
+    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+    int width = 0;
+    int height = 0;
+    int subsampling = 0;
+    int colorspace = 0;
+    if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling,
+                            &colorspace) != 0)
+        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle.get()));
+    if (width <= 0 || height <= 0)
+        throw RunError("corrupt JPEG: no frame header before the data ends");
+    checkDecodedSize("JPEG", uint64_t(width), uint64_t(height));
+
+    Image image{unsigned(width), unsigned(height)};
+    /* A truncated or damaged stream is only a warning to libjpeg (it pads with grey): make it
+     * an error so a broken file is never taken for a frame. */
+    if (tjDecompress2(handle.get(), bytes.data(), bytes.size(), image.rgb.data(), width, 0, height,
+                      TJPF_RGB, TJFLAG_STOPONWARNING) != 0)
+        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle.get()));
+    return image;
+}
+
+} // namespace lockstep
