@@ -18,6 +18,7 @@
 #include "motion/motor_group.h"
 #include "scan/manifest.h"
 #include "scan/node_identity.h"
+#include "scan/plan_queries.h"
 #include "scan/progress.h"
 #include "scan/scan_layout.h"
 #include "storage/atomic_file.h"
@@ -39,48 +40,6 @@ constexpr Nanos kCaptureGuard = 20'000'000;
 double msSince(Nanos start)
 {
     return double(monotonicNow() - start) / 1e6;
-}
-
-/* Commanded absolute position of every motor the plan has named up to position k. */
-std::map<std::string, double> commandedAt(const ScanPlan &plan, size_t k)
-{
-    std::map<std::string, double> state;
-    for (size_t i = 0; i <= k && i < plan.positions.size(); ++i)
-        for (const auto &[motor, target] : plan.positions[i].targets)
-            state[motor] = target;
-    return state;
-}
-
-/* Cameras of this node that take part in the plan. */
-std::vector<const CameraConfig *> scanCameras(const ScanPlan &plan, const NodeConfig &node)
-{
-    std::vector<const CameraConfig *> cameras;
-    for (const CameraConfig &camera : node.cameras) {
-        const std::string id = node.hostname + "/" + camera.name;
-        if (plan.cameras.empty() ||
-            std::find(plan.cameras.begin(), plan.cameras.end(), id) != plan.cameras.end())
-            cameras.push_back(&camera);
-    }
-    return cameras;
-}
-
-/* Motors of this node that some position of the plan moves. */
-std::vector<std::string> scanMotors(const ScanPlan &plan, const NodeConfig &node)
-{
-    std::set<std::string> motors;
-    for (const Position &position : plan.positions)
-        for (const auto &[motor, target] : position.targets)
-            if (node.findMotor(motor))
-                motors.insert(motor);
-    return {motors.begin(), motors.end()};
-}
-
-size_t expectedFramesPerPosition(const ScanPlan &plan, const RigConfig &rig)
-{
-    size_t cameras = 0;
-    for (const NodeConfig &node : rig.nodes)
-        cameras += scanCameras(plan, node).size();
-    return cameras * plan.framesPerPosition;
 }
 
 ExecutorOptions executorOptions(const RigConfig &rig)

@@ -1,0 +1,162 @@
+#include "report/report_page.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "config/plan.h"
+#include "config/rig.h"
+#include "report/contact_sheet.h"
+#include "report/svg_chart.h"
+#include "scan/manifest.h"
+#include "scan/plan_queries.h"
+#include "scan/scan_layout.h"
+#include "scan/verifier.h"
+#include "storage/atomic_file.h"
+
+namespace lockstep {
+
+namespace {
+
+constexpr unsigned kThumbWidth = 192;
+
+struct ScanData {
+    RigConfig rig;
+    ScanPlan plan;
+    ManifestContents manifest;
+    std::vector<std::string> cameras; /* "host/camera", column order */
+};
+
+ScanData loadScan(const ScanLayout &layout)
+{
+    ScanData data;
+    data.rig = loadRig(layout.rigCopy());
+    data.plan = loadPlan(layout.planCopy(), data.rig);
+    data.manifest = readManifest(layout.manifest());
+    for (const NodeConfig &node : data.rig.nodes)
+        for (const CameraConfig *camera : scanCameras(data.plan, node))
+            data.cameras.push_back(node.hostname + "/" + camera->name);
+    return data;
+}
+
+std::string positionLabel(unsigned k)
+{
+    return std::to_string(k);
+}
+
+std::string contactSheet(const ScanLayout &layout, const ScanData &data)
+{
+    std::map<std::pair<unsigned, std::string>, std::string> files;
+    for (const FrameRecord &f : data.manifest.frames)
+        if (f.frame == 0)
+            files[{f.position, f.node + "/" + f.camera}] = layout.file(f.file);
+    std::vector<std::vector<std::string>> grid;
+    for (unsigned k = 0; k < data.plan.positions.size(); ++k) {
+        std::vector<std::string> row;
+        for (const std::string &camera : data.cameras) {
+            const auto it = files.find({k, camera});
+            row.push_back(it == files.end() ? std::string() : it->second);
+        }
+        grid.push_back(std::move(row));
+    }
+    const Image sheet = makeContactSheet(grid, kThumbWidth);
+    writeFileAtomic(layout.reportDir() + "/contact-sheet.jpg", encodeJpeg(sheet, 85));
+    return "contact-sheet.jpg";
+}
+
+std::string skewChart(const ScanLayout &layout, const VerifyResult &verify)
+{
+    BarChart chart;
+    chart.title = "Capture skew per position (latest minus earliest sensor timestamp)";
+    chart.yLabel = "microseconds";
+    ChartSeries series{"skew", "#3b6fb6", verify.skew.perPositionUs};
+    for (size_t k = 0; k < series.values.size(); ++k)
+        chart.categories.push_back(positionLabel(unsigned(k)));
+    chart.series.push_back(std::move(series));
+    writeFileAtomic(layout.reportDir() + "/skew.svg", chart.toSvg());
+    return "skew.svg";
+}
+
+std::string timingChart(const ScanLayout &layout, const ScanData &data)
+{
+    const size_t n = data.plan.positions.size();
+    ChartSeries move{"move", "#d9822b", std::vector<double>(n)};
+    ChartSeries settle{"settle", "#8e6cc0", std::vector<double>(n)};
+    ChartSeries capture{"capture", "#3b6fb6", std::vector<double>(n)};
+    ChartSeries write{"encode + write (slowest frame)", "#4a9a5b", std::vector<double>(n)};
+    for (const PositionRecord &p : data.manifest.positions) {
+        if (p.position >= n)
+            continue;
+        for (const auto &[node, t] : p.timings) {
+            move.values[p.position] = std::max(move.values[p.position], t.moveMs);
+            settle.values[p.position] = std::max(settle.values[p.position], t.settleMs);
+            capture.values[p.position] = std::max(capture.values[p.position], t.captureMs);
+        }
+    }
+    for (const FrameRecord &f : data.manifest.frames)
+        if (f.position < n)
+            write.values[f.position] = std::max(write.values[f.position], f.encodeMs + f.writeMs);
+    BarChart chart;
+    chart.title = "Time per position (slowest node)";
+    chart.yLabel = "milliseconds";
+    for (size_t k = 0; k < n; ++k)
+        chart.categories.push_back(positionLabel(unsigned(k)));
+    chart.series = {move, settle, capture, write};
+    writeFileAtomic(layout.reportDir() + "/timing.svg", chart.toSvg());
+    return "timing.svg";
+}
+
+std::string html(const ScanData &data, const VerifyResult &verify, const std::string &sheet,
+                 const std::string &skew, const std::string &timing)
+{
+    std::ostringstream page;
+    page << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>lockstep scan "
+         << data.plan.name << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+         << "td,th{padding:2px 10px;text-align:left}.ok{color:#2a7a2a}.fail{color:#b22}"
+         << "img{max-width:100%;border:1px solid #ccc}</style></head><body>\n";
+    page << "<h1>Scan " << data.plan.name << "</h1>\n";
+    page << "<p>" << data.plan.positions.size() << " positions &times; " << data.cameras.size()
+         << " cameras &times; " << data.plan.framesPerPosition << " frame(s); "
+         << data.manifest.frames.size() << " frames recorded. Verification: "
+         << (verify.ok() ? "<b class=\"ok\">OK</b>" : "<b class=\"fail\">FAILED</b>") << "</p>\n";
+    page << "<table><tr><th>capture skew p50</th><td>" << long(verify.skew.p50Us)
+         << " &micro;s</td></tr><tr><th>capture skew p99</th><td>" << long(verify.skew.p99Us)
+         << " &micro;s</td></tr><tr><th>capture skew max</th><td>" << long(verify.skew.maxUs)
+         << " &micro;s</td></tr><tr><th>angles read from pixels</th><td>" << verify.anglesChecked
+         << " (worst error " << verify.worstAngleErrorDeg << "&deg;)</td></tr></table>\n";
+    if (!verify.ok()) {
+        page << "<h2 class=\"fail\">Problems</h2><ul>\n";
+        for (const std::string &p : verify.problems)
+            page << "<li>" << p << "</li>\n";
+        page << "</ul>\n";
+    }
+    page << "<h2>Contact sheet</h2><p>Positions top to bottom (0 to "
+         << (data.plan.positions.empty() ? 0 : data.plan.positions.size() - 1)
+         << "), cameras left to right: ";
+    for (size_t c = 0; c < data.cameras.size(); ++c)
+        page << (c ? ", " : "") << data.cameras[c];
+    page << ".</p>\n<img src=\"" << sheet << "\" alt=\"contact sheet\">\n";
+    page << "<h2>Capture skew</h2>\n<img src=\"" << skew << "\" alt=\"skew per position\">\n";
+    page << "<h2>Timing</h2>\n<img src=\"" << timing << "\" alt=\"time per position\">\n";
+    page << "</body></html>\n";
+    return page.str();
+}
+
+} // namespace
+
+std::string writeReport(const std::string &scanRoot)
+{
+    const ScanLayout layout(scanRoot);
+    const ScanData data = loadScan(layout);
+    const VerifyResult verify = verifyScan(scanRoot, VerifyOptions{});
+    makeDirectories(layout.reportDir());
+    const std::string sheet = contactSheet(layout, data);
+    const std::string skew = skewChart(layout, verify);
+    const std::string timing = timingChart(layout, data);
+    const std::string index = layout.reportDir() + "/index.html";
+    writeFileAtomic(index, html(data, verify, sheet, skew, timing));
+    return index;
+}
+
+} // namespace lockstep

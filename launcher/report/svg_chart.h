@@ -1,0 +1,25 @@
+/* A small bar chart written as SVG text: series of values over positions, grouped side by
+ * side. SVG needs no library and every browser shows it. */
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+struct ChartSeries {
+    std::string name;
+    std::string colour; /* CSS colour */
+    std::vector<double> values; /* one per category */
+};
+
+struct BarChart {
+    std::string title;
+    std::string yLabel;
+    std::vector<std::string> categories; /* x axis */
+    std::vector<ChartSeries> series;
+
+    std::string toSvg(unsigned width = 900, unsigned height = 320) const;
+};
+
+} // namespace lockstep

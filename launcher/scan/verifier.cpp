@@ -1,0 +1,280 @@
+#include "scan/verifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "camera/sim_scene.h"
+#include "config/diagnostic.h"
+#include "config/plan.h"
+#include "config/rig.h"
+#include "image/image.h"
+#include "scan/manifest.h"
+#include "scan/plan_queries.h"
+#include "scan/scan_layout.h"
+#include "storage/atomic_file.h"
+
+namespace lockstep {
+
+namespace fs = std::filesystem;
+
+double percentile(std::vector<double> values, double pct)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const size_t rank = size_t(std::ceil(pct / 100.0 * double(values.size())));
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+}
+
+namespace {
+
+double angleDifference(double a, double b)
+{
+    double d = std::fmod(a - b, 360.0);
+    if (d > 180)
+        d -= 360;
+    if (d < -180)
+        d += 360;
+    return std::fabs(d);
+}
+
+struct PlannedFrame {
+    const NodeConfig *node;
+    const CameraConfig *camera;
+    unsigned position;
+    unsigned frame;
+};
+
+class Verifier
+{
+public:
+    Verifier(const std::string &root, const VerifyOptions &options)
+        : layout_(root), options_(options)
+    {
+        result_.scanRoot = root;
+    }
+
+    VerifyResult run();
+
+private:
+    void problem(std::string text) { result_.problems.push_back(std::move(text)); }
+    bool loadConfig();
+    void checkPositions(const ManifestContents &manifest);
+    void checkFrame(const PlannedFrame &planned, const FrameRecord &record,
+                    const std::map<std::string, double> &commanded);
+    void checkSimAngle(const PlannedFrame &planned, const FrameRecord &record,
+                       const std::vector<uint8_t> &bytes,
+                       const std::map<std::string, double> &commanded);
+    void checkStrayFiles(const std::set<std::string> &known);
+    void summariseSkew(const ManifestContents &manifest);
+
+    ScanLayout layout_;
+    VerifyOptions options_;
+    VerifyResult result_;
+    RigConfig rig_;
+    ScanPlan plan_;
+};
+
+bool Verifier::loadConfig()
+{
+    try {
+        rig_ = loadRig(layout_.rigCopy());
+        plan_ = loadPlan(layout_.planCopy(), rig_);
+        return true;
+    } catch (const ConfigError &e) {
+        for (const Diagnostic &d : e.diagnostics())
+            problem(d.str());
+    } catch (const std::exception &e) {
+        problem(e.what());
+    }
+    return false;
+}
+
+void Verifier::checkSimAngle(const PlannedFrame &planned, const FrameRecord &record,
+                             const std::vector<uint8_t> &bytes,
+                             const std::map<std::string, double> &commanded)
+{
+    const CameraConfig &camera = *planned.camera;
+    const auto target = commanded.find(camera.simMotor);
+    if (camera.backend != Backend::Sim || target == commanded.end())
+        return;
+    Image image;
+    try {
+        image = decodeImage(bytes);
+    } catch (const std::exception &e) {
+        problem(record.file + ": cannot decode: " + e.what());
+        return;
+    }
+    const AngleEstimate estimate =
+        estimateTurntableAngle(image, camera.simAzimuth, camera.rotation == 180);
+    ++result_.anglesChecked;
+    if (!estimate.valid) {
+        problem(record.file + ": no turntable found in the picture");
+        return;
+    }
+    const double error = angleDifference(estimate.angleDeg, target->second);
+    result_.worstAngleErrorDeg = std::max(result_.worstAngleErrorDeg, error);
+    if (error > options_.angleToleranceDeg)
+        problem(record.file + ": shows the turntable at " + std::to_string(estimate.angleDeg) +
+                " deg, commanded " + std::to_string(target->second) + " deg");
+    if (estimate.spreadDeg > options_.maxSpreadDeg)
+        problem(record.file + ": motion blur (ring smeared over " +
+                std::to_string(estimate.spreadDeg) + " deg): exposed while moving");
+}
+
+void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record,
+                          const std::map<std::string, double> &commanded)
+{
+    ++result_.framesChecked;
+    const std::string expected =
+        framePath(plan_.outputPattern, planned.position, planned.frame, planned.node->hostname,
+                  planned.camera->name, plan_.capture.format);
+    if (record.file != expected)
+        problem("manifest names " + record.file + " for " + expected);
+    std::vector<uint8_t> bytes;
+    try {
+        const std::string text = readTextFile(layout_.file(record.file));
+        bytes.assign(text.begin(), text.end());
+    } catch (const std::exception &e) {
+        problem(record.file + ": missing (" + e.what() + ")");
+        return;
+    }
+    if (bytes.size() != record.bytes)
+        problem(record.file + ": " + std::to_string(bytes.size()) + " bytes, manifest says " +
+                std::to_string(record.bytes));
+    else if (sha256Hex(bytes) != record.sha256)
+        problem(record.file + ": checksum does not match the manifest");
+    if (record.sensorTimestamp < record.captureInstant)
+        problem(record.file + ": exposure started before the capture instant T");
+    checkSimAngle(planned, record, bytes, commanded);
+}
+
+void Verifier::checkPositions(const ManifestContents &manifest)
+{
+    std::map<unsigned, const PositionRecord *> positions;
+    for (const PositionRecord &p : manifest.positions)
+        if (!positions.emplace(p.position, &p).second)
+            problem("position " + std::to_string(p.position) + " appears twice in the manifest");
+
+    std::map<std::string, std::vector<const FrameRecord *>> frames; /* by node/camera/pos/frame */
+    auto key = [](const std::string &node, const std::string &camera, unsigned p, unsigned f) {
+        return node + "/" + camera + "/" + std::to_string(p) + "/" + std::to_string(f);
+    };
+    for (const FrameRecord &f : manifest.frames)
+        frames[key(f.node, f.camera, f.position, f.frame)].push_back(&f);
+
+    std::set<std::string> planned;
+    for (unsigned k = 0; k < plan_.positions.size(); ++k) {
+        const auto commanded = commandedAt(plan_, k);
+        const auto p = positions.find(k);
+        if (p == positions.end())
+            problem("position " + std::to_string(k) + " has no record in the manifest");
+        else if (p->second->commanded != commanded)
+            problem("position " + std::to_string(k) + ": manifest's commanded positions differ from the plan");
+        for (const NodeConfig &node : rig_.nodes) {
+            for (const CameraConfig *cameraConfig : scanCameras(plan_, node)) {
+                const CameraConfig &camera = *cameraConfig;
+                const std::string id = node.hostname + "/" + camera.name;
+                for (unsigned f = 0; f < plan_.framesPerPosition; ++f) {
+                    const std::string name = key(node.hostname, camera.name, k, f);
+                    planned.insert(name);
+                    const auto it = frames.find(name);
+                    const std::string what = "position " + std::to_string(k) + " frame " +
+                                             std::to_string(f) + " of " + id;
+                    if (it == frames.end()) {
+                        problem(what + " is missing from the manifest");
+                        continue;
+                    }
+                    if (it->second.size() > 1)
+                        problem(what + " is recorded " + std::to_string(it->second.size()) +
+                                " times");
+                    checkFrame({&node, &camera, k, f}, *it->second.front(), commanded);
+                }
+            }
+        }
+    }
+    for (const auto &[name, records] : frames)
+        if (!planned.count(name))
+            problem("manifest has a frame the plan does not: " + records.front()->file);
+    for (const auto &[k, p] : positions)
+        if (k >= plan_.positions.size())
+            problem("manifest has position " + std::to_string(k) + " beyond the plan");
+}
+
+void Verifier::checkStrayFiles(const std::set<std::string> &known)
+{
+    for (const auto &entry : fs::recursive_directory_iterator(layout_.root)) {
+        const std::string relative = fs::relative(entry.path(), layout_.root).string();
+        if (relative == "report" || relative.rfind("report/", 0) == 0 || !entry.is_regular_file())
+            continue;
+        if (!known.count(relative))
+            problem(relative + ": not part of the scan (a temporary or stray file)");
+    }
+}
+
+void Verifier::summariseSkew(const ManifestContents &manifest)
+{
+    std::map<std::pair<unsigned, unsigned>, std::pair<Nanos, Nanos>> range;
+    for (const FrameRecord &f : manifest.frames) {
+        auto [it, fresh] = range.try_emplace({f.position, f.frame}, f.sensorTimestamp, f.sensorTimestamp);
+        if (!fresh) {
+            it->second.first = std::min(it->second.first, f.sensorTimestamp);
+            it->second.second = std::max(it->second.second, f.sensorTimestamp);
+        }
+    }
+    std::vector<double> all;
+    for (const auto &[key, span] : range) {
+        const double us = double(span.second - span.first) / 1e3;
+        all.push_back(us);
+        if (key.second == 0)
+            result_.skew.perPositionUs.push_back(us);
+    }
+    result_.skew.p50Us = percentile(all, 50);
+    result_.skew.p99Us = percentile(all, 99);
+    result_.skew.maxUs = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
+    if (result_.skew.maxUs > options_.maxSkewUs)
+        problem("capture skew up to " + std::to_string(long(result_.skew.maxUs)) +
+                " us between cameras of one position (bound " +
+                std::to_string(long(options_.maxSkewUs)) + " us)");
+}
+
+VerifyResult Verifier::run()
+{
+    if (!fs::exists(layout_.scanJson())) {
+        problem(layout_.root + ": no scan.json: not a lockstep scan");
+        return result_;
+    }
+    if (!loadConfig())
+        return result_;
+    ManifestContents manifest;
+    try {
+        manifest = readManifest(layout_.manifest());
+    } catch (const std::exception &e) {
+        problem(e.what());
+        return result_;
+    }
+    for (const std::string &p : manifest.problems)
+        problem(p);
+    if (!manifest.complete)
+        problem("manifest has no 'complete' line: the scan did not finish (lockstep scan --resume)");
+    checkPositions(manifest);
+
+    std::set<std::string> known = {"scan.json", "plan.yaml", "rig.yaml", "manifest.jsonl"};
+    for (const FrameRecord &f : manifest.frames)
+        known.insert(f.file);
+    checkStrayFiles(known);
+    summariseSkew(manifest);
+    return result_;
+}
+
+} // namespace
+
+VerifyResult verifyScan(const std::string &scanRoot, const VerifyOptions &options)
+{
+    return Verifier(scanRoot, options).run();
+}
+
+} // namespace lockstep

@@ -1,0 +1,42 @@
+/* `lockstep verify`: is a scan complete and true? Every planned frame present exactly once with
+ * a matching checksum, the manifest consistent with the plan, no stray or temporary files, and
+ * for simulated cameras the turntable angle read back from the decoded pixels equal to the
+ * commanded one (so nothing was exposed while moving). Skew per position (max minus min
+ * sensor timestamp) is summarised and bounded. */
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+struct VerifyOptions {
+    double maxSkewUs = 5'000; /* per position; above this the scan fails */
+    double angleToleranceDeg = 1.0;
+    double maxSpreadDeg = 3.0; /* ring smear above this = exposed while moving */
+};
+
+struct SkewSummary {
+    std::vector<double> perPositionUs; /* by position (first frame of each) */
+    double p50Us = 0;
+    double p99Us = 0;
+    double maxUs = 0;
+};
+
+struct VerifyResult {
+    std::string scanRoot;
+    std::vector<std::string> problems;
+    size_t framesChecked = 0;
+    size_t anglesChecked = 0;
+    double worstAngleErrorDeg = 0;
+    SkewSummary skew;
+
+    bool ok() const { return problems.empty(); }
+};
+
+VerifyResult verifyScan(const std::string &scanRoot, const VerifyOptions &options);
+
+/* Percentile (0..100) of unsorted values, nearest-rank. */
+double percentile(std::vector<double> values, double pct);
+
+} // namespace lockstep

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The test command: installs dependencies, builds lockstep with -Wall -Wextra -Werror, runs every
+# test (unit, integration under mpirun, and the 4-node Slurm cluster when run as root), then
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests there.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLOCKSTEP_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit
