@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     addScanCommand(app);
     addVerifyCommand(app);
     addReportCommand(app);
+    addHelloCommand(app);
 
     try {
         app.parse(argc, argv);

@@ -12,6 +12,7 @@ void addMoveCommands(CLI::App &app); /* move and home */
 void addScanCommand(CLI::App &app);
 void addVerifyCommand(CLI::App &app);
 void addReportCommand(CLI::App &app);
+void addHelloCommand(CLI::App &app);
 
 /* Set by a command's action: the process exit status. */
 int &commandStatus();

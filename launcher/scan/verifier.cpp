@@ -15,19 +15,11 @@
 #include "scan/plan_queries.h"
 #include "scan/scan_layout.h"
 #include "storage/atomic_file.h"
+#include "util/statistics.h"
 
 namespace lockstep {
 
 namespace fs = std::filesystem;
-
-double percentile(std::vector<double> values, double pct)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t rank = size_t(std::ceil(pct / 100.0 * double(values.size())));
-    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
-}
 
 namespace {
 

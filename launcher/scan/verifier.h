@@ -36,7 +36,4 @@ struct VerifyResult {
 
 VerifyResult verifyScan(const std::string &scanRoot, const VerifyOptions &options);
 
-/* Percentile (0..100) of unsorted values, nearest-rank. */
-double percentile(std::vector<double> values, double pct);
-
 } // namespace lockstep
