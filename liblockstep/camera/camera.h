@@ -12,7 +12,8 @@
 #include "image/image.h"
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct Frame {
     Image image;

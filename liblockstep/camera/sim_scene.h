@@ -8,19 +8,25 @@
 
 #include "image/image.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Renders the disc at each of the angles (degrees) and averages them: several angles spread
- * over an exposure give motion blur. `rotation180` flips the image as a mounted camera would. */
+ * over an exposure give motion blur. `rotation180` flips the image as a mounted camera would.
+ * A non-zero noiseSeed adds mild, reproducible sensor noise; 0 renders a noise-free frame.
+ * Throws RunError for an empty size or no angles. */
 Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
                       double azimuthDeg, bool rotation180 = false, unsigned noiseSeed = 0);
 
 struct AngleEstimate {
     double angleDeg = 0; /* turntable angle in [0, 360) */
-    double spreadDeg = 0; /* how smeared the ring is: large when exposed while moving */
+    /* How far the disc turned during the exposure, from the contrast left in the tick band:
+     * about 0-2 for a still frame (JPEG and noise), saturating near 17 for any larger blur. */
+    double spreadDeg = 0;
     bool valid = false; /* false if no disc is found */
 };
 
-AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool rotation180 = false);
+AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg,
+                                     bool rotation180 = false);
 
 } // namespace lockstep
