@@ -1,0 +1,465 @@
+#include "motion/step_executor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+
+#include "motion/cpu_pin.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
+/* Longest single sleep, so that a stop request is seen within this. */
+constexpr Nanos kWaitSlice = 5'000'000;
+constexpr const char *kReleased = "released during the move";
+
+uint8_t physical(bool active, bool activeLow)
+{
+    return active != activeLow ? 1 : 0;
+}
+
+std::string micros(Nanos ns)
+{
+    return std::to_string(ns / 1000) + "." + std::to_string((ns % 1000) / 100) + " us";
+}
+
+void validate(const ExecutorOptions &o)
+{
+    if (o.stepPulse <= 0 || o.dirSetup < 0 || o.enableSetup < 0 || o.maxLateness <= 0 ||
+        o.startDelay < 0)
+        throw std::invalid_argument("step executor: stepPulse and maxLateness must be positive, "
+                                    "setup times and startDelay not negative");
+}
+
+} // namespace
+
+class StepExecutor::Impl
+{
+public:
+    Impl(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options);
+    ~Impl();
+
+    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop);
+    void release() noexcept;
+
+    RealtimeStatus status_;
+
+private:
+    /* One execute() handed to the thread. */
+    struct Job {
+        const MovePlan *plan = nullptr;
+        const std::atomic<bool> *stop = nullptr;
+        MoveReport *report = nullptr;
+        std::exception_ptr error;
+    };
+
+    void threadMain();
+    void setupRealtime();
+    void run(Job &job);
+    /* Returns the release generation the move runs under. */
+    uint64_t prepareLines(const MovePlan &plan, MoveReport &report);
+    /* Sleeps until `target`, in slices; false when the move must stop (reason set). */
+    bool waitUntil(Nanos target, const Job &job, uint64_t generation);
+    bool mustStop(const Job &job, uint64_t generation);
+    void abort(const MovePlan &plan, MoveReport &report, std::string reason);
+    /* Sets the first `count` buffered lines unless release() came since `generation`. */
+    bool setLines(size_t count, uint64_t generation);
+
+    GpioLines &lines_;
+    const std::vector<MotorLines> motors_;
+    const ExecutorOptions options_;
+
+    /* Serialises every set() between the thread and release(); release() bumps the
+     * generation so that a move in progress stops at its next edge. */
+    std::mutex linesMutex_;
+    uint64_t generation_ = 0;
+    std::vector<bool> enabled_;
+    std::vector<int> dirState_; /* -1/+1 as last driven, 0 unknown */
+    std::vector<unsigned> enableOffsets_;
+    std::vector<uint8_t> enableInactive_;
+
+    /* Where each axis is within the move; times relative to the move's start. */
+    struct AxisState {
+        int64_t steps = 0;      /* STEP active edges emitted */
+        bool high = false;      /* STEP active: the next edge ends the pulse */
+        Nanos planned = kNever; /* the next edge's planned time */
+        Nanos due = kNever;     /* when it may happen: never earlier than planned, and never
+                                   less than a pulse after the previous edge really happened */
+    };
+
+    /* Preallocated, used by the thread only: no allocation while edges are timed. */
+    std::vector<AxisState> axes_;
+    std::vector<unsigned> offsets_; /* lines of one set() call */
+    std::vector<uint8_t> levels_;
+    std::vector<size_t> batchAxis_; /* the axis of each line in a STEP batch */
+
+    std::mutex executeMutex_; /* one execute() at a time */
+    std::mutex jobMutex_;
+    std::condition_variable jobCv_;
+    Job *job_ = nullptr;
+    bool jobDone_ = false;
+    bool started_ = false;
+    bool quit_ = false;
+    std::thread thread_;
+};
+
+StepExecutor::Impl::Impl(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options)
+    : lines_(lines), motors_(std::move(motors)), options_(options), enabled_(motors_.size()),
+      dirState_(motors_.size()), axes_(motors_.size()), offsets_(2 * motors_.size()),
+      levels_(2 * motors_.size()), batchAxis_(motors_.size())
+{
+    validate(options_);
+    /* Motors may share one ENABLE line: name it once per call. */
+    for (const MotorLines &m : motors_) {
+        if (std::find(enableOffsets_.begin(), enableOffsets_.end(), m.enable) !=
+            enableOffsets_.end())
+            continue;
+        enableOffsets_.push_back(m.enable);
+        enableInactive_.push_back(physical(false, m.enableActiveLow));
+    }
+    release();
+    thread_ = std::thread([this] { threadMain(); });
+    std::unique_lock lock(jobMutex_);
+    jobCv_.wait(lock, [this] { return started_; });
+}
+
+StepExecutor::Impl::~Impl()
+{
+    release();
+    {
+        const std::lock_guard lock(jobMutex_);
+        quit_ = true;
+    }
+    jobCv_.notify_all();
+    thread_.join();
+}
+
+void StepExecutor::Impl::setupRealtime()
+{
+    if (!options_.realtime)
+        return;
+    std::string problems;
+    /* Klipper's recipe for a Linux-process MCU: FIFO priority, locked memory, own core. */
+    sched_param param{};
+    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2;
+    const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+    status_.fifo = rc == 0;
+    if (rc != 0)
+        problems += std::string("SCHED_FIFO refused (") + std::strerror(rc) +
+                    "; needs CAP_SYS_NICE or an rtprio limit); ";
+    /* MCL_ONFAULT: lock pages as they are touched instead of populating every mapping now
+     * (sanitizer shadow, large image buffers); the edge loop touches only preallocated,
+     * already-faulted memory. */
+    status_.locked = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
+    if (!status_.locked)
+        problems += std::string("mlockall refused (") + std::strerror(errno) +
+                    "; needs CAP_IPC_LOCK or a memlock limit); ";
+    std::string pinError;
+    status_.cpu = pinCallingThread(pinError);
+    if (status_.cpu < 0)
+        problems += "not pinned to a core (" + pinError + "); ";
+    if (!problems.empty())
+        status_.warning =
+            "step timing is not real-time: " + problems.substr(0, problems.size() - 2);
+}
+
+void StepExecutor::Impl::threadMain()
+{
+    setupRealtime();
+    std::unique_lock lock(jobMutex_);
+    started_ = true;
+    jobCv_.notify_all();
+    for (;;) {
+        jobCv_.wait(lock, [this] { return quit_ || (job_ != nullptr && !jobDone_); });
+        if (quit_)
+            return;
+        lock.unlock();
+        try {
+            run(*job_);
+        } catch (...) {
+            job_->error = std::current_exception();
+            release();
+        }
+        lock.lock();
+        jobDone_ = true;
+        jobCv_.notify_all();
+    }
+}
+
+MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<bool> *stop)
+{
+    const std::lock_guard serial(executeMutex_);
+    if (plan.axisCount() != motors_.size())
+        throw std::invalid_argument("plan has " + std::to_string(plan.axisCount()) + " axes for " +
+                                    std::to_string(motors_.size()) + " motors");
+    MoveReport report;
+    int64_t totalSteps = 0;
+    for (size_t a = 0; a < plan.axisCount(); ++a) {
+        report.finalSteps.push_back(plan.fromStep(a));
+        totalSteps += plan.stepCount(a);
+        /* STEP must go inactive before the axis' next step: keep a period of at least two
+         * pulses (50 % duty at most). */
+        if (plan.stepCount(a) > 0 &&
+            plan.peakStepRate(a) * 2 * static_cast<double>(options_.stepPulse) >
+                static_cast<double>(kNanosPerSecond))
+            throw std::invalid_argument(
+                "axis " + std::to_string(a) + " peaks at " + std::to_string(plan.peakStepRate(a)) +
+                " steps/s, too fast for a " + micros(options_.stepPulse) + " step pulse");
+    }
+    if (totalSteps == 0) {
+        report.completed = true;
+        return report;
+    }
+    /* Filled, not just reserved, so the pages are faulted in before the edge loop. */
+    if (options_.recordLateness)
+        report.lateness.assign(static_cast<size_t>(2 * totalSteps), 0);
+
+    Job job{&plan, stop, &report, nullptr};
+    {
+        std::unique_lock lock(jobMutex_);
+        job_ = &job;
+        jobDone_ = false;
+        jobCv_.notify_all();
+        jobCv_.wait(lock, [this] { return jobDone_; });
+        job_ = nullptr;
+    }
+    if (job.error)
+        std::rethrow_exception(job.error);
+    if (options_.recordLateness)
+        report.lateness.resize(report.edges);
+    return report;
+}
+
+bool StepExecutor::Impl::setLines(size_t count, uint64_t generation)
+{
+    const std::lock_guard lock(linesMutex_);
+    if (generation != generation_)
+        return false;
+    lines_.set(std::span(offsets_.data(), count), std::span(levels_.data(), count));
+    return true;
+}
+
+void StepExecutor::Impl::release() noexcept
+{
+    const std::lock_guard lock(linesMutex_);
+    ++generation_;
+    try {
+        lines_.set(enableOffsets_, enableInactive_);
+        std::fill(enabled_.begin(), enabled_.end(), false);
+    } catch (...) {
+        /* Nothing better to do: the caller is already on a failure path, and a line that
+         * cannot be driven cannot be made safer by retrying here. */
+    }
+}
+
+uint64_t StepExecutor::Impl::prepareLines(const MovePlan &plan, MoveReport &report)
+{
+    /* ENABLE and DIR of the moving axes in one call; they settle before the first step. */
+    size_t count = 0;
+    uint64_t generation = 0;
+    {
+        const std::lock_guard lock(linesMutex_);
+        for (size_t a = 0; a < motors_.size(); ++a) {
+            const int dir = plan.direction(a);
+            if (dir == 0)
+                continue;
+            const auto batch = offsets_.begin() + static_cast<std::ptrdiff_t>(count);
+            if (!enabled_[a] && std::find(offsets_.begin(), batch, motors_[a].enable) == batch) {
+                offsets_[count] = motors_[a].enable;
+                levels_[count++] = physical(true, motors_[a].enableActiveLow);
+            }
+            if (dirState_[a] != dir) {
+                offsets_[count] = motors_[a].dir;
+                levels_[count++] = physical(dir > 0, motors_[a].dirActiveLow);
+            }
+        }
+        if (count > 0)
+            lines_.set(std::span(offsets_.data(), count), std::span(levels_.data(), count));
+        for (size_t a = 0; a < motors_.size(); ++a) {
+            if (plan.direction(a) != 0) {
+                enabled_[a] = true;
+                dirState_[a] = plan.direction(a);
+            }
+        }
+        generation = generation_;
+    }
+    const Nanos settled = monotonicNow();
+    const Nanos lead = std::max({options_.startDelay, options_.enableSetup, options_.dirSetup});
+    report.startMonotonic = settled + lead;
+    report.startRealtime = report.startMonotonic + (realtimeNow() - monotonicNow());
+    return generation;
+}
+
+bool StepExecutor::Impl::mustStop(const Job &job, uint64_t generation)
+{
+    if (job.stop != nullptr && job.stop->load(std::memory_order_relaxed)) {
+        abort(*job.plan, *job.report, "stop requested");
+        return true;
+    }
+    uint64_t current = 0;
+    {
+        const std::lock_guard lock(linesMutex_);
+        current = generation_;
+    }
+    if (current != generation) {
+        /* ENABLE is already inactive: only account for the steps taken. */
+        job.report->stopReason = kReleased;
+        return true;
+    }
+    return false;
+}
+
+bool StepExecutor::Impl::waitUntil(Nanos target, const Job &job, uint64_t generation)
+{
+    for (Nanos now = monotonicNow(); target - now > kWaitSlice; now = monotonicNow()) {
+        sleepUntil(CLOCK_MONOTONIC, now + kWaitSlice);
+        if (mustStop(job, generation))
+            return false;
+    }
+    if (mustStop(job, generation))
+        return false;
+    sleepUntil(CLOCK_MONOTONIC, target);
+    return true;
+}
+
+void StepExecutor::Impl::abort(const MovePlan &plan, MoveReport &report, std::string reason)
+{
+    report.stopReason = std::move(reason);
+    /* Finish any pulse in flight so the STEP lines rest inactive, then drop ENABLE. */
+    size_t count = 0;
+    for (size_t a = 0; a < plan.axisCount(); ++a) {
+        if (axes_[a].high) {
+            offsets_[count] = motors_[a].step;
+            levels_[count++] = physical(false, motors_[a].stepActiveLow);
+        }
+    }
+    try {
+        const std::lock_guard lock(linesMutex_);
+        if (count > 0)
+            lines_.set(std::span(offsets_.data(), count), std::span(levels_.data(), count));
+    } catch (...) {
+        /* The release below is what matters. */
+    }
+    release();
+}
+
+void StepExecutor::Impl::run(Job &job)
+{
+    const MovePlan &plan = *job.plan;
+    MoveReport &report = *job.report;
+    const size_t axisCount = plan.axisCount();
+    for (size_t a = 0; a < axisCount; ++a) {
+        const Nanos first = plan.stepCount(a) > 0 ? plan.stepTime(a, 1) : kNever;
+        axes_[a] = AxisState{0, false, first, first};
+    }
+    uint64_t generation = 0;
+    try {
+        generation = prepareLines(plan, report);
+    } catch (const std::exception &e) {
+        abort(plan, report, std::string("GPIO error: ") + e.what());
+        return;
+    }
+    const Nanos start = report.startMonotonic;
+
+    for (;;) {
+        /* k-way merge of the axes' next edges; those due at the same instant share a call. */
+        Nanos t = kNever;
+        for (size_t a = 0; a < axisCount; ++a)
+            t = std::min(t, axes_[a].due);
+        if (t == kNever)
+            break;
+        if (!waitUntil(start + t, job, generation))
+            break;
+
+        size_t count = 0;
+        for (size_t a = 0; a < axisCount; ++a) {
+            if (axes_[a].due != t)
+                continue;
+            batchAxis_[count] = a;
+            offsets_[count] = motors_[a].step;
+            levels_[count++] = physical(!axes_[a].high, motors_[a].stepActiveLow);
+        }
+        try {
+            if (!setLines(count, generation)) {
+                report.stopReason = kReleased;
+                break;
+            }
+        } catch (const std::exception &e) {
+            abort(plan, report, std::string("GPIO error: ") + e.what());
+            break;
+        }
+        /* Read after the call: the lines changed no later than this. */
+        const Nanos done = monotonicNow() - start;
+
+        Nanos worst = 0;
+        for (size_t i = 0; i < count; ++i) {
+            AxisState &axis = axes_[batchAxis_[i]];
+            const Nanos late = done - axis.planned;
+            worst = std::max(worst, late);
+            if (options_.recordLateness)
+                report.lateness[report.edges] = late;
+            ++report.edges;
+            if (!axis.high) {
+                ++axis.steps;
+                axis.planned += options_.stepPulse;
+            } else {
+                const int64_t n = plan.stepCount(batchAxis_[i]);
+                axis.planned =
+                    axis.steps < n ? plan.stepTime(batchAxis_[i], axis.steps + 1) : kNever;
+            }
+            axis.high = !axis.high;
+            axis.due =
+                axis.planned == kNever ? kNever : std::max(axis.planned, done + options_.stepPulse);
+        }
+        report.maxLateness = std::max(report.maxLateness, worst);
+        if (worst > options_.maxLateness) {
+            abort(plan, report,
+                  "edge " + std::to_string(report.edges) + " late by " + micros(worst) +
+                      " (bound " + micros(options_.maxLateness) + ")");
+            break;
+        }
+    }
+    for (size_t a = 0; a < axisCount; ++a)
+        report.finalSteps[a] = plan.fromStep(a) + plan.direction(a) * axes_[a].steps;
+    report.completed = report.stopReason.empty();
+    report.endMonotonic = monotonicNow();
+}
+
+StepExecutor::StepExecutor(GpioLines &lines, std::vector<MotorLines> motors,
+                           ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(lines, std::move(motors), options))
+{
+}
+
+StepExecutor::~StepExecutor() = default;
+
+MoveReport StepExecutor::execute(const MovePlan &plan, const std::atomic<bool> *stop)
+{
+    return impl_->execute(plan, stop);
+}
+
+void StepExecutor::release() noexcept
+{
+    impl_->release();
+}
+
+const RealtimeStatus &StepExecutor::realtimeStatus() const
+{
+    return impl_->status_;
+}
+
+} // namespace lockstep

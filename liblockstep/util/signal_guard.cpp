@@ -1,0 +1,154 @@
+#include "util/signal_guard.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <pthread.h>
+#include <unistd.h>
+
+namespace lockstep
+{
+
+namespace
+{
+
+/* How often the watcher looks at the shutdown flag while no signal comes. */
+constexpr Nanos kPollInterval = 100'000'000;
+
+sigset_t guardedSignals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+} // namespace
+
+class SignalGuard::Impl
+{
+public:
+    Impl();
+    ~Impl();
+
+    void setEmergency(std::function<void()> action, Nanos grace);
+
+    std::atomic<bool> stop_{false};
+    std::atomic<int> signal_{0};
+
+private:
+    void watch();
+    /* Waits up to `timeout` for a guarded signal; 0 if none came. */
+    int waitSignal(Nanos timeout) const;
+    void emergencyExit(int sig);
+
+    sigset_t set_ = guardedSignals();
+    sigset_t previous_{};
+    std::atomic<bool> shutdown_{false};
+    std::mutex mutex_;
+    std::function<void()> action_;
+    Nanos grace_ = 1'000'000'000;
+    std::thread thread_;
+};
+
+SignalGuard::Impl::Impl()
+{
+    const int rc = pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    if (rc != 0)
+        throw std::runtime_error(std::string("pthread_sigmask: ") + std::strerror(rc));
+    thread_ = std::thread([this] { watch(); });
+}
+
+SignalGuard::Impl::~Impl()
+{
+    shutdown_ = true;
+    thread_.join();
+    /* A signal that arrived after the watcher stopped stays pending and is delivered (with
+     * its default action) once unblocked: the process then ends as it would without us. */
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+}
+
+int SignalGuard::Impl::waitSignal(Nanos timeout) const
+{
+    const timespec ts = toTimespec(timeout);
+    const int sig = sigtimedwait(&set_, nullptr, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+void SignalGuard::Impl::watch()
+{
+    int sig = 0;
+    while (sig == 0 && !shutdown_)
+        sig = waitSignal(kPollInterval);
+    if (sig == 0)
+        return;
+    signal_ = sig;
+    stop_ = true;
+
+    Nanos grace = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        grace = grace_;
+    }
+    /* Give the main thread the grace period to stop cleanly (and destroy us); a second
+     * signal means the user does not want to wait. */
+    const Nanos deadline = monotonicNow() + grace;
+    for (Nanos now = monotonicNow(); now < deadline && !shutdown_; now = monotonicNow()) {
+        if (waitSignal(std::min(kPollInterval, deadline - now)) != 0)
+            break;
+    }
+    if (!shutdown_)
+        emergencyExit(sig);
+}
+
+void SignalGuard::Impl::emergencyExit(int sig)
+{
+    {
+        /* Held while the action runs, so an owner that clears the action before destroying
+         * what it refers to waits for a running action to finish. */
+        const std::lock_guard lock(mutex_);
+        if (action_) {
+            try {
+                action_();
+            } catch (...) {
+                /* Exiting anyway: the action was the last chance to make things safe. */
+            }
+        }
+    }
+    _exit(128 + sig);
+}
+
+void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanos grace)
+{
+    const std::lock_guard lock(mutex_);
+    action_ = std::move(action);
+    grace_ = grace;
+}
+
+SignalGuard::SignalGuard() : impl_(std::make_unique<Impl>()) {}
+
+SignalGuard::~SignalGuard() = default;
+
+const std::atomic<bool> &SignalGuard::stopRequested() const
+{
+    return impl_->stop_;
+}
+
+int SignalGuard::signalNumber() const
+{
+    return impl_->signal_;
+}
+
+void SignalGuard::setEmergency(std::function<void()> action, Nanos grace)
+{
+    impl_->setEmergency(std::move(action), grace);
+}
+
+} // namespace lockstep

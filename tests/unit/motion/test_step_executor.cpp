@@ -1,0 +1,355 @@
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include <hwloc.h>
+
+#include "gpio/sim_gpio.h"
+#include "motion/cpu_pin.h"
+#include "motion/step_executor.h"
+#include "motion_test_support.h"
+
+using namespace lockstep;
+using lockstep::test::RecordingLines;
+using lockstep::test::TempDir;
+
+namespace
+{
+
+/* Two drivers; ENABLE active low as on the common A4988/DRV8825 boards. */
+const std::vector<MotorLines> kMotors{
+    {.step = 2, .dir = 3, .enable = 4, .enableActiveLow = true},
+    {.step = 5, .dir = 6, .dirActiveLow = true, .enable = 7, .enableActiveLow = true},
+};
+
+ExecutorOptions testOptions()
+{
+    ExecutorOptions o;
+    o.realtime = false;
+    /* The test machine is shared: lateness is recorded but must not abort these moves. */
+    o.maxLateness = kNanosPerSecond;
+    return o;
+}
+
+std::vector<SimDriver> simDrivers()
+{
+    std::vector<SimDriver> drivers;
+    for (size_t i = 0; i < kMotors.size(); ++i) {
+        const MotorLines &m = kMotors[i];
+        SimDriver d;
+        d.motor = "m" + std::to_string(i);
+        d.step = m.step;
+        d.stepActiveLow = m.stepActiveLow;
+        d.dir = m.dir;
+        d.dirActiveLow = m.dirActiveLow;
+        d.enable = m.enable;
+        d.enableActiveLow = m.enableActiveLow;
+        drivers.push_back(d);
+    }
+    return drivers;
+}
+
+LineRequest simRequest()
+{
+    LineRequest r;
+    for (const MotorLines &m : kMotors) {
+        r.outputs.insert(r.outputs.end(), {m.step, m.dir, m.enable});
+        r.initialLevels.insert(
+            r.initialLevels.end(),
+            {uint8_t(m.stepActiveLow), uint8_t(m.dirActiveLow), uint8_t(m.enableActiveLow)});
+    }
+    return r;
+}
+
+struct SimBench {
+    TempDir dir;
+    SimGpio gpio{dir.path(), "node", simDrivers(), simRequest()};
+    /* The request's initial levels are edges too: count from here. */
+    size_t firstEdge = gpio.edges().size();
+
+    std::vector<Edge> moveEdges() const
+    {
+        const std::vector<Edge> all = gpio.edges();
+        return {all.begin() + static_cast<std::ptrdiff_t>(firstEdge), all.end()};
+    }
+    std::vector<Edge> edgesOf(unsigned offset) const
+    {
+        std::vector<Edge> out;
+        for (const Edge &e : moveEdges())
+            if (e.offset == offset)
+                out.push_back(e);
+        return out;
+    }
+};
+
+uint8_t enableLevel(GpioLines &lines, const MotorLines &m, bool active)
+{
+    (void)lines;
+    return active != m.enableActiveLow ? 1 : 0;
+}
+
+bool enabled(GpioLines &lines, const MotorLines &m)
+{
+    return lines.get(m.enable) == enableLevel(lines, m, true);
+}
+
+MovePlan twoAxisPlan(int64_t steps0, int64_t steps1, double rate = 2000, double accel = 40000)
+{
+    return MovePlan::plan({{0, steps0, rate, accel}, {100, 100 + steps1, rate, accel}});
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(step_executor)
+
+BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
+{
+    SimBench sim;
+    const ExecutorOptions options = testOptions();
+    const MovePlan plan = twoAxisPlan(120, -40);
+    MoveReport report;
+    {
+        StepExecutor executor(sim.gpio, kMotors, options);
+        BOOST_TEST(!enabled(sim.gpio, kMotors[0]));
+        report = executor.execute(plan);
+        BOOST_TEST(report.completed);
+        BOOST_TEST(report.stopReason.empty());
+        BOOST_TEST(enabled(sim.gpio, kMotors[0])); /* holding torque after the move */
+        BOOST_TEST(enabled(sim.gpio, kMotors[1]));
+    }
+    /* The destructor released ENABLE. */
+    BOOST_TEST(!enabled(sim.gpio, kMotors[0]));
+    BOOST_TEST(!enabled(sim.gpio, kMotors[1]));
+
+    BOOST_TEST(report.finalSteps == std::vector<int64_t>({120, 60}));
+    BOOST_TEST(sim.gpio.driverStep("m0") == 120);
+    BOOST_TEST(sim.gpio.driverStep("m1") == -40); /* the sim driver started at 0 */
+    BOOST_TEST(report.edges == size_t{2 * (120 + 40)});
+    BOOST_TEST(report.lateness.size() == report.edges);
+    BOOST_TEST(std::all_of(report.lateness.begin(), report.lateness.end(),
+                           [](Nanos l) { return l >= 0; }));
+    BOOST_TEST(report.maxLateness ==
+               *std::max_element(report.lateness.begin(), report.lateness.end()));
+
+    /* Every edge of the move: the STEP pulses, ENABLE on then off, DIR where it changed. */
+    BOOST_TEST(sim.moveEdges().size() == size_t{2 * (120 + 40) + 2 + 2 + 1});
+    for (size_t m = 0; m < kMotors.size(); ++m) {
+        const std::vector<Edge> steps = sim.edgesOf(kMotors[m].step);
+        const std::vector<Edge> enable = sim.edgesOf(kMotors[m].enable);
+        BOOST_TEST_REQUIRE(enable.size() == 2u);
+        BOOST_TEST(steps.front().time - enable.front().time >= options.enableSetup);
+        BOOST_TEST(enable.back().time >= steps.back().time);
+        for (size_t i = 0; i < steps.size(); ++i) {
+            BOOST_TEST_REQUIRE(steps[i].level == (i % 2 == 0 ? 1 : 0));
+            if (i % 2 == 1)
+                BOOST_TEST_REQUIRE(steps[i].time - steps[i - 1].time >= options.stepPulse);
+            if (i > 0)
+                BOOST_TEST_REQUIRE(steps[i].time >= steps[i - 1].time);
+        }
+    }
+    /* m0 moves positive: its DIR (active high) rises once, before its first step. */
+    const std::vector<Edge> dir0 = sim.edgesOf(kMotors[0].dir);
+    BOOST_TEST_REQUIRE(dir0.size() == 1u);
+    BOOST_TEST(dir0.front().level == 1);
+    BOOST_TEST(sim.edgesOf(kMotors[0].step).front().time - dir0.front().time >= options.dirSetup);
+    /* m1 moves negative with an active-low DIR: already high (inactive) since the request. */
+    BOOST_TEST(sim.edgesOf(kMotors[1].dir).empty());
+    BOOST_TEST(sim.gpio.get(kMotors[1].dir) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(simultaneous_steps_share_one_call)
+{
+    RecordingLines lines;
+    {
+        StepExecutor executor(lines, kMotors, testOptions());
+        BOOST_TEST(executor.execute(twoAxisPlan(50, 50)).completed);
+    }
+    size_t stepCalls = 0;
+    for (const RecordingLines::Call &call : lines.calls()) {
+        const bool hasStep = std::count(call.offsets.begin(), call.offsets.end(), 2u) > 0;
+        if (!hasStep)
+            continue;
+        ++stepCalls;
+        BOOST_TEST_REQUIRE(call.offsets.size() == 2u);
+        BOOST_TEST_REQUIRE(call.offsets[1] == 5u);
+    }
+    BOOST_TEST(stepCalls == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(release_is_idempotent_and_keeps_enable_inactive)
+{
+    RecordingLines lines;
+    StepExecutor executor(lines, kMotors, testOptions());
+    BOOST_TEST(executor.execute(twoAxisPlan(10, 0)).completed);
+    BOOST_TEST(enabled(lines, kMotors[0]));
+    BOOST_TEST(!enabled(lines, kMotors[1])); /* an axis that does not move is not enabled */
+    executor.release();
+    executor.release();
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+    /* A new move enables again. */
+    BOOST_TEST(executor.execute(twoAxisPlan(0, 10)).completed);
+    BOOST_TEST(enabled(lines, kMotors[1]));
+}
+
+BOOST_AUTO_TEST_CASE(stop_flag_mid_move_releases_enable)
+{
+    SimBench sim;
+    StepExecutor executor(sim.gpio, kMotors, testOptions());
+    std::atomic<bool> stop{false};
+    const MovePlan plan = twoAxisPlan(2000, 2000, 2000, 20000); /* about 1.1 s */
+    std::thread stopper([&] {
+        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 100'000'000);
+        stop = true;
+    });
+    const MoveReport report = executor.execute(plan, &stop);
+    stopper.join();
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason == "stop requested");
+    BOOST_TEST(report.finalSteps[0] > 0);
+    BOOST_TEST(report.finalSteps[0] < 2000);
+    BOOST_TEST(report.finalSteps[0] == sim.gpio.driverStep("m0"));
+    BOOST_TEST(report.endMonotonic < report.startMonotonic + plan.duration());
+    BOOST_TEST(!enabled(sim.gpio, kMotors[0]));
+    BOOST_TEST(!enabled(sim.gpio, kMotors[1]));
+    /* No pulse is left hanging. */
+    BOOST_TEST(sim.gpio.get(kMotors[0].step) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(stop_is_seen_during_a_long_wait)
+{
+    RecordingLines lines;
+    StepExecutor executor(lines, kMotors, testOptions());
+    std::atomic<bool> stop{false};
+    /* One step per 2 s: the first step is far away. */
+    const MovePlan plan = MovePlan::plan({{0, 3, 0.5, 1000}, {0, 0, 0, 0}});
+    std::thread stopper([&] {
+        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 20'000'000);
+        stop = true;
+    });
+    const MoveReport report = executor.execute(plan, &stop);
+    stopper.join();
+    BOOST_TEST(report.stopReason == "stop requested");
+    BOOST_TEST(report.edges == 0u);
+    BOOST_TEST(report.endMonotonic < report.startMonotonic + plan.stepTime(0, 1));
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+}
+
+BOOST_AUTO_TEST_CASE(release_from_another_thread_stops_the_move)
+{
+    RecordingLines lines;
+    StepExecutor executor(lines, kMotors, testOptions());
+    std::thread releaser([&] {
+        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 50'000'000);
+        executor.release();
+    });
+    const MoveReport report = executor.execute(twoAxisPlan(2000, 0, 2000, 20000));
+    releaser.join();
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason == "released during the move");
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+    /* Nothing was driven after the release except what release() itself set. */
+    const std::vector<RecordingLines::Call> calls = lines.calls();
+    BOOST_TEST(calls.back().offsets == std::vector<unsigned>({4, 7}));
+}
+
+BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
+{
+    SimBench sim;
+    ExecutorOptions options = testOptions();
+    options.maxLateness = 1; /* no edge is ever within 1 ns */
+    StepExecutor executor(sim.gpio, kMotors, options);
+    const MoveReport report = executor.execute(twoAxisPlan(100, 0));
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.edges == 1u);
+    BOOST_TEST(report.stopReason.find("late by") != std::string::npos, report.stopReason);
+    BOOST_TEST(!enabled(sim.gpio, kMotors[0]));
+    BOOST_TEST(sim.gpio.get(kMotors[0].step) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(slow_gpio_aborts)
+{
+    RecordingLines lines;
+    lines.sleepInSet(3'000'000);
+    ExecutorOptions options = testOptions();
+    options.maxLateness = 1'000'000;
+    StepExecutor executor(lines, kMotors, options);
+    const MoveReport report = executor.execute(twoAxisPlan(100, 0));
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason.find("late by") != std::string::npos, report.stopReason);
+    BOOST_TEST(report.maxLateness > options.maxLateness);
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+}
+
+BOOST_AUTO_TEST_CASE(gpio_error_aborts_and_releases)
+{
+    RecordingLines lines;
+    lines.failOn(kMotors[0].step);
+    StepExecutor executor(lines, kMotors, testOptions());
+    const MoveReport report = executor.execute(twoAxisPlan(10, 10));
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason.find("GPIO error") != std::string::npos, report.stopReason);
+    BOOST_TEST(report.edges == 0u);
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+    BOOST_TEST(!enabled(lines, kMotors[1]));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_requests_before_moving)
+{
+    RecordingLines lines;
+    StepExecutor executor(lines, kMotors, testOptions());
+    const size_t before = lines.calls().size();
+    /* 400 kHz needs 1.25 us periods: too fast for a 2 us pulse. */
+    BOOST_CHECK_THROW(executor.execute(twoAxisPlan(1000, 0, 400'000, 1e9)), std::invalid_argument);
+    BOOST_CHECK_THROW(executor.execute(MovePlan::plan({{0, 10, 100, 100}})), std::invalid_argument);
+    BOOST_TEST(lines.calls().size() == before);
+
+    ExecutorOptions bad = testOptions();
+    bad.stepPulse = 0;
+    BOOST_CHECK_THROW(StepExecutor(lines, kMotors, bad), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_move_touches_nothing)
+{
+    RecordingLines lines;
+    StepExecutor executor(lines, kMotors, testOptions());
+    const size_t before = lines.calls().size();
+    const MoveReport report = executor.execute(twoAxisPlan(0, 0));
+    BOOST_TEST(report.completed);
+    BOOST_TEST(report.finalSteps == std::vector<int64_t>({0, 100}));
+    BOOST_TEST(lines.calls().size() == before);
+}
+
+BOOST_AUTO_TEST_CASE(realtime_status_explains_what_was_refused)
+{
+    RecordingLines lines;
+    ExecutorOptions options = testOptions();
+    options.realtime = true;
+    StepExecutor executor(lines, kMotors, options);
+    const RealtimeStatus &status = executor.realtimeStatus();
+    const bool everything = status.fifo && status.locked && status.cpu >= 0;
+    BOOST_TEST(status.warning.empty() == everything, status.warning);
+    BOOST_TEST(executor.execute(twoAxisPlan(20, 20)).completed);
+}
+
+BOOST_AUTO_TEST_CASE(executor_cpu_is_the_last_allowed_core)
+{
+    hwloc_topology_t topology = nullptr;
+    BOOST_REQUIRE(hwloc_topology_init(&topology) == 0);
+    BOOST_REQUIRE(hwloc_topology_set_synthetic(topology, "pack:1 core:4 pu:2") == 0);
+    BOOST_REQUIRE(hwloc_topology_load(topology) == 0);
+    hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
+    /* Whole machine: core 3, its first hyper-thread (PUs are numbered 2 per core). */
+    hwloc_bitmap_set_range(allowed, 0, 7);
+    BOOST_TEST(chooseExecutorCpu(topology, allowed) == 6);
+    /* A job given PUs 1-4: the last core touching them is core 2, of which only PU 4. */
+    hwloc_bitmap_zero(allowed);
+    hwloc_bitmap_set_range(allowed, 1, 4);
+    BOOST_TEST(chooseExecutorCpu(topology, allowed) == 4);
+    hwloc_bitmap_zero(allowed);
+    BOOST_TEST(chooseExecutorCpu(topology, allowed) == -1);
+    hwloc_bitmap_free(allowed);
+    hwloc_topology_destroy(topology);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
