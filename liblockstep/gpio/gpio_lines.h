@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct LineRequest {
     std::string consumer = "lockstep";
@@ -25,7 +26,8 @@ public:
 
     /* Sets several requested output lines in one call where the API allows (libgpiod
      * set_values). Throws RunError on failure. Must be callable from the step executor's
-     * real-time thread: no allocation, no blocking I/O. */
+     * real-time thread: no allocation, no blocking I/O. Both backends serialise concurrent
+     * callers (the executor and a thread releasing the motors) with a spin lock. */
     virtual void set(std::span<const unsigned> offsets, std::span<const uint8_t> levels) = 0;
     /* Reads the physical level of a requested line. */
     virtual uint8_t get(unsigned offset) = 0;

@@ -10,7 +10,8 @@
 
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct TrackRecord {
     Nanos realtime;

@@ -9,7 +9,8 @@
 #include "config/rig.h"
 #include "gpio/gpio_lines.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* The lines of the named motors (STEP, DIR, ENABLE outputs with ENABLE inactive and STEP
  * inactive initially; endstops as inputs). All named motors must share one backend.

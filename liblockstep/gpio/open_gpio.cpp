@@ -1,0 +1,146 @@
+#include "gpio/open_gpio.h"
+
+#include <algorithm>
+
+#include "gpio/sim_gpio.h"
+#include "util/errors.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+uint8_t inactiveLevel(const LineConfig &line)
+{
+    return line.activeLow ? 1 : 0;
+}
+
+std::vector<const MotorConfig *> findMotors(const NodeConfig &node,
+                                            const std::vector<std::string> &motors)
+{
+    if (motors.empty())
+        throw InputError("no motors named for node " + node.hostname);
+    std::vector<const MotorConfig *> configs;
+    for (const std::string &name : motors) {
+        const MotorConfig *motor = node.findMotor(name);
+        if (!motor)
+            throw InputError("node " + node.hostname + " has no motor " + name);
+        if (!configs.empty() && motor->backend != configs.front()->backend)
+            throw InputError("motors " + configs.front()->name + " and " + name +
+                             " use different GPIO backends: open them separately");
+        configs.push_back(motor);
+    }
+    return configs;
+}
+
+/* Adds an output once: motors may share a line (a common ENABLE), but only at one level. */
+void addOutput(LineRequest &request, const std::string &motor, const LineConfig &line)
+{
+    const auto it = std::find(request.outputs.begin(), request.outputs.end(), line.offset);
+    if (it == request.outputs.end()) {
+        request.outputs.push_back(line.offset);
+        request.initialLevels.push_back(inactiveLevel(line));
+    } else if (request.initialLevels[it - request.outputs.begin()] != inactiveLevel(line)) {
+        throw InputError("motor " + motor + ": GPIO " + std::to_string(line.offset) +
+                         " is shared with another motor at the opposite polarity");
+    }
+}
+
+LineRequest motorRequest(const std::vector<const MotorConfig *> &motors,
+                         const std::string &consumer)
+{
+    LineRequest request;
+    request.consumer = consumer;
+    for (const MotorConfig *motor : motors) {
+        addOutput(request, motor->name, motor->step);
+        addOutput(request, motor->name, motor->dir);
+        addOutput(request, motor->name, motor->enable);
+        if (motor->endstop)
+            request.inputs.push_back(motor->endstop->offset);
+    }
+    return request;
+}
+
+SimDriver simDriver(const MotorConfig &motor, int64_t initialStep)
+{
+    SimDriver driver;
+    driver.motor = motor.name;
+    driver.step = motor.step.offset;
+    driver.stepActiveLow = motor.step.activeLow;
+    driver.dir = motor.dir.offset;
+    driver.dirActiveLow = motor.dir.activeLow;
+    driver.enable = motor.enable.offset;
+    driver.enableActiveLow = motor.enable.activeLow;
+    if (motor.endstop) {
+        driver.endstop = motor.endstop->offset;
+        driver.endstopActiveLow = motor.endstop->activeLow;
+    }
+    driver.endstopStep = motor.stepForPosition(motor.simEndstopAt);
+    driver.homingDirection = motor.homingDirection;
+    driver.initialStep = initialStep;
+    return driver;
+}
+
+} // namespace
+
+std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig &node,
+                                          const std::vector<std::string> &motors,
+                                          const std::vector<int64_t> &initialSteps,
+                                          const std::string &consumer)
+{
+    const std::vector<const MotorConfig *> configs = findMotors(node, motors);
+    const LineRequest request = motorRequest(configs, consumer);
+    if (configs.front()->backend == Backend::Real)
+        return openGpiodLines(node.gpioChip, request);
+
+    if (initialSteps.size() != configs.size())
+        throw RunError("openMotorLines: " + std::to_string(initialSteps.size()) +
+                       " initial steps for " + std::to_string(configs.size()) + " motors");
+    std::vector<SimDriver> drivers;
+    for (size_t i = 0; i < configs.size(); ++i)
+        drivers.push_back(simDriver(*configs[i], initialSteps[i]));
+    return std::make_unique<SimGpio>(rig.simDir, node.hostname, std::move(drivers), request);
+}
+
+std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig &node,
+                                         const std::vector<std::string> &motors) noexcept
+{
+    std::vector<std::string> messages;
+    try {
+        for (const std::string &name : motors) {
+            const MotorConfig *motor = node.findMotor(name);
+            if (!motor) {
+                messages.push_back("motor " + name + ": not on node " + node.hostname);
+                continue;
+            }
+            const unsigned offset = motor->enable.offset;
+            const uint8_t level = inactiveLevel(motor->enable);
+            const std::string what =
+                "motor " + name + ": ENABLE (GPIO " + std::to_string(offset) + ") ";
+            try {
+                if (motor->backend == Backend::Real) {
+                    LineRequest request;
+                    request.consumer = "lockstep-safe";
+                    request.outputs = {offset};
+                    request.initialLevels = {level};
+                    /* Released at once: the kernel leaves an output at its last level. */
+                    openGpiodLines(node.gpioChip, request);
+                } else if (readSimLine(rig.simDir, node.hostname, offset) < 0) {
+                    messages.push_back(what + "never driven (no simulated GPIO state)");
+                    continue;
+                } else {
+                    writeSimLine(rig.simDir, node.hostname, offset, level);
+                }
+                messages.push_back(what + "driven inactive (level " + std::to_string(level) + ")");
+            } catch (const std::exception &e) {
+                messages.push_back(what + "could not be driven inactive: " + e.what());
+            }
+        }
+    } catch (...) {
+        /* Only allocation can fail here; the messages gathered so far are still worth having. */
+    }
+    return messages;
+}
+
+} // namespace lockstep
