@@ -1,0 +1,333 @@
+#include "motion/motor_group.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "gpio/open_gpio.h"
+#include "motion/position_store.h"
+#include "util/errors.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+/* Homing moves in chunks of this much travel at homing speed, reading the endstop between. */
+constexpr double kHomingChunkSeconds = 0.02;
+
+const char *unitName(const MotorConfig &m)
+{
+    return m.units == Units::Degrees ? "deg" : "mm";
+}
+
+std::string format(double v)
+{
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+MotorLines motorLines(const MotorConfig &m)
+{
+    return MotorLines{m.step.offset,   m.step.activeLow, m.dir.offset,
+                      m.dir.activeLow, m.enable.offset,  m.enable.activeLow};
+}
+
+/* A limit from the plan, which may lower the rig's but never raise it. */
+double limit(const MotorConfig &m, const char *what, double rigValue,
+             const std::optional<double> &override)
+{
+    if (!override)
+        return rigValue;
+    if (!std::isfinite(*override) || *override <= 0 || *override > rigValue)
+        throw InputError("motor " + m.name + ": " + what + " " + format(*override) +
+                         " must be positive and at most the rig's " + format(rigValue));
+    return *override;
+}
+
+} // namespace
+
+class MotorGroup::Impl
+{
+public:
+    Impl(const RigConfig &rig, const NodeConfig &node, std::vector<std::string> motors,
+         ExecutorOptions options);
+
+    MoveReport moveTo(const std::map<std::string, double> &targets,
+                      const std::map<std::string, MotionOverride> &overrides,
+                      const std::atomic<bool> *stop);
+    HomeReport home(const std::string &motor, const std::atomic<bool> *stop);
+
+    size_t index(const std::string &motor) const;
+
+    std::vector<std::string> names_;
+    std::vector<MotorConfig> configs_;
+    std::vector<int64_t> steps_;
+    /* Sim motors: the simulated driver's count minus ours (changes when homing zeroes). */
+    std::vector<int64_t> simOffset_;
+    ExecutorOptions options_;
+    PositionStore store_;
+    bool sim_ = false;
+    std::unique_ptr<GpioLines> lines_;
+    std::unique_ptr<StepExecutor> executor_; /* after lines_: released and destroyed first */
+
+private:
+    /* Step rate and acceleration of motor i in steps/s and steps/s^2, validated. */
+    AxisRequest axis(size_t i, int64_t to, double speed, double accel) const;
+    MoveReport run(const std::vector<AxisRequest> &axes, const std::atomic<bool> *stop);
+    /* Moves motor i by `delta` steps; false (with `message`) if the move stopped early. */
+    bool stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
+                std::string &message);
+    bool endstopActive(size_t i) const;
+    int64_t homingTravelLimit(const MotorConfig &m) const;
+    void save();
+};
+
+MotorGroup::Impl::Impl(const RigConfig &rig, const NodeConfig &node,
+                       std::vector<std::string> motors, ExecutorOptions options)
+    : names_(std::move(motors)), options_(options), store_("")
+{
+    if (names_.empty())
+        for (const MotorConfig &m : node.motors)
+            names_.push_back(m.name);
+    if (names_.empty())
+        throw InputError("node " + node.hostname + " has no motors");
+    for (const std::string &name : names_) {
+        const MotorConfig *m = node.findMotor(name);
+        if (m == nullptr)
+            throw InputError("node " + node.hostname + " has no motor '" + name + "'");
+        configs_.push_back(*m);
+    }
+    sim_ = configs_.front().backend == Backend::Sim;
+    store_ = PositionStore(PositionStore::pathFor(rig, node, configs_.front().backend));
+
+    const std::map<std::string, StoredPosition> stored = store_.load();
+    std::vector<int64_t> driverSteps;
+    for (const std::string &name : names_) {
+        const auto it = stored.find(name);
+        const StoredPosition p = it != stored.end() ? it->second : StoredPosition{};
+        steps_.push_back(p.step);
+        driverSteps.push_back(p.simDriverStep.value_or(p.step));
+        simOffset_.push_back(driverSteps.back() - p.step);
+    }
+    lines_ = openMotorLines(rig, node, names_, driverSteps, "lockstep");
+    std::vector<MotorLines> lines;
+    for (const MotorConfig &m : configs_)
+        lines.push_back(motorLines(m));
+    executor_ = std::make_unique<StepExecutor>(*lines_, std::move(lines), options_);
+}
+
+size_t MotorGroup::Impl::index(const std::string &motor) const
+{
+    const auto it = std::find(names_.begin(), names_.end(), motor);
+    if (it == names_.end())
+        throw InputError("motor '" + motor + "' is not in this motor group");
+    return static_cast<size_t>(it - names_.begin());
+}
+
+AxisRequest MotorGroup::Impl::axis(size_t i, int64_t to, double speed, double accel) const
+{
+    const MotorConfig &m = configs_[i];
+    const double rate = speed * m.stepsPerUnit();
+    const double stepAccel = accel * m.stepsPerUnit();
+    if (!(rate > 0) || !(stepAccel > 0) || !std::isfinite(rate) || !std::isfinite(stepAccel))
+        throw InputError("motor " + m.name + ": speed and acceleration must be positive");
+    /* The executor keeps STEP inactive at least as long as active. */
+    const double maxRate =
+        static_cast<double>(kNanosPerSecond) / (2 * static_cast<double>(options_.stepPulse));
+    if (to != steps_[i] && rate > maxRate)
+        throw InputError("motor " + m.name + ": " + format(speed) + " " + unitName(m) + "/s is " +
+                         format(rate) + " steps/s, above the " + format(maxRate) +
+                         " steps/s that a " + format(double(options_.stepPulse) / 1000) +
+                         " us step pulse allows");
+    return AxisRequest{steps_[i], to, rate, stepAccel};
+}
+
+void MotorGroup::Impl::save()
+{
+    std::map<std::string, StoredPosition> positions;
+    for (size_t i = 0; i < names_.size(); ++i) {
+        StoredPosition p{steps_[i], {}};
+        if (sim_)
+            p.simDriverStep = steps_[i] + simOffset_[i];
+        positions[names_[i]] = p;
+    }
+    store_.save(positions);
+}
+
+MoveReport MotorGroup::Impl::run(const std::vector<AxisRequest> &axes,
+                                 const std::atomic<bool> *stop)
+{
+    const MoveReport report = executor_->execute(MovePlan::plan(axes), stop);
+    steps_ = report.finalSteps;
+    return report;
+}
+
+MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets,
+                                    const std::map<std::string, MotionOverride> &overrides,
+                                    const std::atomic<bool> *stop)
+{
+    /* Everything is checked before the first edge. */
+    std::vector<AxisRequest> axes;
+    for (size_t i = 0; i < names_.size(); ++i)
+        axes.push_back(AxisRequest{steps_[i], steps_[i], 0, 0});
+    for (const auto &[name, target] : targets) {
+        const size_t i = index(name);
+        const MotorConfig &m = configs_[i];
+        const std::string where =
+            "motor " + name + ": target " + format(target) + " " + unitName(m);
+        if (!std::isfinite(target))
+            throw InputError(where + " is not a number");
+        if (m.softMin && target < *m.softMin)
+            throw InputError(where + " is below its soft minimum " + format(*m.softMin));
+        if (m.softMax && target > *m.softMax)
+            throw InputError(where + " is above its soft maximum " + format(*m.softMax));
+        const auto o = overrides.find(name);
+        const MotionOverride none;
+        const MotionOverride &over = o != overrides.end() ? o->second : none;
+        axes[i] = axis(i, m.stepForPosition(target), limit(m, "speed", m.maxSpeed, over.maxSpeed),
+                       limit(m, "acceleration", m.maxAccel, over.maxAccel));
+    }
+    const MoveReport report = run(axes, stop);
+    save();
+    return report;
+}
+
+bool MotorGroup::Impl::stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
+                              std::string &message)
+{
+    std::vector<AxisRequest> axes;
+    for (size_t a = 0; a < names_.size(); ++a)
+        axes.push_back(AxisRequest{steps_[a], steps_[a], 0, 0});
+    axes[i] = axis(i, steps_[i] + delta, speed, configs_[i].maxAccel);
+    const MoveReport report = run(axes, stop);
+    if (!report.completed)
+        message = "move stopped: " + report.stopReason;
+    return report.completed;
+}
+
+bool MotorGroup::Impl::endstopActive(size_t i) const
+{
+    const LineConfig &endstop = *configs_[i].endstop;
+    return (lines_->get(endstop.offset) != 0) != endstop.activeLow;
+}
+
+int64_t MotorGroup::Impl::homingTravelLimit(const MotorConfig &m) const
+{
+    double travel = 0;
+    if (m.softMin && m.softMax)
+        travel = *m.softMax - *m.softMin;
+    else if (m.units == Units::Degrees)
+        travel = 360; /* a turntable meets its endstop within a turn */
+    else
+        throw InputError("motor " + m.name +
+                         ": homing needs soft_min and soft_max to bound its travel");
+    /* 10 % margin for a start slightly beyond the soft limits. */
+    return std::llround(1.1 * travel * m.stepsPerUnit()) + 1;
+}
+
+HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bool> *stop)
+{
+    const size_t i = index(motor);
+    const MotorConfig &m = configs_[i];
+    if (!m.endstop)
+        throw InputError("motor " + motor + " has no endstop; it cannot be homed");
+    const double speed = m.homingSpeed > 0 ? m.homingSpeed : m.maxSpeed / 4;
+    const int64_t limitSteps = homingTravelLimit(m);
+    const int64_t chunk =
+        std::max<int64_t>(1, std::llround(speed * m.stepsPerUnit() * kHomingChunkSeconds));
+    const int dir = m.homingDirection >= 0 ? 1 : -1;
+    const int64_t start = steps_[i];
+
+    HomeReport report;
+    auto travelled = [&]() -> int64_t { return std::llabs(steps_[i] - start); };
+    auto finish = [&](HomeReport r) {
+        r.stepsTravelled = travelled();
+        save();
+        return r;
+    };
+
+    /* Approach in chunks until the endstop reads active... */
+    while (!endstopActive(i)) {
+        if (travelled() >= limitSteps)
+            return finish({false, 0,
+                           "endstop not found within " +
+                               format(double(limitSteps) / m.stepsPerUnit()) + " " + unitName(m)});
+        if (!stepBy(i, dir * std::min(chunk, limitSteps - travelled()), speed, stop,
+                    report.message))
+            return finish(report);
+    }
+    /* ...then find its edge step by step: back off until it clears, one step back in. */
+    int64_t backedOff = 0;
+    while (endstopActive(i)) {
+        if (++backedOff > limitSteps)
+            return finish({false, 0, "endstop stays active while backing off"});
+        if (!stepBy(i, -dir, speed, stop, report.message))
+            return finish(report);
+    }
+    if (!stepBy(i, dir, speed, stop, report.message))
+        return finish(report);
+    if (!endstopActive(i))
+        return finish({false, 0, "endstop is not stable at its edge"});
+
+    /* The endstop's edge becomes position 0; the sim driver keeps its own count. */
+    report = {true, travelled(), "endstop found"};
+    simOffset_[i] += steps_[i];
+    steps_[i] = 0;
+    save();
+    return report;
+}
+
+MotorGroup::MotorGroup(const RigConfig &rig, const NodeConfig &node,
+                       std::vector<std::string> motors, ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(rig, node, std::move(motors), options))
+{
+}
+
+MotorGroup::~MotorGroup()
+{
+    release();
+}
+
+MoveReport MotorGroup::moveTo(const std::map<std::string, double> &targets,
+                              const std::map<std::string, MotionOverride> &overrides,
+                              const std::atomic<bool> *stop)
+{
+    return impl_->moveTo(targets, overrides, stop);
+}
+
+HomeReport MotorGroup::home(const std::string &motor, const std::atomic<bool> *stop)
+{
+    return impl_->home(motor, stop);
+}
+
+void MotorGroup::release() noexcept
+{
+    impl_->executor_->release();
+}
+
+double MotorGroup::position(const std::string &motor) const
+{
+    const size_t i = impl_->index(motor);
+    return impl_->configs_[i].positionForStep(impl_->steps_[i]);
+}
+
+int64_t MotorGroup::stepPosition(const std::string &motor) const
+{
+    return impl_->steps_[impl_->index(motor)];
+}
+
+const std::vector<std::string> &MotorGroup::motors() const
+{
+    return impl_->names_;
+}
+
+const RealtimeStatus &MotorGroup::realtimeStatus() const
+{
+    return impl_->executor_->realtimeStatus();
+}
+
+} // namespace lockstep

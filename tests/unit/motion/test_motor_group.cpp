@@ -1,0 +1,338 @@
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gpio/motor_track.h"
+#include "gpio/sim_gpio.h"
+#include "motion/motor_group.h"
+#include "motion_test_support.h"
+#include "util/errors.h"
+#include "util/signal_guard.h"
+
+using namespace lockstep;
+using lockstep::test::TempDir;
+
+namespace
+{
+
+const char *kHost = "pi1";
+
+/* A turntable (3200 steps/rev, endstop at -20 deg) and a lead-screw lift with soft limits.
+ * ENABLE is active high so that opening the lines is no ENABLE edge. */
+RigConfig simRig(const std::string &dir)
+{
+    RigConfig rig;
+    rig.path = dir + "/rig.yaml";
+    rig.name = "test";
+    rig.simDir = dir;
+
+    MotorConfig table;
+    table.name = "turntable";
+    table.step = {2, false};
+    table.dir = {3, false};
+    table.enable = {4, false};
+    table.endstop = LineConfig{17, false};
+    table.homingDirection = -1;
+    table.homingSpeed = 360;
+    table.maxSpeed = 1440;
+    table.maxAccel = 72000;
+    table.simEndstopAt = -20;
+
+    MotorConfig lift;
+    lift.name = "lift";
+    lift.units = Units::Millimetres;
+    lift.mmPerRev = 8;
+    lift.step = {5, false};
+    lift.dir = {6, true};
+    lift.enable = {7, false};
+    lift.maxSpeed = 40;
+    lift.maxAccel = 2000;
+    lift.softMin = 0;
+    lift.softMax = 100;
+
+    NodeConfig node;
+    node.hostname = kHost;
+    node.motors = {table, lift};
+    rig.nodes.push_back(node);
+    return rig;
+}
+
+ExecutorOptions testOptions()
+{
+    ExecutorOptions o;
+    o.realtime = false;
+    o.maxLateness = kNanosPerSecond; /* shared test machine: never abort on lateness */
+    return o;
+}
+
+size_t trackRecords(const RigConfig &rig, const std::string &motor)
+{
+    return MotorTrack::load(simTrackPath(rig.simDir, motor)).records().size();
+}
+
+int64_t driverStepAfter(const RigConfig &rig, const std::string &motor)
+{
+    return MotorTrack::load(simTrackPath(rig.simDir, motor)).records().back().step;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(motor_group)
+
+BOOST_AUTO_TEST_CASE(full_revolution_in_ten_degree_moves_rounds_each_target)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+    for (int k = 1; k <= 36; ++k) {
+        const MoveReport report = group.moveTo({{"turntable", 10.0 * k}});
+        BOOST_TEST_REQUIRE(report.completed);
+        BOOST_TEST_REQUIRE(group.stepPosition("turntable") == std::llround(k * 3200.0 / 36));
+    }
+    BOOST_TEST(group.stepPosition("turntable") == 3200);
+    BOOST_TEST(group.position("turntable") == 360.0, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(positions_persist_between_groups)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    {
+        MotorGroup group(rig, rig.nodes[0], {}, testOptions());
+        BOOST_TEST(group.motors() == std::vector<std::string>({"turntable", "lift"}));
+        BOOST_TEST(group.stepPosition("turntable") == 0); /* never homed, never moved */
+        BOOST_TEST(group.moveTo({{"turntable", 45}, {"lift", 2.5}}).completed);
+    }
+    BOOST_TEST(std::filesystem::exists(dir.path() + "/positions/pi1.json"));
+    {
+        MotorGroup group(rig, rig.nodes[0], {"lift", "turntable"}, testOptions());
+        BOOST_TEST(group.stepPosition("turntable") == 400);
+        BOOST_TEST(group.stepPosition("lift") == 1000);
+        BOOST_TEST(group.position("lift") == 2.5, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(group.moveTo({{"turntable", -10}}).completed);
+    }
+    /* The simulated driver continued from there too (the track is flushed on close). */
+    BOOST_TEST(driverStepAfter(rig, "turntable") == -89);
+}
+
+BOOST_AUTO_TEST_CASE(bad_targets_throw_before_any_edge)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    {
+        MotorGroup group(rig, rig.nodes[0], {}, testOptions());
+        BOOST_CHECK_THROW(group.moveTo({{"lift", 100.5}}), InputError);
+        BOOST_CHECK_THROW(group.moveTo({{"turntable", 90}, {"lift", -1}}), InputError);
+        BOOST_CHECK_THROW(group.moveTo({{"lift", NAN}}), InputError);
+        BOOST_CHECK_THROW(group.moveTo({{"nosuch", 1}}), InputError);
+        /* Overrides may lower the rig's limits, never raise them. */
+        BOOST_CHECK_THROW(group.moveTo({{"lift", 10}}, {{"lift", {41.0, std::nullopt}}}),
+                          InputError);
+        BOOST_CHECK_THROW(group.moveTo({{"lift", 10}}, {{"lift", {std::nullopt, 0.0}}}),
+                          InputError);
+        BOOST_TEST(group.stepPosition("lift") == 0);
+        BOOST_TEST(group.stepPosition("turntable") == 0);
+    }
+    /* Only the starting position the simulation records when a track file is created. */
+    BOOST_TEST(trackRecords(rig, "turntable") == 1u);
+    BOOST_TEST(trackRecords(rig, "lift") == 1u);
+
+    /* The same check sees a real move. */
+    {
+        MotorGroup group(rig, rig.nodes[0], {}, testOptions());
+        BOOST_TEST(group.moveTo({{"lift", 1}}, {{"lift", {20.0, 1000.0}}}).completed);
+    }
+    BOOST_TEST(trackRecords(rig, "lift") > 1u);
+}
+
+BOOST_AUTO_TEST_CASE(speed_beyond_the_step_pulse_is_bad_input)
+{
+    TempDir dir;
+    RigConfig rig = simRig(dir.path());
+    rig.nodes[0].motors[0].maxSpeed = 36000; /* 320k steps/s */
+    MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+    BOOST_CHECK_THROW(group.moveTo({{"turntable", 90}}), InputError);
+    BOOST_TEST(group.moveTo({{"turntable", 90}}, {{"turntable", {720.0, std::nullopt}}}).completed);
+}
+
+BOOST_AUTO_TEST_CASE(exception_through_the_scope_leaves_enable_inactive)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    const unsigned enable = rig.nodes[0].motors[0].enable.offset;
+    try {
+        MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+        BOOST_TEST(group.moveTo({{"turntable", 30}}).completed);
+        BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 1); /* holding */
+        throw std::runtime_error("something failed after the move");
+    } catch (const std::runtime_error &) {
+    }
+    BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(home_finds_the_sim_endstop)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    const int64_t endstopStep = rig.nodes[0].motors[0].stepForPosition(-20);
+    {
+        MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+        BOOST_TEST(group.moveTo({{"turntable", 15}}).completed);
+        const HomeReport report = group.home("turntable");
+        BOOST_TEST(report.found, report.message);
+        BOOST_TEST(report.stepsTravelled ==
+                   rig.nodes[0].motors[0].stepForPosition(15) - endstopStep);
+        BOOST_TEST(group.stepPosition("turntable") == 0);
+        BOOST_CHECK_THROW(group.home("nosuch"), InputError);
+    }
+    /* The driver stands exactly at the first step where the endstop is active. */
+    BOOST_TEST(driverStepAfter(rig, "turntable") == endstopStep);
+    /* A later run continues from the homed zero, and the driver follows. */
+    {
+        MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+        BOOST_TEST(group.stepPosition("turntable") == 0);
+        BOOST_TEST(group.moveTo({{"turntable", 20}}).completed);
+    }
+    BOOST_TEST(driverStepAfter(rig, "turntable") == endstopStep + 178);
+}
+
+BOOST_AUTO_TEST_CASE(home_gives_up_after_its_travel_limit)
+{
+    TempDir dir;
+    RigConfig rig = simRig(dir.path());
+    rig.nodes[0].motors[0].simEndstopAt = -500; /* more than a turn away */
+    rig.nodes[0].motors[0].homingSpeed = 1440;
+    MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+    const HomeReport report = group.home("turntable");
+    BOOST_TEST(!report.found);
+    BOOST_TEST(report.message.find("not found") != std::string::npos, report.message);
+    BOOST_TEST(report.stepsTravelled >= 3200);
+    BOOST_TEST(report.stepsTravelled < rig.nodes[0].motors[0].stepForPosition(500));
+}
+
+BOOST_AUTO_TEST_CASE(motor_without_endstop_cannot_home)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    MotorGroup group(rig, rig.nodes[0], {"lift"}, testOptions());
+    BOOST_CHECK_THROW(group.home("lift"), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_position_store_is_an_error)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    std::filesystem::create_directories(dir.path() + "/positions");
+    std::ofstream(dir.path() + "/positions/pi1.json") << "{\"motors\": {\"turntable\": 1}}";
+    BOOST_CHECK_THROW(MotorGroup(rig, rig.nodes[0], {"turntable"}, testOptions()), RunError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+/* A child process runs a long move under a SignalGuard; the parent signals it. */
+BOOST_AUTO_TEST_SUITE(signals)
+
+namespace
+{
+
+enum class ChildMode { PollStop, IgnoreStop };
+
+[[noreturn]] void childMove(const RigConfig &rig, ChildMode mode)
+{
+    int status = 0;
+    {
+        SignalGuard guard;
+        try {
+            MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+            guard.setEmergency([&group] { group.release(); }, 200'000'000);
+            const std::atomic<bool> *stop =
+                mode == ChildMode::PollStop ? &guard.stopRequested() : nullptr;
+            /* Ten turns at 360 deg/s: far longer than the test waits. */
+            const MoveReport report =
+                group.moveTo({{"turntable", 3600}}, {{"turntable", {360.0, std::nullopt}}}, stop);
+            if (mode == ChildMode::IgnoreStop)
+                sleep(10); /* only the emergency action can end this */
+            status = report.completed ? 0 : 128 + guard.signalNumber();
+        } catch (...) {
+            status = 99;
+        }
+        guard.setEmergency({});
+    }
+    _exit(status);
+}
+
+/* Forks a child moving the turntable, sends SIGTERM once ENABLE is asserted, and returns the
+ * child's exit status. */
+int signalledChild(const RigConfig &rig, ChildMode mode)
+{
+    const unsigned enable = rig.nodes[0].motors[0].enable.offset;
+    const pid_t pid = fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0)
+        childMove(rig, mode);
+    const Nanos deadline = monotonicNow() + 10 * kNanosPerSecond;
+    while (readSimLine(rig.simDir, kHost, enable) != 1 && monotonicNow() < deadline)
+        usleep(1000);
+    BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 1);
+    usleep(50'000); /* well into the move */
+    kill(pid, SIGTERM);
+    int status = 0;
+    BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
+    BOOST_REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(sigterm_mid_move_stops_and_releases_enable)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    BOOST_TEST(signalledChild(rig, ChildMode::PollStop) == 128 + SIGTERM);
+    BOOST_TEST(readSimLine(rig.simDir, kHost, rig.nodes[0].motors[0].enable.offset) == 0);
+    /* The child stored where it stopped: part-way. */
+    MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+    BOOST_TEST(group.stepPosition("turntable") > 0);
+    BOOST_TEST(group.stepPosition("turntable") < 32000);
+}
+
+BOOST_AUTO_TEST_CASE(emergency_action_runs_when_the_main_thread_does_not_stop)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    BOOST_TEST(signalledChild(rig, ChildMode::IgnoreStop) == 128 + SIGTERM);
+    BOOST_TEST(readSimLine(rig.simDir, kHost, rig.nodes[0].motors[0].enable.offset) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(guard_flags_a_signal_and_restores_the_mask)
+{
+    sigset_t before;
+    pthread_sigmask(SIG_SETMASK, nullptr, &before);
+    {
+        SignalGuard guard;
+        BOOST_TEST(!guard.stopRequested());
+        BOOST_TEST(guard.signalNumber() == 0);
+        sigset_t during;
+        pthread_sigmask(SIG_SETMASK, nullptr, &during);
+        BOOST_TEST(sigismember(&during, SIGINT) == 1);
+        BOOST_TEST(sigismember(&during, SIGHUP) == 1);
+        guard.setEmergency([] {}, 60 * kNanosPerSecond);
+        kill(getpid(), SIGHUP);
+        const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
+        while (!guard.stopRequested() && monotonicNow() < deadline)
+            usleep(1000);
+        BOOST_TEST(guard.stopRequested());
+        BOOST_TEST(guard.signalNumber() == SIGHUP);
+    }
+    sigset_t after;
+    pthread_sigmask(SIG_SETMASK, nullptr, &after);
+    BOOST_TEST(sigismember(&after, SIGHUP) == sigismember(&before, SIGHUP));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
