@@ -1,0 +1,126 @@
+#include "device_lock.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/errors.h"
+
+namespace lockstep::spank
+{
+
+namespace
+{
+
+std::string errnoText(int err)
+{
+    return std::strerror(err);
+}
+
+/* Files in the lock directory: regular, owned by root, one link (no hard link planted by a
+ * user elsewhere). */
+void checkLockFile(int fd, const std::string &path)
+{
+    struct stat st = {};
+    if (fstat(fd, &st) != 0)
+        throw RunError("lock file " + path + ": " + errnoText(errno));
+    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1)
+        throw RunError("lock file " + path + " is not a plain root-owned file: refusing to use it");
+}
+
+LockHolder readHolder(int fd)
+{
+    char buf[256] = {};
+    const ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    LockHolder holder;
+    if (n <= 0)
+        return holder;
+    char user[128] = {};
+    if (std::sscanf(buf, "job=%u step=%u user=%127s", &holder.jobId, &holder.stepId, user) == 3)
+        holder.user = user;
+    return holder;
+}
+
+void writeHolder(int fd, const LockHolder &self)
+{
+    const std::string text = "job=" + std::to_string(self.jobId) +
+                             " step=" + std::to_string(self.stepId) + " user=" + self.user + "\n";
+    /* Best effort: the holder text only improves another job's error message. */
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, text.data(), text.size(), 0) < 0)
+        return;
+}
+
+} // namespace
+
+LockDir::LockDir(const std::string &path) : path_(path)
+{
+    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+        throw RunError("lock directory " + path + ": " + errnoText(errno));
+    struct stat st = {};
+    if (lstat(path.c_str(), &st) != 0)
+        throw RunError("lock directory " + path + ": " + errnoText(errno));
+    if (S_ISLNK(st.st_mode))
+        throw RunError("lock directory " + path + " is a symlink: refusing to use it");
+    if (!S_ISDIR(st.st_mode))
+        throw RunError("lock directory " + path + " is not a directory");
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        throw RunError("lock directory " + path +
+                       " must be owned by root and writable only by root");
+    fd_ = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ < 0)
+        throw RunError("lock directory " + path + ": " + errnoText(errno));
+    struct stat opened = {};
+    if (fstat(fd_, &opened) != 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) {
+        close(fd_);
+        throw RunError("lock directory " + path + " changed while being opened");
+    }
+}
+
+LockDir::~LockDir()
+{
+    if (fd_ >= 0)
+        close(fd_);
+}
+
+std::string LockHolder::str() const
+{
+    if (jobId == 0)
+        return "another job";
+    return "job " + std::to_string(jobId) + " (user " + user + ")";
+}
+
+DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::string &device,
+                       const LockHolder &self, Conflict conflict)
+{
+    const std::string file = node + "." + device + ".lock";
+    const std::string path = dir.path() + "/" + file;
+    fd_ = openat(dir.fd(), file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+        throw RunError("lock file " + path + ": " + errnoText(errno));
+    try {
+        checkLockFile(fd_, path);
+        const int op = conflict == Conflict::Wait ? LOCK_EX : LOCK_EX | LOCK_NB;
+        int rc = 0;
+        while ((rc = flock(fd_, op)) != 0 && errno == EINTR) {
+        }
+        if (rc != 0 && errno == EWOULDBLOCK)
+            throw RunError(device + " on " + node + " is in use by " + readHolder(fd_).str());
+        if (rc != 0)
+            throw RunError("lock file " + path + ": " + errnoText(errno));
+        writeHolder(fd_, self);
+    } catch (...) {
+        close(fd_);
+        throw;
+    }
+}
+
+DeviceLock::~DeviceLock()
+{
+    /* Closing the only descriptor releases the flock. */
+    close(fd_);
+}
+
+} // namespace lockstep::spank

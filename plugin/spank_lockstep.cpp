@@ -1,0 +1,115 @@
+/* spank_lockstep.so: reserves rig devices (motors, cameras) for Slurm job steps.
+ *
+ * This file is the dispatcher: the SPANK entry points, the option, and the boundary that no
+ * exception crosses. The work for each context lives in context_*.cpp. */
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "contexts.h"
+
+extern "C" {
+/* Exported by hand: SPANK_PLUGIN() gives them internal linkage in C++ (see
+ * notes/slurm-spank.md), and slurmd would then reject the file as "not a Slurm plugin". */
+extern const char plugin_name[] = "lockstep";
+extern const char plugin_type[] = "spank";
+extern const unsigned int plugin_version = SLURM_VERSION_NUMBER;
+}
+
+namespace lockstep::spank
+{
+
+PluginState &pluginState()
+{
+    static PluginState state;
+    return state;
+}
+
+namespace
+{
+
+/* Slurm treats only a NEGATIVE return as failure (ESPANK_ERROR is positive and would let
+ * the task run), so failures are -1. */
+template <typename Fn> int guarded(const char *callback, Fn &&fn) noexcept
+{
+    try {
+        return fn(pluginState()) == 0 ? 0 : -1;
+    } catch (const std::exception &e) {
+        slurm_error("lockstep: %s", e.what());
+    } catch (...) {
+        slurm_error("lockstep: unexpected failure in %s", callback);
+    }
+    return -1;
+}
+
+bool remote()
+{
+    return spank_context() == S_CTX_REMOTE;
+}
+
+int onLockstepOption(int /*val*/, const char *optarg, int isRemote)
+{
+    return guarded("--lockstep", [&](PluginState &state) {
+        state.option = optarg ? optarg : "";
+        return isRemote ? 0 : validateOptionLocally(state, optarg);
+    });
+}
+
+char kOptionName[] = "lockstep";
+char kOptionArg[] = "DEVICES";
+char kOptionUsage[] =
+    "Reserve rig devices on each node of the step: all, cameras, motors, or device names from "
+    "the rig file, comma separated. Exported to tasks as LOCKSTEP_DEVICES.";
+
+int registerOption(spank_t sp)
+{
+    struct spank_option option = {kOptionName, kOptionArg, kOptionUsage, 1, 0, onLockstepOption};
+    return spank_option_register(sp, &option) == ESPANK_SUCCESS ? 0 : -1;
+}
+
+} // namespace
+} // namespace lockstep::spank
+
+using lockstep::spank::guarded;
+using lockstep::spank::PluginState;
+using lockstep::spank::remote;
+
+extern "C" {
+
+int slurm_spank_init(spank_t sp, int ac, char **av)
+{
+    return guarded("init", [&](PluginState &state) {
+        state.args = lockstep::spank::parsePluginArgs(std::vector<std::string>(av, av + ac));
+        if (spank_context() == S_CTX_SLURMD)
+            return lockstep::spank::slurmdInit(state);
+        return lockstep::spank::registerOption(sp);
+    });
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int /*ac*/, char ** /*av*/)
+{
+    return guarded("init_post_opt", [&](PluginState &state) {
+        return remote() ? lockstep::spank::remoteInitPostOpt(state, sp) : 0;
+    });
+}
+
+int slurm_spank_task_init(spank_t sp, int /*ac*/, char ** /*av*/)
+{
+    return guarded("task_init",
+                   [&](PluginState &state) { return lockstep::spank::remoteTaskInit(state, sp); });
+}
+
+int slurm_spank_task_exit(spank_t sp, int /*ac*/, char ** /*av*/)
+{
+    return guarded("task_exit",
+                   [&](PluginState &state) { return lockstep::spank::remoteTaskExit(state, sp); });
+}
+
+int slurm_spank_exit(spank_t sp, int /*ac*/, char ** /*av*/)
+{
+    return guarded("exit", [&](PluginState &state) {
+        return remote() ? lockstep::spank::remoteExit(state, sp) : 0;
+    });
+}
+
+} // extern "C"

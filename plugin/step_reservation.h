@@ -1,0 +1,61 @@
+/* Everything a job step holds on one node: the device locks, the device access given to the
+ * user, and the duty to put the motors into their safe state when the step ends. */
+#pragma once
+
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "config/rig.h"
+#include "device_access.h"
+#include "device_lock.h"
+#include "device_request.h"
+#include "plugin_args.h"
+
+namespace lockstep::spank
+{
+
+struct StepIdentity {
+    unsigned jobId = 0;
+    unsigned stepId = 0;
+    uid_t uid = 0;
+    std::string user;
+};
+
+class StepReservation
+{
+public:
+    /* Loads the rig, finds this node, locks the requested devices and opens them to the user.
+     * Throws InputError (bad request, unknown device), ConfigError (rig file) or RunError
+     * (locks, access); whatever it took until then is released again. */
+    StepReservation(const PluginArgs &args, const DeviceRequest &request, const StepIdentity &step);
+    /* Motors safe, access taken back, locks released. */
+    ~StepReservation();
+    StepReservation(const StepReservation &) = delete;
+    StepReservation &operator=(const StepReservation &) = delete;
+
+    /* Drives every reserved motor's ENABLE to its safe state and logs it. Safe to repeat. */
+    void makeMotorsSafe() const noexcept;
+
+    const std::string &rigPath() const { return rig_.path; }
+    const std::string &nodeName() const { return node_->hostname; }
+    /* The reserved devices, comma separated. */
+    std::string deviceList() const;
+
+private:
+    void lockDevices(const LockDir &dir, const StepIdentity &step, Conflict conflict);
+    void grantAccess(uid_t uid);
+
+    RigConfig rig_;
+    const NodeConfig *node_ = nullptr;
+    std::vector<Device> devices_;
+    std::vector<std::string> motors_;
+    std::vector<std::unique_ptr<DeviceLock>> locks_;
+    DeviceAccess access_;
+};
+
+/* This machine's name as the rig file would list it. */
+std::string thisHostName();
+
+} // namespace lockstep::spank

@@ -1,0 +1,112 @@
+# The SPANK plugin's checks, sourced by run-cluster-tests.sh with the cluster up and
+# rig-cluster-sim.yaml installed: pi01 drives the motor "turntable" (ENABLE active low), every
+# node has one camera cam1..cam4.
+MOTOR=turntable
+MOTOR_NODE=pi01
+ENABLE_ON=0
+ENABLE_OFF=1
+enable_level() { "$BIN/sim_line" "$RUN/rig.yaml" $MOTOR_NODE $MOTOR; }
+
+# Waits (up to 30 s) for a file a job creates.
+wait_for_file() {
+    i=0
+    while [ ! -e "$1" ] && [ "$i" -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e "$1" ]
+}
+
+check "the plugin is loaded by all four slurmd"
+missing=
+for n in pi01 pi02 pi03 pi04; do
+    grep -q "lockstep: plugin loaded (rig=$RUN/rig.yaml" "$STATE/log/slurmd-$n.log" || missing="$missing $n"
+done
+if [ -z "$missing" ]; then pass; else fail "no 'plugin loaded' line in the slurmd log of:$missing"; fi
+
+check "a bad --lockstep value makes sbatch fail at once, with the reason"
+run sbatch --lockstep='cam1,no/such' --wrap true
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "'no/such' is not a device name" &&
+    ! echo "$out" | grep -q "Submitted batch job"; then
+    pass "$(echo "$out" | head -n 1)"
+else fail "rc=$rc: $out"; fi
+
+check "a step gets LOCKSTEP_DEVICES, LOCKSTEP_NODE and LOCKSTEP_RIG for its node's devices"
+run srun -N2 -w pi01,pi02 -l --lockstep=all sh -c 'echo "$LOCKSTEP_NODE [$LOCKSTEP_DEVICES] $LOCKSTEP_RIG"'
+got=$(echo "$out" | sort | tr '\n' ' ')
+expected="0: pi01 [$MOTOR,cam1] $RUN/rig.yaml 1: pi02 [cam2] $RUN/rig.yaml "
+if [ "$rc" -eq 0 ] && [ "$got" = "$expected" ]; then pass "$got"; else fail "rc=$rc: $out"; fi
+
+check "--lockstep given to sbatch reaches the job's srun steps"
+run sbatch -W -w pi03 --lockstep=cameras -o "$RUN/inherit.out" --wrap 'srun printenv LOCKSTEP_DEVICES'
+if [ "$rc" -eq 0 ] && [ "$(cat "$RUN/inherit.out" 2>/dev/null)" = cam3 ]; then pass; else
+    fail "rc=$rc: $out / $(cat "$RUN/inherit.out" 2>/dev/null)"
+fi
+
+check "a device that is not in the rig file is refused"
+run srun -w pi01 --lockstep=$MOTOR,lens9 true
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "device 'lens9' is not in rig file"; then
+    pass "$(echo "$out" | grep lens9 | head -n 1)"
+else fail "rc=$rc: $out"; fi
+
+check "a lock directory that is a symlink is refused"
+ln -s "$LOCKS" "$RUN/locklink"
+write_plugstack "$RUN/locklink"
+run srun -w pi01 --lockstep=$MOTOR true
+write_plugstack "$LOCKS"
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "is a symlink"; then
+    pass "$(echo "$out" | grep symlink | head -n 1)"
+else fail "rc=$rc: $out"; fi
+
+check "a second job asking for a held motor is refused, naming the holder; the first is unaffected"
+rm -f "$RUN/first.started" "$RUN/first.release"
+srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+    "echo \$SLURM_JOB_ID >$RUN/first.started; while [ ! -e $RUN/first.release ]; do sleep 0.1; done" \
+    >"$RUN/first.out" 2>&1 &
+first_pid=$!
+if wait_for_file "$RUN/first.started"; then
+    first_job=$(cat "$RUN/first.started")
+    run srun -w $MOTOR_NODE --lockstep=$MOTOR true
+    touch "$RUN/first.release"
+    first_rc=0
+    wait "$first_pid" || first_rc=$?
+    if [ "$rc" -ne 0 ] && echo "$out" | grep -q "$MOTOR on $MOTOR_NODE is in use by job $first_job (user root)" &&
+        [ "$first_rc" -eq 0 ]; then
+        pass "$(echo "$out" | grep 'in use' | head -n 1)"
+    else fail "second rc=$rc, first rc=$first_rc: $out / $(cat "$RUN/first.out")"; fi
+else
+    kill "$first_pid" 2>/dev/null || true
+    fail "the first job never started: $(cat "$RUN/first.out")"
+fi
+
+check "scancel of a job whose task holds ENABLE asserted: ENABLE is safe within one second"
+rm -f "$RUN/enabled"
+srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+    "echo \$SLURM_JOB_ID >$RUN/job; exec $BIN/sim_line $RUN/rig.yaml $MOTOR_NODE $MOTOR --hold" \
+    >"$RUN/enabled" 2>&1 &
+srun_pid=$!
+i=0
+while ! grep -q enabled "$RUN/enabled" && [ "$i" -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if grep -q enabled "$RUN/enabled"; then
+    level_before=$(enable_level)
+    scancel "$(cat "$RUN/job")"
+    start=$(date +%s%N)
+    level=$level_before
+    elapsed_ms=0
+    while [ "$level" != "$ENABLE_OFF" ] && [ "$elapsed_ms" -lt 1000 ]; do
+        sleep 0.02
+        level=$(enable_level)
+        elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+    done
+    wait "$srun_pid" 2>/dev/null || true
+    if [ "$level_before" = "$ENABLE_ON" ] && [ "$level" = "$ENABLE_OFF" ]; then
+        pass "ENABLE $level_before -> $level within $elapsed_ms ms of scancel"
+        grep -h "lockstep: .*$MOTOR" "$STATE/log/slurmd-$MOTOR_NODE.log" | tail -n 1 | sed 's/^/  log: /'
+    else fail "ENABLE was $level_before while held, $level one second after scancel"; fi
+else
+    kill "$srun_pid" 2>/dev/null || true
+    fail "the job never asserted ENABLE: $(cat "$RUN/enabled")"
+fi

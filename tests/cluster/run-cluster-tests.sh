@@ -1,0 +1,108 @@
+#!/bin/sh
+# Brings the four-node test cluster up (cluster.sh), runs lockstep's Slurm checks against it and
+# brings it down again, whatever happens. Exit 0: all passed; 1: a check failed; 77: skipped
+# (printed why).
+#
+#   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE (--plugin SO | --no-plugin WHY)
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CLUSTER="$HERE/cluster.sh"
+STATE=${LOCKSTEP_CLUSTER_STATE:-/var/lib/lockstep-test-cluster}
+SHARED=${LOCKSTEP_CLUSTER_SHARED:-/srv/lockstep-test}
+export LOCKSTEP_CLUSTER_STATE="$STATE" LOCKSTEP_CLUSTER_SHARED="$SHARED"
+
+skip() {
+    echo "SKIPPED: $*"
+    exit 77
+}
+
+probe= sim_line= plugin= no_plugin_reason=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --probe) probe=$2 ;;
+    --sim-line) sim_line=$2 ;;
+    --plugin) plugin=$2 ;;
+    --no-plugin) no_plugin_reason=$2 ;;
+    *)
+        echo "unknown argument: $1" >&2
+        exit 2
+        ;;
+    esac
+    shift 2
+done
+
+[ "$(id -u)" -eq 0 ] || skip "the cluster test needs root (network namespaces, daemons); run 'ctest -L cluster' as root"
+for tool in slurmctld slurmd srun sbatch munged ip nsenter unshare; do
+    command -v "$tool" >/dev/null || skip "$tool is not installed; run scripts/install-deps.sh"
+done
+
+# Everything a job touches lives in the shared directory (each node has a private /tmp).
+RUN="$SHARED/run"
+BIN="$RUN/bin"
+LOCKS="$STATE/locks"
+rm -rf "$RUN"
+mkdir -p "$BIN" "$RUN/sim"
+cp "$probe" "$BIN/pmix_probe"
+cp "$sim_line" "$BIN/sim_line"
+cp "$HERE/rig-cluster-sim.yaml" "$RUN/rig.yaml"
+
+write_plugstack() { # LOCKDIR
+    if [ -n "$plugin" ]; then
+        echo "required $BIN/spank_lockstep.so rig=$RUN/rig.yaml lockdir=$1 conflict=refuse"
+    fi >"$RUN/plugstack.conf"
+    # slurmstepd, srun and sbatch re-read it for every job; slurmd reads it when it starts.
+    if [ -d "$STATE" ]; then cp "$RUN/plugstack.conf" "$STATE/plugstack.conf"; fi
+}
+if [ -n "$plugin" ]; then
+    cp "$plugin" "$BIN/spank_lockstep.so"
+fi
+write_plugstack "$LOCKS"
+
+trap '"$CLUSTER" down' EXIT
+trap 'exit 1' INT TERM
+"$CLUSTER" up --plugstack "$RUN/plugstack.conf"
+eval "$("$CLUSTER" env)"
+cd "$RUN"
+
+failures=0
+check() { echo "check: $*"; }
+pass() { echo "  ok${1:+: $1}"; }
+fail() {
+    echo "  FAIL: $*"
+    failures=$((failures + 1))
+}
+# Runs a command with a time limit, output (both streams) into $out, status into $rc. srun's
+# notes that a job waited for nodes still finishing the previous job are dropped.
+run() {
+    rc=0
+    timeout 60 "$@" >"$RUN/run.out" 2>&1 || rc=$?
+    out=$(grep -v '^srun: job [0-9]* \(queued and waiting\|has been allocated\)' "$RUN/run.out" || true)
+}
+
+check "srun -N4 hostname answers from pi01, pi02, pi03 and pi04"
+run srun -N4 hostname
+hosts=$(echo "$out" | sort | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$hosts" = "pi01 pi02 pi03 pi04 " ]; then pass "$hosts"; else fail "rc=$rc: $out"; fi
+
+check "srun -N4 --mpi=pmix: four PMIx ranks, one per node, see each other after a collecting fence"
+run srun -N4 --mpi=pmix "$BIN/pmix_probe"
+expected="rank 0/4 pi01 rank 1/4 pi02 rank 2/4 pi03 rank 3/4 pi04 "
+got=$(echo "$out" | grep '^rank' | sort | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$got" = "$expected" ]; then pass; else fail "rc=$rc: $out"; fi
+
+if [ -z "$plugin" ]; then
+    echo "SKIPPED plugin checks: $no_plugin_reason"
+else
+    . "$HERE/plugin-checks.sh"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed; logs:"
+    for f in "$STATE"/log/*.log; do
+        echo "===== $f (last 20 lines)"
+        tail -n 20 "$f"
+    done
+    exit 1
+fi
+echo "all cluster checks passed"
