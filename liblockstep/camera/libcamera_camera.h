@@ -1,0 +1,90 @@
+/* A real camera through libcamera, one source for Debian's 0.0.3 and the Raspberry Pi fork
+ * (0.3-0.5). It streams continuously from start() to stop(): completed requests are handed to
+ * a queue on libcamera's thread and re-queued as soon as they are stale, so the sensor keeps its
+ * rhythm between positions. A scheduled capture stretches one frame (FrameDurationLimits) so a
+ * later frame starts at the requested instant, then takes the first frame starting at or after
+ * it. */
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "camera/camera.h"
+#include "config/rig.h"
+
+namespace libcamera
+{
+class Camera;
+class CameraConfiguration;
+class CameraManager;
+class FrameBufferAllocator;
+class Request;
+class Stream;
+} // namespace libcamera
+
+namespace lockstep
+{
+
+class LibcameraCamera : public Camera
+{
+public:
+    /* Acquires the camera by id or index. Throws RunError("no camera ... found; libcamera sees
+     * N cameras: ...") if it is not there. */
+    explicit LibcameraCamera(const CameraConfig &camera);
+    ~LibcameraCamera() override;
+    LibcameraCamera(const LibcameraCamera &) = delete;
+    LibcameraCamera &operator=(const LibcameraCamera &) = delete;
+
+    const std::string &name() const override { return name_; }
+    void start(const CaptureSettings &settings) override;
+    Frame captureAt(Nanos t) override;
+    Frame captureNext() override;
+    void stop() override;
+
+private:
+    struct Completed {
+        libcamera::Request *request;
+        Nanos sensorStart; /* CLOCK_MONOTONIC: SensorTimestamp (frame start) - exposure */
+    };
+
+    void configure(const CaptureSettings &settings);
+    void mapBuffers();
+    void requestCompleted(libcamera::Request *request);
+    void requeue(libcamera::Request *request);
+    /* Waits for the first completed frame whose exposure starts at or after `notBefore`
+     * (monotonic), re-queueing older ones. */
+    Completed waitForFrame(Nanos notBefore);
+    void scheduleStart(Nanos startMono);
+    Frame toFrame(const Completed &completed);
+    void release();
+
+    std::string name_;
+    int rotation_;
+    std::shared_ptr<libcamera::CameraManager> manager_;
+    std::shared_ptr<libcamera::Camera> camera_;
+    std::unique_ptr<libcamera::CameraConfiguration> config_;
+    std::unique_ptr<libcamera::FrameBufferAllocator> allocator_;
+    libcamera::Stream *stream_ = nullptr;
+    std::vector<std::unique_ptr<libcamera::Request>> requests_;
+    std::map<int, std::span<uint8_t>> mappings_; /* dmabuf fd -> whole buffer, mapped once */
+    bool running_ = false;
+    CaptureSettings settings_;
+    int64_t frameDurationUs_ = 0;
+
+    std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
+    std::condition_variable frameReady_;
+    std::deque<Completed> completed_;
+    std::deque<int64_t> durationsToApply_; /* FrameDurationLimits for the next re-queued requests */
+    unsigned inFlight_ = 0;
+    Nanos lastSensorStart_ = 0;
+    Nanos measuredPeriod_ = 0;
+    std::string failure_;
+};
+
+} // namespace lockstep
