@@ -26,6 +26,14 @@ const CameraConfig *findCameraAnywhere(const RigConfig &rig, const std::string &
     return nullptr;
 }
 
+std::string badToken(const std::string &value, const std::string &token)
+{
+    std::string message = "--lockstep=" + value;
+    message += ": '" + token;
+    message += "' is not a device name (letters, digits, _ - . only) nor all, cameras, motors";
+    return message;
+}
+
 } // namespace
 
 DeviceRequest parseDeviceRequest(const std::string &value)
@@ -47,9 +55,7 @@ DeviceRequest parseDeviceRequest(const std::string &value)
         else if (validName(token))
             request.names.push_back(token);
         else
-            throw InputError(
-                "--lockstep=" + value + ": '" + token +
-                "' is not a device name (letters, digits, _ - . only) nor all, cameras, motors");
+            throw InputError(badToken(value, token));
         start = comma + 1;
     }
     return request;
