@@ -1,0 +1,348 @@
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "config/output_pattern.h"
+#include "config/plan.h"
+#include "config/yaml_reader.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+using config::Field;
+using config::kPositive;
+using config::MapReader;
+using config::Range;
+using config::Reader;
+
+constexpr Range kSweepCount{1, 100'000};
+constexpr Range kSettleMs{0, 600'000};
+constexpr Range kFramesPerPosition{1, 1000};
+constexpr Range kCaptureMarginMs{1, 60'000};
+constexpr Range kExposureUs{1, 60'000'000};
+constexpr Range kGain{1, 64};
+constexpr Range kImageSide{16, 16'384};
+constexpr Range kJpegQuality{1, 100};
+
+std::string formatTarget(double value)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", value);
+    return buf;
+}
+
+/* Reads a plan file against a loaded rig, collecting every problem in the Reader. */
+class PlanLoader
+{
+public:
+    PlanLoader(const std::string &path, const RigConfig &rig) : reader_(path), rig_(rig)
+    {
+        plan_.path = path;
+    }
+
+    ScanPlan load();
+
+private:
+    void readPositions(const Field &field);
+    void readSweep(const Field &field);
+    void readPositionList(const Field &field);
+    /* The rig's motor named by a key, or nullptr after reporting. */
+    const MotorConfig *motorOf(const Field &key);
+    /* An absolute target within the motor's soft limits. */
+    std::optional<double> readTarget(const Field &field, const MotorConfig &motor);
+    void readMotion(const Field &field);
+    void readCapture(const Field &field);
+    void readCameras(const Field &field);
+    /* The pattern's field if it is valid and taken. */
+    std::optional<Field> readOutput(const Field &field);
+    /* Distinct frames must not share a file: expand the pattern for two positions, two frames
+     * and every selected camera and look for a collision. Reported at `where`. */
+    void checkOutputCollisions(const Field &where);
+
+    Reader reader_;
+    const RigConfig &rig_;
+    ScanPlan plan_;
+};
+
+ScanPlan PlanLoader::load()
+{
+    const std::optional<Field> root = reader_.load("plan file");
+    if (!root) {
+        reader_.throwIfFailed();
+        return plan_;
+    }
+    MapReader map(reader_, *root,
+                  {"scan", "rig", "positions", "motion", "settle_ms", "frames_per_position",
+                   "capture", "capture_margin_ms", "cameras", "return_home", "output"});
+    if (const Field *f = map.require("scan")) {
+        plan_.name = config::readName(reader_, *f).value_or("");
+        if (plan_.name == "..")
+            reader_.error(*f, "'scan' must not be '..'");
+    }
+    if (const Field *f = map.find("rig"))
+        config::readString(reader_, *f);
+    if (const Field *f = map.require("positions"))
+        readPositions(*f);
+    if (const Field *f = map.find("motion"))
+        readMotion(*f);
+    if (const Field *f = map.find("settle_ms"))
+        plan_.settleMs = config::readInteger(reader_, *f, kSettleMs).value_or(plan_.settleMs);
+    const Field *frames = map.find("frames_per_position");
+    if (frames)
+        plan_.framesPerPosition = static_cast<unsigned>(
+            config::readInteger(reader_, *frames, kFramesPerPosition).value_or(1));
+    if (const Field *f = map.find("capture"))
+        readCapture(*f);
+    if (const Field *f = map.find("capture_margin_ms"))
+        plan_.captureMarginMs =
+            config::readInteger(reader_, *f, kCaptureMarginMs).value_or(plan_.captureMarginMs);
+    if (const Field *f = map.find("cameras"))
+        readCameras(*f);
+    if (const Field *f = map.find("return_home"))
+        plan_.returnHome = config::readBool(reader_, *f).value_or(false);
+    std::optional<Field> pattern;
+    if (const Field *f = map.find("output"))
+        pattern = readOutput(*f);
+    /* The default pattern tells positions and cameras apart, not frames. */
+    if (pattern || frames)
+        checkOutputCollisions(pattern ? *pattern : *frames);
+    reader_.throwIfFailed();
+    return plan_;
+}
+
+void PlanLoader::readPositions(const Field &field)
+{
+    if (field.value.IsMap()) {
+        MapReader map(reader_, field, {"sweep"});
+        if (const Field *f = map.require("sweep"))
+            readSweep(*f);
+    } else if (field.value.IsSequence()) {
+        readPositionList(field);
+    } else {
+        reader_.error(field, "'positions' must be a mapping with 'sweep' or a list of positions");
+    }
+}
+
+void PlanLoader::readSweep(const Field &field)
+{
+    MapReader map(reader_, field, {"motor", "from", "to", "count"});
+    const Field *motorField = map.require("motor");
+    const Field *fromField = map.require("from");
+    const Field *toField = map.require("to");
+    const Field *countField = map.require("count");
+    const MotorConfig *motor = nullptr;
+    if (motorField)
+        if (auto name = config::readName(reader_, *motorField))
+            motor = motorOf(Field{*name, motorField->mark(), motorField->value});
+    const auto target = [&](const Field *f) -> std::optional<double> {
+        if (!f)
+            return std::nullopt;
+        return motor ? readTarget(*f, *motor) : config::readNumber(reader_, *f);
+    };
+    const auto from = target(fromField);
+    const auto to = target(toField);
+    int64_t count = 0; /* 0: missing or invalid, already reported */
+    if (countField)
+        count = config::readInteger(reader_, *countField, kSweepCount).value_or(0);
+    if (!motor || !from || !to || count == 0)
+        return;
+    for (int64_t i = 0; i < count; ++i) {
+        const double at = count == 1 ? *from
+                                     : *from + static_cast<double>(i) * (*to - *from) /
+                                                   static_cast<double>(count - 1);
+        plan_.positions.push_back(Position{{{motor->name, at}}});
+    }
+}
+
+void PlanLoader::readPositionList(const Field &field)
+{
+    for (const Field &entry : config::sequenceEntries(reader_, field)) {
+        Position position;
+        for (const Field &target : config::mapEntries(reader_, entry))
+            if (const MotorConfig *motor = motorOf(target))
+                if (auto at = readTarget(target, *motor))
+                    position.targets.emplace(motor->name, *at);
+        plan_.positions.push_back(std::move(position));
+    }
+}
+
+const MotorConfig *PlanLoader::motorOf(const Field &key)
+{
+    const MotorConfig *motor = rig_.findMotor(key.name);
+    if (!motor)
+        reader_.error(key.keyMark, "unknown motor '" + key.name + "': rig '" + rig_.name +
+                                       "' has no such motor");
+    return motor;
+}
+
+std::optional<double> PlanLoader::readTarget(const Field &field, const MotorConfig &motor)
+{
+    const auto at = config::readNumber(reader_, field);
+    if (!at)
+        return std::nullopt;
+    if ((motor.softMin && *at < *motor.softMin) || (motor.softMax && *at > *motor.softMax)) {
+        reader_.error(field, "target " + field.value.Scalar() +
+                                 " is outside the soft limits of "
+                                 "motor '" +
+                                 motor.name + "' (" +
+                                 (motor.softMin ? formatTarget(*motor.softMin) : "-inf") + " .. " +
+                                 (motor.softMax ? formatTarget(*motor.softMax) : "inf") + ")");
+        return std::nullopt;
+    }
+    return at;
+}
+
+void PlanLoader::readMotion(const Field &field)
+{
+    for (const Field &entry : config::mapEntries(reader_, field)) {
+        const MotorConfig *motor = motorOf(entry);
+        MapReader map(reader_, entry, {"max_speed", "max_accel"});
+        if (!motor)
+            continue;
+        MotionOverride limits;
+        const auto limit = [&](const char *key, double rigMax) -> std::optional<double> {
+            const Field *f = map.find(key);
+            const auto value = f ? config::readNumber(reader_, *f, kPositive) : std::nullopt;
+            if (value && *value > rigMax) {
+                reader_.error(*f, "'" + std::string(key) + "' " + f->value.Scalar() +
+                                      " exceeds the " + key + " of motor '" + motor->name + "' (" +
+                                      formatTarget(rigMax) + ")");
+                return std::nullopt;
+            }
+            return value;
+        };
+        limits.maxSpeed = limit("max_speed", motor->maxSpeed);
+        limits.maxAccel = limit("max_accel", motor->maxAccel);
+        plan_.motion.emplace(motor->name, limits);
+    }
+}
+
+void PlanLoader::readCapture(const Field &field)
+{
+    MapReader map(reader_, field, {"exposure_us", "gain", "width", "height", "format", "quality"});
+    CaptureSettings &capture = plan_.capture;
+    if (const Field *f = map.find("exposure_us"))
+        capture.exposureUs = config::readInteger(reader_, *f, kExposureUs).value_or(0);
+    if (const Field *f = map.find("gain"))
+        capture.gain = config::readNumber(reader_, *f, kGain).value_or(capture.gain);
+    if (const Field *f = map.find("width"))
+        capture.width = static_cast<unsigned>(
+            config::readInteger(reader_, *f, kImageSide).value_or(capture.width));
+    if (const Field *f = map.find("height"))
+        capture.height = static_cast<unsigned>(
+            config::readInteger(reader_, *f, kImageSide).value_or(capture.height));
+    if (const Field *f = map.find("format"))
+        if (auto choice = config::readChoice(reader_, *f, {"jpeg", "png"}))
+            capture.format = *choice == 0 ? ImageFormat::Jpeg : ImageFormat::Png;
+    if (const Field *f = map.find("quality")) {
+        if (capture.format != ImageFormat::Jpeg)
+            reader_.error(f->keyMark, "'quality' applies only to format: jpeg");
+        else
+            capture.jpegQuality = static_cast<int>(
+                config::readInteger(reader_, *f, kJpegQuality).value_or(capture.jpegQuality));
+    }
+}
+
+void PlanLoader::readCameras(const Field &field)
+{
+    for (const Field &entry : config::sequenceEntries(reader_, field)) {
+        const auto name = config::readString(reader_, entry);
+        if (!name)
+            continue;
+        const std::size_t slash = name->find('/');
+        if (slash == std::string::npos || name->find('/', slash + 1) != std::string::npos) {
+            reader_.error(entry, "camera '" + *name + "' must be written as host/camera");
+            continue;
+        }
+        const std::string host = name->substr(0, slash);
+        const NodeConfig *node = rig_.findNode(host);
+        if (!node) {
+            reader_.error(entry, "unknown camera '" + *name + "': rig '" + rig_.name +
+                                     "' has no host '" + host + "'");
+            continue;
+        }
+        if (!node->findCamera(name->substr(slash + 1))) {
+            reader_.error(entry, "unknown camera '" + *name + "': host '" + host +
+                                     "' has no camera '" + name->substr(slash + 1) + "'");
+            continue;
+        }
+        if (std::find(plan_.cameras.begin(), plan_.cameras.end(), *name) != plan_.cameras.end()) {
+            reader_.error(entry, "camera '" + *name + "' is listed twice");
+            continue;
+        }
+        plan_.cameras.push_back(*name);
+    }
+}
+
+std::optional<Field> PlanLoader::readOutput(const Field &field)
+{
+    MapReader map(reader_, field, {"pattern"});
+    const Field *f = map.find("pattern");
+    if (!f)
+        return std::nullopt;
+    const auto pattern = config::readString(reader_, *f);
+    if (!pattern)
+        return std::nullopt;
+    const std::vector<std::string> problems = config::outputPatternProblems(*pattern);
+    for (const std::string &problem : problems)
+        reader_.error(*f, problem);
+    if (!problems.empty())
+        return std::nullopt;
+    plan_.outputPattern = *pattern;
+    return *f;
+}
+
+void PlanLoader::checkOutputCollisions(const Field &where)
+{
+    std::vector<std::pair<std::string, std::string>> cameras;
+    for (const NodeConfig &node : rig_.nodes)
+        for (const CameraConfig &camera : node.cameras) {
+            const std::string name = node.hostname + "/" + camera.name;
+            if (plan_.cameras.empty() ||
+                std::find(plan_.cameras.begin(), plan_.cameras.end(), name) != plan_.cameras.end())
+                cameras.emplace_back(node.hostname, camera.name);
+        }
+    const unsigned positions = std::min<std::size_t>(plan_.positions.size(), 2);
+    const unsigned frames = std::min(plan_.framesPerPosition, 2U);
+    std::set<std::string> paths;
+    for (unsigned position = 0; position < positions; ++position)
+        for (unsigned frame = 0; frame < frames; ++frame)
+            for (const auto &[node, camera] : cameras) {
+                std::string path = framePath(plan_.outputPattern, position, frame, node, camera,
+                                             plan_.capture.format);
+                if (!paths.insert(path).second) {
+                    reader_.error(where, "output pattern '" + plan_.outputPattern +
+                                             "' gives several frames the same file '" + path +
+                                             "' (tell them apart with {position}, {frame}, "
+                                             "{node}, {camera})");
+                    return;
+                }
+            }
+}
+
+} // namespace
+
+ScanPlan loadPlan(const std::string &path, const RigConfig &rig)
+{
+    return PlanLoader(path, rig).load();
+}
+
+std::optional<std::string> planRigPath(const std::string &planPath)
+{
+    Reader reader(planPath);
+    std::optional<std::string> rig;
+    if (const std::optional<Field> root = reader.load("plan file"))
+        for (const Field &entry : config::mapEntries(reader, *root))
+            if (entry.name == "rig")
+                rig = config::readString(reader, entry);
+    reader.throwIfFailed();
+    if (!rig)
+        return std::nullopt;
+    namespace fs = std::filesystem;
+    return (fs::path(planPath).parent_path() / *rig).lexically_normal().string();
+}
+
+} // namespace lockstep

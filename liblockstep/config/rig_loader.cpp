@@ -1,0 +1,341 @@
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "config/rig.h"
+#include "config/yaml_reader.h"
+
+namespace lockstep
+{
+
+namespace
+{
+
+using config::Field;
+using config::kPositive;
+using config::MapReader;
+using config::Range;
+using config::Reader;
+
+constexpr Range kGpioLine{0, 63};
+constexpr Range kStepsPerRev{1, 100'000};
+constexpr std::initializer_list<int64_t> kMicrosteps = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+std::string lineOf(const YAML::Mark &mark)
+{
+    return "line " + std::to_string(mark.line + 1);
+}
+
+/* Reads a rig file into a RigConfig, collecting every problem in the Reader. */
+class RigLoader
+{
+public:
+    explicit RigLoader(const std::string &path) : reader_(path) { rig_.path = path; }
+
+    RigConfig load();
+
+private:
+    /* A GPIO line already taken on the node being read. */
+    struct LineUse {
+        unsigned offset;
+        std::string user;
+        YAML::Mark mark;
+    };
+    using Names = std::map<std::string, YAML::Mark>;
+
+    void readExecutor(const Field &field);
+    void readNode(const Field &field);
+    std::optional<MotorConfig> readMotor(const Field &field, std::vector<LineUse> &lines);
+    std::optional<LineConfig> readLine(const Field &field, const std::string &user,
+                                       std::vector<LineUse> &lines);
+    void readHoming(const Field &field, MotorConfig &motor);
+    void readSoftLimits(const Field &field, MotorConfig &motor);
+    std::optional<CameraConfig> readCamera(const Field &field, Names &cameraNames);
+    std::optional<Backend> readBackend(MapReader &map, const char *simKey);
+    /* Reads a name that must be unique among `seen`; reports the second definition. */
+    std::optional<std::string> readUniqueName(const Field &field, Names &seen,
+                                              const std::string &what);
+
+    Reader reader_;
+    RigConfig rig_;
+    Names hosts_;
+    Names motors_;
+    std::vector<std::pair<std::string, Field>> simCameraMotors_;
+    bool usesSim_ = false;
+};
+
+RigConfig RigLoader::load()
+{
+    const std::optional<Field> root = reader_.load("rig file");
+    if (!root) {
+        reader_.throwIfFailed();
+        return rig_;
+    }
+    MapReader map(reader_, *root, {"rig", "sim_dir", "executor", "nodes"});
+    if (const Field *f = map.require("rig"))
+        rig_.name = config::readName(reader_, *f).value_or("");
+    const Field *simDir = map.find("sim_dir");
+    if (simDir)
+        rig_.simDir = config::readString(reader_, *simDir).value_or("");
+    if (const Field *f = map.find("executor"))
+        readExecutor(*f);
+    if (const Field *f = map.require("nodes"))
+        for (const Field &node : config::sequenceEntries(reader_, *f))
+            readNode(node);
+
+    for (const auto &[motor, field] : simCameraMotors_)
+        if (!rig_.findMotor(motor))
+            reader_.error(field, "sim camera motor '" + motor + "' is not a motor of this rig");
+    if (usesSim_ && !simDir && map.isMap())
+        reader_.error(*root, "missing required key 'sim_dir' (the rig has sim backends)");
+    if (!rig_.simDir.empty()) {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::path(rig_.path).parent_path() / rig_.simDir;
+        rig_.simDir = fs::absolute(dir).lexically_normal().string();
+    }
+    reader_.throwIfFailed();
+    return rig_;
+}
+
+void RigLoader::readExecutor(const Field &field)
+{
+    MapReader map(reader_, field,
+                  {"step_pulse_us", "dir_setup_us", "enable_setup_us", "max_lateness_us"});
+    const auto microseconds = [&](const char *key, int64_t &ns, const Range &range) {
+        if (const Field *f = map.find(key))
+            if (auto us = config::readNumber(reader_, *f, range))
+                ns = std::llround(*us * 1000.0);
+    };
+    microseconds("step_pulse_us", rig_.stepPulseNs, {0, 1000, true});
+    microseconds("dir_setup_us", rig_.dirSetupNs, {0, 1000});
+    microseconds("enable_setup_us", rig_.enableSetupNs, {0, 1'000'000});
+    microseconds("max_lateness_us", rig_.maxLatenessNs, {0, 1'000'000, true});
+}
+
+std::optional<std::string> RigLoader::readUniqueName(const Field &field, Names &seen,
+                                                     const std::string &what)
+{
+    auto name = config::readName(reader_, field);
+    if (!name)
+        return std::nullopt;
+    const auto [first, inserted] = seen.emplace(*name, field.mark());
+    if (!inserted)
+        reader_.error(field,
+                      what + " '" + *name + "' is already defined at " + lineOf(first->second));
+    return name;
+}
+
+void RigLoader::readNode(const Field &field)
+{
+    MapReader map(reader_, field, {"host", "gpio_chip", "motors", "cameras"});
+    if (!map.isMap())
+        return;
+    NodeConfig node;
+    if (const Field *f = map.require("host"))
+        node.hostname = readUniqueName(*f, hosts_, "host").value_or("");
+    if (const Field *f = map.find("gpio_chip"))
+        node.gpioChip = config::readString(reader_, *f).value_or("");
+
+    std::vector<LineUse> lines;
+    if (const Field *f = map.find("motors"))
+        for (const Field &entry : config::sequenceEntries(reader_, *f, true))
+            if (auto motor = readMotor(entry, lines))
+                node.motors.push_back(std::move(*motor));
+
+    Names cameraNames;
+    if (const Field *f = map.find("cameras"))
+        for (const Field &entry : config::sequenceEntries(reader_, *f, true))
+            if (auto camera = readCamera(entry, cameraNames))
+                node.cameras.push_back(std::move(*camera));
+    rig_.nodes.push_back(std::move(node));
+}
+
+std::optional<Backend> RigLoader::readBackend(MapReader &map, const char *simKey)
+{
+    const Field *f = map.require("backend");
+    if (!f)
+        return std::nullopt;
+    const auto choice = config::readChoice(reader_, *f, {"real", "sim"});
+    if (!choice)
+        return std::nullopt;
+    const Backend backend = *choice == 0 ? Backend::Real : Backend::Sim;
+    if (backend == Backend::Sim)
+        usesSim_ = true;
+    const Field *sim = map.find(simKey);
+    if (sim && backend != Backend::Sim)
+        reader_.error(sim->keyMark, "'sim' settings apply only to backend: sim");
+    return backend;
+}
+
+std::optional<LineConfig> RigLoader::readLine(const Field &field, const std::string &user,
+                                              std::vector<LineUse> &lines)
+{
+    MapReader map(reader_, field, {"line", "active"});
+    LineConfig line;
+    if (const Field *f = map.find("active"))
+        if (auto choice = config::readChoice(reader_, *f, {"high", "low"}))
+            line.activeLow = *choice == 1;
+    const Field *f = map.require("line");
+    if (!f)
+        return std::nullopt;
+    const auto offset = config::readInteger(reader_, *f, kGpioLine);
+    if (!offset)
+        return std::nullopt;
+    line.offset = static_cast<unsigned>(*offset);
+    const auto taken = std::find_if(lines.begin(), lines.end(),
+                                    [&](const LineUse &use) { return use.offset == line.offset; });
+    if (taken != lines.end()) {
+        reader_.error(*f, "GPIO line " + std::to_string(line.offset) + " is already used by " +
+                              taken->user + " at " + lineOf(taken->mark));
+        return std::nullopt;
+    }
+    lines.push_back({line.offset, user, f->mark()});
+    return line;
+}
+
+std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<LineUse> &lines)
+{
+    MapReader map(reader_, field,
+                  {"name", "backend", "step", "dir", "enable", "endstop", "homing", "steps_per_rev",
+                   "microsteps", "gear_ratio", "units", "mm_per_rev", "max_speed", "max_accel",
+                   "soft_limits", "sim"});
+    if (!map.isMap())
+        return std::nullopt;
+    MotorConfig motor;
+    if (const Field *f = map.require("name"))
+        motor.name = readUniqueName(*f, motors_, "motor").value_or("");
+    motor.backend = readBackend(map, "sim").value_or(Backend::Sim);
+
+    const std::string who = motor.name.empty() ? field.name : "motor '" + motor.name + "'";
+    const auto line = [&](const char *key) -> std::optional<LineConfig> {
+        const Field *f = key == std::string_view("endstop") ? map.find(key) : map.require(key);
+        return f ? readLine(*f, who + " " + key, lines) : std::nullopt;
+    };
+    motor.step = line("step").value_or(LineConfig{});
+    motor.dir = line("dir").value_or(LineConfig{});
+    motor.enable = line("enable").value_or(LineConfig{});
+    motor.endstop = line("endstop");
+
+    if (const Field *f = map.find("steps_per_rev"))
+        if (auto v = config::readInteger(reader_, *f, kStepsPerRev))
+            motor.stepsPerRev = static_cast<unsigned>(*v);
+    if (const Field *f = map.find("microsteps"))
+        if (auto v = config::readInteger(reader_, *f)) {
+            if (std::find(kMicrosteps.begin(), kMicrosteps.end(), *v) != kMicrosteps.end())
+                motor.microsteps = static_cast<unsigned>(*v);
+            else
+                reader_.error(*f, "'microsteps' must be one of 1, 2, 4, 8, 16, 32, 64, 128, "
+                                  "256, got " +
+                                      std::to_string(*v));
+        }
+    if (const Field *f = map.find("gear_ratio"))
+        motor.gearRatio = config::readNumber(reader_, *f, kPositive).value_or(motor.gearRatio);
+    if (const Field *f = map.find("units"))
+        if (auto choice = config::readChoice(reader_, *f, {"deg", "mm"}))
+            motor.units = *choice == 0 ? Units::Degrees : Units::Millimetres;
+    const Field *mmPerRev = map.find("mm_per_rev");
+    if (mmPerRev) {
+        if (motor.units != Units::Millimetres)
+            reader_.error(mmPerRev->keyMark, "'mm_per_rev' applies only to units: mm");
+        else
+            motor.mmPerRev = config::readNumber(reader_, *mmPerRev, kPositive).value_or(0);
+    } else if (motor.units == Units::Millimetres) {
+        reader_.error(map.find("units")->keyMark, "units: mm needs 'mm_per_rev'");
+    }
+    if (const Field *f = map.require("max_speed"))
+        motor.maxSpeed = config::readNumber(reader_, *f, kPositive).value_or(0);
+    if (const Field *f = map.require("max_accel"))
+        motor.maxAccel = config::readNumber(reader_, *f, kPositive).value_or(0);
+    if (const Field *f = map.find("homing"))
+        readHoming(*f, motor);
+    if (const Field *f = map.find("soft_limits"))
+        readSoftLimits(*f, motor);
+    if (const Field *f = map.find("sim")) {
+        MapReader sim(reader_, *f, {"endstop_at"});
+        if (const Field *at = sim.find("endstop_at")) {
+            motor.simEndstopAt = config::readNumber(reader_, *at).value_or(0);
+            if (!motor.endstop)
+                reader_.error(at->keyMark, "'endstop_at' needs an 'endstop' line");
+        }
+    }
+    return motor;
+}
+
+void RigLoader::readHoming(const Field &field, MotorConfig &motor)
+{
+    MapReader map(reader_, field, {"direction", "speed"});
+    if (map.isMap() && !motor.endstop)
+        reader_.error(field.keyMark, "'homing' needs an 'endstop' line");
+    if (const Field *f = map.find("direction"))
+        if (auto v = config::readInteger(reader_, *f)) {
+            if (*v == -1 || *v == 1)
+                motor.homingDirection = static_cast<int>(*v);
+            else
+                reader_.error(*f, "'direction' must be -1 or 1, got " + std::to_string(*v));
+        }
+    if (const Field *f = map.find("speed")) {
+        const Range range = motor.maxSpeed > 0 ? Range{0, motor.maxSpeed, true} : kPositive;
+        motor.homingSpeed = config::readNumber(reader_, *f, range).value_or(0);
+    }
+}
+
+void RigLoader::readSoftLimits(const Field &field, MotorConfig &motor)
+{
+    MapReader map(reader_, field, {"min", "max"});
+    if (const Field *f = map.find("min"))
+        motor.softMin = config::readNumber(reader_, *f);
+    const Field *max = map.find("max");
+    if (max)
+        motor.softMax = config::readNumber(reader_, *max);
+    if (motor.softMin && motor.softMax && *motor.softMin >= *motor.softMax)
+        reader_.error(*max, "soft limit 'max' must be greater than 'min'");
+}
+
+std::optional<CameraConfig> RigLoader::readCamera(const Field &field, Names &cameraNames)
+{
+    MapReader map(reader_, field, {"name", "backend", "id", "index", "rotation", "sim"});
+    if (!map.isMap())
+        return std::nullopt;
+    CameraConfig camera;
+    if (const Field *f = map.require("name"))
+        camera.name = readUniqueName(*f, cameraNames, "camera").value_or("");
+    camera.backend = readBackend(map, "sim").value_or(Backend::Sim);
+    const Field *id = map.find("id");
+    const Field *index = map.find("index");
+    if (id && index)
+        reader_.error(index->keyMark, "give either 'id' or 'index', not both");
+    if (id)
+        camera.id = config::readString(reader_, *id).value_or("");
+    else if (index)
+        camera.index = static_cast<int>(config::readInteger(reader_, *index, {0, 255}).value_or(0));
+    else
+        camera.index = 0;
+    if (const Field *f = map.find("rotation"))
+        if (auto v = config::readInteger(reader_, *f)) {
+            if (*v == 0 || *v == 180)
+                camera.rotation = static_cast<int>(*v);
+            else
+                reader_.error(*f, "'rotation' must be 0 or 180, got " + std::to_string(*v));
+        }
+    if (const Field *f = map.find("sim")) {
+        MapReader sim(reader_, *f, {"azimuth", "motor"});
+        if (const Field *az = sim.find("azimuth"))
+            camera.simAzimuth = config::readNumber(reader_, *az, {-360, 360}).value_or(0);
+        if (const Field *motor = sim.find("motor"))
+            if (auto name = config::readName(reader_, *motor)) {
+                camera.simMotor = *name;
+                simCameraMotors_.emplace_back(*name, *motor);
+            }
+    }
+    return camera;
+}
+
+} // namespace
+
+RigConfig loadRig(const std::string &path)
+{
+    return RigLoader(path).load();
+}
+
+} // namespace lockstep

@@ -1,0 +1,107 @@
+/* Internal to lockstep_config: strict, position-aware reading of YAML documents.
+ *
+ * yaml-cpp accepts duplicate keys silently, reads 010 as 8 and knows nothing about the keys a
+ * file may have; these helpers check all of that and collect every problem in a Reader instead
+ * of stopping at the first one. */
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/diagnostic.h"
+
+namespace lockstep::config
+{
+
+/* A value with its name and where its key stands (an empty value has no useful mark of its
+ * own: yaml-cpp puts it on the next line). */
+struct Field {
+    std::string name; /* the key, or "key[i]" for a sequence entry */
+    YAML::Mark keyMark;
+    YAML::Node value;
+
+    YAML::Mark mark() const;
+};
+
+class Reader
+{
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    const std::string &file() const { return file_; }
+
+    /* Reads and parses the file; a read or syntax error becomes a diagnostic and nullopt. The
+     * result is the document's root as a Field named `what`. */
+    std::optional<Field> load(const std::string &what);
+
+    void error(const YAML::Mark &mark, std::string message);
+    void error(const Field &field, std::string message) { error(field.mark(), std::move(message)); }
+    bool failed() const { return !diagnostics_.empty(); }
+    /* Throws ConfigError with every diagnostic, in file order, if there is any. */
+    void throwIfFailed();
+
+private:
+    std::string file_;
+    std::vector<Diagnostic> diagnostics_;
+};
+
+/* Every entry of a mapping in file order, duplicates reported (the first one is kept). Reports a
+ * non-mapping value and returns an empty list for it. */
+std::vector<Field> mapEntries(Reader &reader, const Field &field);
+
+/* A mapping with a fixed set of keys: unknown and duplicate keys are reported on construction. */
+class MapReader
+{
+public:
+    MapReader(Reader &reader, const Field &field, std::initializer_list<const char *> keys);
+
+    bool isMap() const { return isMap_; }
+    /* nullptr when absent. */
+    const Field *find(std::string_view key) const;
+    /* Reports a missing key at the mapping's position. */
+    const Field *require(std::string_view key);
+
+private:
+    Reader &reader_;
+    Field field_;
+    bool isMap_;
+    std::vector<Field> entries_;
+};
+
+/* The entries of a sequence, each named "name[i]". Reports a non-sequence and, unless allowed,
+ * an empty one. */
+std::vector<Field> sequenceEntries(Reader &reader, const Field &field, bool allowEmpty = false);
+
+/* Inclusive bounds; `above` makes the lower bound exclusive (speeds must be > 0). */
+struct Range {
+    double min = -std::numeric_limits<double>::infinity();
+    double max = std::numeric_limits<double>::infinity();
+    bool above = false;
+};
+
+inline constexpr Range kPositive{0.0, std::numeric_limits<double>::infinity(), true};
+inline constexpr Range kNonNegative{0.0, std::numeric_limits<double>::infinity(), false};
+
+/* Scalars. Each returns nullopt after reporting a problem. Numbers must be plain decimal
+ * scalars: quoted numbers, hex, octal-looking (010), inf and nan are rejected. */
+std::optional<double> readNumber(Reader &reader, const Field &field, const Range &range = {});
+std::optional<int64_t> readInteger(Reader &reader, const Field &field, const Range &range = {});
+std::optional<bool> readBool(Reader &reader, const Field &field);
+std::optional<std::string> readString(Reader &reader, const Field &field);
+/* A name used in paths and in "host/camera": letters, digits, '.', '_', '-'. */
+std::optional<std::string> readName(Reader &reader, const Field &field);
+/* One of `choices`; returns its index. */
+std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
+                                      std::initializer_list<const char *> choices);
+
+/* "a, b, c" */
+std::string joinNames(std::initializer_list<const char *> names);
+
+} // namespace lockstep::config
