@@ -1,5 +1,6 @@
 /* Encodes and writes frames on worker threads while the motors move on, through a bounded queue
- * so memory stays bounded (a 1 GB Pi 3B): submit() blocks when the queue is full. */
+ * so memory stays bounded (a 1 GB Pi 3B): submit() blocks when the queue is full, so at most
+ * maxQueuedJobs + threads frames are held. */
 #pragma once
 
 #include <cstdint>
@@ -10,11 +11,12 @@
 #include "camera/camera.h"
 #include "config/plan.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct WriteJob {
     Frame frame;
-    std::string path; /* final path; written atomically */
+    std::string path; /* final path; written atomically, missing parent folders created */
     ImageFormat format = ImageFormat::Jpeg;
     int jpegQuality = 90;
 };
@@ -31,7 +33,7 @@ struct WriteResult {
 class WriterPool
 {
 public:
-    /* Called on a worker thread after each job, in completion order. */
+    /* Called on a worker thread after each job, in completion order, one call at a time. */
     using Completion = std::function<void(const WriteJob &job, const WriteResult &result)>;
 
     WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion);
@@ -42,6 +44,9 @@ public:
     void submit(WriteJob job);
     /* Waits until every submitted job is done. Throws RunError with the first failure. */
     void drain();
+
+    /* Jobs waiting for a worker (not counting the ones being written). */
+    size_t queuedJobs() const;
 
 private:
     class Impl;

@@ -1,0 +1,149 @@
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "image/image.h"
+#include "scratch_dirs.h"
+#include "storage/atomic_file.h"
+#include "storage/writer_pool.h"
+#include "util/errors.h"
+
+using namespace lockstep;
+using namespace lockstep::test;
+
+namespace
+{
+
+Frame frameNumber(unsigned n)
+{
+    Frame frame;
+    frame.image = Image(64, 48);
+    for (unsigned y = 0; y < 48; ++y)
+        for (unsigned x = 0; x < 64; ++x) {
+            uint8_t *p = frame.image.pixel(x, y);
+            p[0] = static_cast<uint8_t>(x * 4 + n);
+            p[1] = static_cast<uint8_t>(y * 5);
+            p[2] = static_cast<uint8_t>(n * 37);
+        }
+    frame.sequence = n;
+    return frame;
+}
+
+WriteJob jobFor(const std::string &dir, unsigned n, ImageFormat format)
+{
+    WriteJob job;
+    job.frame = frameNumber(n);
+    job.format = format;
+    job.path = dir + "/pos-" + std::to_string(n % 3) + "/frame-" + std::to_string(n) +
+               (format == ImageFormat::Png ? ".png" : ".jpg");
+    return job;
+}
+
+/* Holds every completion until opened, so jobs stay in flight while the test fills the queue. */
+class Gate
+{
+public:
+    void wait()
+    {
+        std::unique_lock lock(mutex_);
+        opened_.wait(lock, [this] { return open_; });
+    }
+    void open()
+    {
+        {
+            const std::lock_guard lock(mutex_);
+            open_ = true;
+        }
+        opened_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = false;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(pool_writes_every_frame_with_its_checksum)
+{
+    const TempDir dir;
+    std::mutex mutex;
+    std::map<std::string, WriteResult> results;
+    {
+        WriterPool pool(3, 4, [&](const WriteJob &, const WriteResult &result) {
+            const std::lock_guard lock(mutex);
+            results[result.path] = result;
+        });
+        for (unsigned n = 0; n < 24; ++n)
+            pool.submit(jobFor(dir.path(), n, n % 2 ? ImageFormat::Png : ImageFormat::Jpeg));
+        pool.drain();
+    }
+    BOOST_REQUIRE_EQUAL(results.size(), 24u);
+    for (const auto &[path, result] : results) {
+        BOOST_TEST(result.error.empty(), result.error);
+        const std::vector<uint8_t> bytes = readFileBytes(path);
+        BOOST_TEST(result.bytes == bytes.size());
+        BOOST_TEST(result.sha256 == sha256Hex(bytes), path);
+        const Image image = decodeImage(bytes);
+        BOOST_TEST((image.width == 64 && image.height == 48), path);
+    }
+    /* PNG is lossless: the decoded pixels are the submitted ones. */
+    BOOST_TEST(readImageFile(dir.path() + "/pos-1/frame-7.png").rgb == frameNumber(7).image.rgb);
+}
+
+BOOST_AUTO_TEST_CASE(submit_blocks_while_the_queue_is_full)
+{
+    const TempDir dir;
+    Gate gate;
+    std::atomic<unsigned> submitted{0};
+    std::atomic<size_t> mostQueued{0};
+    WriterPool pool(1, 2, [&](const WriteJob &, const WriteResult &) { gate.wait(); });
+
+    std::thread producer([&] {
+        for (unsigned n = 0; n < 10; ++n) {
+            pool.submit(jobFor(dir.path(), n, ImageFormat::Jpeg));
+            ++submitted;
+            mostQueued = std::max(mostQueued.load(), pool.queuedJobs());
+        }
+    });
+    /* One job held by the worker, two queued: the fourth submit must wait. */
+    while (submitted < 3 || pool.queuedJobs() < 2)
+        std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BOOST_TEST(submitted == 3u);
+    BOOST_TEST(pool.queuedJobs() == 2u);
+
+    gate.open();
+    producer.join();
+    pool.drain();
+    BOOST_TEST(submitted == 10u);
+    BOOST_TEST(mostQueued <= 2u);
+    BOOST_TEST(pool.queuedJobs() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(first_failure_is_reported_by_drain_and_submit)
+{
+    const TempDir dir;
+    writeFileAtomic(dir.path() + "/not-a-folder", std::string("x"));
+    std::atomic<unsigned> failures{0};
+    WriterPool pool(2, 4, [&](const WriteJob &, const WriteResult &result) {
+        if (!result.error.empty())
+            ++failures;
+    });
+    pool.submit(jobFor(dir.path(), 0, ImageFormat::Jpeg));
+    WriteJob bad = jobFor(dir.path(), 1, ImageFormat::Jpeg);
+    bad.path = dir.path() + "/not-a-folder/frame.jpg";
+    pool.submit(std::move(bad));
+
+    BOOST_CHECK_EXCEPTION(pool.drain(), RunError, [&](const RunError &e) {
+        return std::string(e.what()).find(dir.path() + "/not-a-folder") != std::string::npos;
+    });
+    BOOST_TEST(failures == 1u);
+    BOOST_CHECK_THROW(pool.submit(jobFor(dir.path(), 2, ImageFormat::Jpeg)), RunError);
+    BOOST_TEST(readFileBytes(dir.path() + "/pos-0/frame-0.jpg").size() > 0u);
+}
