@@ -71,19 +71,20 @@ SharedLines::SharedLines(const std::string &path, Mode mode) : path_(path)
         if (ec)
             throw RunError("cannot create the directory of " + path + ": " + ec.message());
     }
-    const int flags = O_RDWR | O_CLOEXEC | (mode == Mode::Create ? O_CREAT : 0);
+    const bool readOnly = mode == Mode::ReadOnly;
+    const int flags =
+        (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (mode == Mode::Create ? O_CREAT : 0);
     fd_ = open(path.c_str(), flags, 0666);
     if (fd_ < 0)
         fail("cannot open simulated GPIO state", path, errno);
 
     try {
         FileLock lock(fd_, path_);
-        struct stat st {
-        };
+        struct stat st = {};
         if (fstat(fd_, &st) != 0)
             fail("cannot stat", path, errno);
         const bool fresh = st.st_size == 0;
-        if (fresh && mode == Mode::OpenExisting)
+        if (fresh && mode != Mode::Create)
             throw RunError("simulated GPIO state " + path + " is not initialised yet");
         if (!fresh && st.st_size != static_cast<off_t>(sizeof(SimLinesState)))
             throw RunError(path + " is not a lockstep simulated GPIO state file (size " +
@@ -91,15 +92,15 @@ SharedLines::SharedLines(const std::string &path, Mode mode) : path_(path)
         if (fresh && ftruncate(fd_, sizeof(SimLinesState)) != 0)
             fail("cannot size", path, errno);
 
-        void *map =
-            mmap(nullptr, sizeof(SimLinesState), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        const int protection = readOnly ? PROT_READ : PROT_READ | PROT_WRITE;
+        void *map = mmap(nullptr, sizeof(SimLinesState), protection, MAP_SHARED, fd_, 0);
         if (map == MAP_FAILED)
             fail("cannot map", path, errno);
         state_ = static_cast<SimLinesState *>(map);
 
         if (fresh) {
-            /* ftruncate zero-filled the file: every line free and low. */
-            /* The header is only written and checked under the file lock. */
+            /* ftruncate zero-filled the file: every line free and low. The header is only
+             * written and checked under the file lock. */
             state_->magic = kMagic;
             state_->version = kVersion;
             state_->lines = kSimLineCount;

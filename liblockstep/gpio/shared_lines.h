@@ -35,10 +35,11 @@ struct SimLinesState {
 class SharedLines
 {
 public:
-    enum class Mode { Create, OpenExisting };
+    enum class Mode { Create, OpenExisting, ReadOnly };
 
-    /* Create: makes the directories and the file if needed. OpenExisting: throws RunError if the
-     * file is absent or not yet initialised. */
+    /* Create: makes the directories and the file if needed. OpenExisting and ReadOnly throw
+     * RunError if the file is absent or not yet initialised; ReadOnly maps it read-only, so any
+     * user who may read the file can read levels (never write through state() then). */
     SharedLines(const std::string &path, Mode mode);
     ~SharedLines();
     SharedLines(const SharedLines &) = delete;

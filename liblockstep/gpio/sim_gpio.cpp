@@ -40,11 +40,12 @@ struct DriverState {
     std::atomic<int64_t> step{0};
 };
 
-std::vector<TrackPublisher::Motor> trackMotors(const std::vector<SimDriver> &drivers)
+std::vector<TrackPublisher::Motor> trackMotors(const std::vector<DriverState> &drivers)
 {
     std::vector<TrackPublisher::Motor> motors;
-    for (const SimDriver &driver : drivers)
-        motors.push_back({driver.motor, driver.initialStep});
+    motors.reserve(drivers.size());
+    for (const DriverState &driver : drivers)
+        motors.push_back({driver.config.motor, driver.config.initialStep});
     return motors;
 }
 
@@ -63,7 +64,7 @@ std::string simTrackPath(const std::string &simDir, const std::string &motor)
 class SimGpio::Impl
 {
 public:
-    Impl(const std::string &simDir, const std::string &node, const std::vector<SimDriver> &drivers,
+    Impl(const std::string &simDir, const std::string &node, std::vector<SimDriver> drivers,
          const LineRequest &request);
     ~Impl();
 
@@ -92,22 +93,23 @@ private:
     std::condition_variable stopCondition_;
     bool stop_ = false;
     bool flushErrorReported_ = false;
+    size_t lossReported_ = 0;
     std::thread housekeeper_;
 };
 
 SimGpio::Impl::Impl(const std::string &simDir, const std::string &node,
-                    const std::vector<SimDriver> &drivers, const LineRequest &request)
+                    std::vector<SimDriver> drivers, const LineRequest &request)
     : lines_(simLinesPath(simDir, node), SharedLines::Mode::Create), drivers_(drivers.size())
 {
     for (size_t i = 0; i < drivers.size(); ++i) {
-        drivers_[i].config = drivers[i];
         drivers_[i].step.store(drivers[i].initialStep);
+        drivers_[i].config = std::move(drivers[i]);
     }
     validate(request);
 
     lines_.claim(claimed_);
     try {
-        tracks_.emplace(simDir, trackMotors(drivers));
+        tracks_.emplace(simDir, trackMotors(drivers_));
         Nanos realtime = 0;
         const Nanos now = monotonicNow();
         for (size_t i = 0; i < request.outputs.size(); ++i)
@@ -269,12 +271,16 @@ void SimGpio::Impl::housekeep()
                 std::fprintf(stderr, "lockstep: %s\n", e.what());
             flushErrorReported_ = true;
         }
+        const size_t lost = tracks_->lost() + edges_.dropped();
+        if (lost != lossReported_)
+            std::fprintf(stderr, "lockstep: simulated GPIO fell behind: %zu records lost\n", lost);
+        lossReported_ = lost;
     }
 }
 
 SimGpio::SimGpio(const std::string &simDir, const std::string &node, std::vector<SimDriver> drivers,
                  const LineRequest &request)
-    : impl_(std::make_unique<Impl>(simDir, node, drivers, request))
+    : impl_(std::make_unique<Impl>(simDir, node, std::move(drivers), request))
 {
 }
 
@@ -310,7 +316,7 @@ int readSimLine(const std::string &simDir, const std::string &node, unsigned off
     if (offset >= kSimLineCount)
         return -1;
     try {
-        const SharedLines lines(simLinesPath(simDir, node), SharedLines::Mode::OpenExisting);
+        const SharedLines lines(simLinesPath(simDir, node), SharedLines::Mode::ReadOnly);
         return lines.state().level[offset].load();
     } catch (const RunError &) {
         return -1;

@@ -30,8 +30,7 @@ static_assert(sizeof(TrackRecord) == 16, "the track file format is 16-byte recor
  * is cut off so later records stay aligned. */
 std::optional<int64_t> lastStep(int fd, const std::string &path)
 {
-    struct stat st {
-    };
+    struct stat st = {};
     if (fstat(fd, &st) != 0)
         fail("cannot stat", path, errno);
     const off_t whole = st.st_size - st.st_size % static_cast<off_t>(sizeof(TrackRecord));
