@@ -130,7 +130,7 @@ std::string machine()
 }
 
 std::string section(const std::vector<Result> &results, int quality, double seconds,
-                    const std::string &command)
+                    const std::string &command, const std::string &loadBefore)
 {
     std::ostringstream out;
     out << "## Frame encoding\n\n"
