@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -20,7 +21,7 @@ using config::Reader;
 
 constexpr Range kGpioLine{0, 63};
 constexpr Range kStepsPerRev{1, 100'000};
-constexpr std::initializer_list<int64_t> kMicrosteps = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+constexpr std::array<int64_t, 9> kMicrosteps = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 
 std::string lineOf(const YAML::Mark &mark)
 {
@@ -52,7 +53,8 @@ private:
     void readHoming(const Field &field, MotorConfig &motor);
     void readSoftLimits(const Field &field, MotorConfig &motor);
     std::optional<CameraConfig> readCamera(const Field &field, Names &cameraNames);
-    std::optional<Backend> readBackend(MapReader &map, const char *simKey);
+    /* The required `backend` key; also rejects `sim` settings on a real backend. */
+    std::optional<Backend> readBackend(MapReader &map);
     /* Reads a name that must be unique among `seen`; reports the second definition. */
     std::optional<std::string> readUniqueName(const Field &field, Names &seen,
                                               const std::string &what);
@@ -151,7 +153,7 @@ void RigLoader::readNode(const Field &field)
     rig_.nodes.push_back(std::move(node));
 }
 
-std::optional<Backend> RigLoader::readBackend(MapReader &map, const char *simKey)
+std::optional<Backend> RigLoader::readBackend(MapReader &map)
 {
     const Field *f = map.require("backend");
     if (!f)
@@ -162,7 +164,7 @@ std::optional<Backend> RigLoader::readBackend(MapReader &map, const char *simKey
     const Backend backend = *choice == 0 ? Backend::Real : Backend::Sim;
     if (backend == Backend::Sim)
         usesSim_ = true;
-    const Field *sim = map.find(simKey);
+    const Field *sim = map.find("sim");
     if (sim && backend != Backend::Sim)
         reader_.error(sim->keyMark, "'sim' settings apply only to backend: sim");
     return backend;
@@ -205,17 +207,16 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     MotorConfig motor;
     if (const Field *f = map.require("name"))
         motor.name = readUniqueName(*f, motors_, "motor").value_or("");
-    motor.backend = readBackend(map, "sim").value_or(Backend::Sim);
+    motor.backend = readBackend(map).value_or(Backend::Sim);
 
     const std::string who = motor.name.empty() ? field.name : "motor '" + motor.name + "'";
-    const auto line = [&](const char *key) -> std::optional<LineConfig> {
-        const Field *f = key == std::string_view("endstop") ? map.find(key) : map.require(key);
+    const auto line = [&](const Field *f, const char *key) -> std::optional<LineConfig> {
         return f ? readLine(*f, who + " " + key, lines) : std::nullopt;
     };
-    motor.step = line("step").value_or(LineConfig{});
-    motor.dir = line("dir").value_or(LineConfig{});
-    motor.enable = line("enable").value_or(LineConfig{});
-    motor.endstop = line("endstop");
+    motor.step = line(map.require("step"), "step").value_or(LineConfig{});
+    motor.dir = line(map.require("dir"), "dir").value_or(LineConfig{});
+    motor.enable = line(map.require("enable"), "enable").value_or(LineConfig{});
+    motor.endstop = line(map.find("endstop"), "endstop");
 
     if (const Field *f = map.find("steps_per_rev"))
         if (auto v = config::readInteger(reader_, *f, kStepsPerRev))
@@ -300,7 +301,7 @@ std::optional<CameraConfig> RigLoader::readCamera(const Field &field, Names &cam
     CameraConfig camera;
     if (const Field *f = map.require("name"))
         camera.name = readUniqueName(*f, cameraNames, "camera").value_or("");
-    camera.backend = readBackend(map, "sim").value_or(Backend::Sim);
+    camera.backend = readBackend(map).value_or(Backend::Sim);
     const Field *id = map.find("id");
     const Field *index = map.find("index");
     if (id && index)

@@ -34,6 +34,18 @@ std::string describe(const YAML::Node &node)
     return "\"" + node.Scalar() + "\" (quoted)";
 }
 
+/* "a, b, c" */
+std::string joinNames(std::initializer_list<const char *> names)
+{
+    std::string out;
+    for (const char *name : names) {
+        if (!out.empty())
+            out += ", ";
+        out += name;
+    }
+    return out;
+}
+
 std::string label(const Field &field)
 {
     return "'" + field.name + "'";
@@ -356,17 +368,6 @@ std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
     reader.error(field, label(field) + " must be one of " + joinNames(choices) + ", got " +
                             describe(node));
     return std::nullopt;
-}
-
-std::string joinNames(std::initializer_list<const char *> names)
-{
-    std::string out;
-    for (const char *name : names) {
-        if (!out.empty())
-            out += ", ";
-        out += name;
-    }
-    return out;
 }
 
 } // namespace lockstep::config

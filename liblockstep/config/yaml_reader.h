@@ -87,7 +87,6 @@ struct Range {
 };
 
 inline constexpr Range kPositive{0.0, std::numeric_limits<double>::infinity(), true};
-inline constexpr Range kNonNegative{0.0, std::numeric_limits<double>::infinity(), false};
 
 /* Scalars. Each returns nullopt after reporting a problem. Numbers must be plain decimal
  * scalars: quoted numbers, hex, octal-looking (010), inf and nan are rejected. */
@@ -100,8 +99,5 @@ std::optional<std::string> readName(Reader &reader, const Field &field);
 /* One of `choices`; returns its index. */
 std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
                                       std::initializer_list<const char *> choices);
-
-/* "a, b, c" */
-std::string joinNames(std::initializer_list<const char *> names);
 
 } // namespace lockstep::config
