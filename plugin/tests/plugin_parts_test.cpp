@@ -1,0 +1,200 @@
+/* The plugin's parts that need no Slurm: plugstack arguments, --lockstep values, device
+ * selection on a node, and the lock directory and device locks. */
+#define BOOST_TEST_MODULE plugin
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "device_lock.h"
+#include "device_request.h"
+#include "plugin_args.h"
+#include "util/errors.h"
+
+using namespace lockstep;
+using namespace lockstep::spank;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+/* A fresh directory under /tmp, removed with everything in it. */
+struct TempDir {
+    TempDir()
+    {
+        std::string pattern = "/tmp/lockstep-plugin-XXXXXX";
+        BOOST_REQUIRE(mkdtemp(pattern.data()));
+        path = pattern;
+    }
+    ~TempDir() { fs::remove_all(path); }
+    std::string path;
+};
+
+template <typename Fn> std::string errorOf(Fn &&fn)
+{
+    try {
+        fn();
+    } catch (const std::exception &e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string &text, const std::string &part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+MotorConfig motor(const std::string &name)
+{
+    MotorConfig config;
+    config.name = name;
+    return config;
+}
+
+CameraConfig camera(const std::string &name)
+{
+    CameraConfig config;
+    config.name = name;
+    return config;
+}
+
+RigConfig twoNodeRig()
+{
+    RigConfig rig;
+    rig.path = "/etc/lockstep/rig.yaml";
+    NodeConfig pi01;
+    pi01.hostname = "pi01";
+    pi01.motors.push_back(motor("turntable"));
+    pi01.cameras.push_back(camera("cam1"));
+    NodeConfig pi02;
+    pi02.hostname = "pi02";
+    pi02.cameras.push_back(camera("cam2"));
+    rig.nodes = {pi01, pi02};
+    return rig;
+}
+
+std::vector<std::string> names(const std::vector<Device> &devices)
+{
+    std::vector<std::string> result;
+    for (const Device &device : devices)
+        result.push_back(device.name);
+    return result;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(plugin_args_are_strict_key_value)
+{
+    const PluginArgs args =
+        parsePluginArgs({"rig=/srv/rig.yaml", "lockdir=/run/ls", "conflict=wait"});
+    BOOST_TEST(args.rig == "/srv/rig.yaml");
+    BOOST_TEST(args.lockDir == "/run/ls");
+    BOOST_TEST((args.conflict == Conflict::Wait));
+    BOOST_TEST((parsePluginArgs({}).conflict == Conflict::Refuse));
+
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"rigg=/x"}); }), "unknown argument 'rigg'"));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"rig"}); }), "is not key=value"));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"lockdir=run/ls"}); }), "absolute path"));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"conflict=maybe"}); }), "refuse or wait"));
+}
+
+BOOST_AUTO_TEST_CASE(device_request_syntax)
+{
+    const DeviceRequest all = parseDeviceRequest("all");
+    BOOST_TEST((all.allMotors && all.allCameras && all.names.empty()));
+    const DeviceRequest mixed = parseDeviceRequest("motors,cam-1,lens_2.a");
+    BOOST_TEST((mixed.allMotors && !mixed.allCameras));
+    BOOST_TEST(mixed.names == std::vector<std::string>({"cam-1", "lens_2.a"}));
+
+    BOOST_TEST(contains(errorOf([] { parseDeviceRequest(""); }), "needs a value"));
+    BOOST_TEST(
+        contains(errorOf([] { parseDeviceRequest("cam1,,cam2"); }), "'' is not a device name"));
+    BOOST_TEST(contains(errorOf([] { parseDeviceRequest("cam1,no/such"); }),
+                        "'no/such' is not a device name"));
+}
+
+BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
+{
+    const RigConfig rig = twoNodeRig();
+    const DeviceRequest named = parseDeviceRequest("turntable,cam2");
+    BOOST_TEST(names(selectDevices(named, rig, rig.nodes[0])) ==
+               std::vector<std::string>({"turntable"}));
+    BOOST_TEST(names(selectDevices(named, rig, rig.nodes[1])) ==
+               std::vector<std::string>({"cam2"}));
+    BOOST_TEST(names(selectDevices(parseDeviceRequest("all"), rig, rig.nodes[0])) ==
+               std::vector<std::string>({"turntable", "cam1"}));
+    BOOST_TEST(selectDevices(parseDeviceRequest("motors"), rig, rig.nodes[1]).empty());
+
+    const std::string error =
+        errorOf([&] { selectDevices(parseDeviceRequest("cam1,lens9"), rig, rig.nodes[0]); });
+    BOOST_TEST(contains(error, "device 'lens9' is not in rig file /etc/lockstep/rig.yaml"));
+}
+
+BOOST_AUTO_TEST_CASE(unsafe_lock_directories_are_refused)
+{
+    TempDir tmp;
+    const std::string real = tmp.path + "/locks";
+    BOOST_REQUIRE(mkdir(real.c_str(), 0755) == 0);
+    const std::string link = tmp.path + "/link";
+    fs::create_directory_symlink(real, link);
+    BOOST_TEST(contains(errorOf([&] { LockDir dir(link); }), "is a symlink"));
+
+    const std::string file = tmp.path + "/file";
+    BOOST_REQUIRE(close(creat(file.c_str(), 0644)) == 0);
+    BOOST_TEST(contains(errorOf([&] { LockDir dir(file); }), "is not a directory"));
+
+    const std::string open = tmp.path + "/open";
+    BOOST_REQUIRE(mkdir(open.c_str(), 0755) == 0);
+    BOOST_REQUIRE(chmod(open.c_str(), 0777) == 0);
+    BOOST_TEST(contains(errorOf([&] { LockDir dir(open); }), "writable only by root"));
+
+    if (geteuid() != 0) {
+        BOOST_TEST(contains(errorOf([&] { LockDir dir(real); }), "owned by root"));
+    } else {
+        const std::string created = tmp.path + "/created";
+        const LockDir dir(created);
+        struct stat st = {};
+        BOOST_TEST(lstat(created.c_str(), &st) == 0);
+        BOOST_TEST(S_ISDIR(st.st_mode));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder)
+{
+    if (geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
+        return;
+    }
+    TempDir tmp;
+    const LockDir dir(tmp.path);
+    const LockHolder alice{42, 0, "alice"};
+    const LockHolder bob{43, 1, "bob"};
+    {
+        const DeviceLock first(dir, "pi01", "turntable", alice, Conflict::Refuse);
+        /* Another open file description conflicts even within one process, as another job would. */
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Refuse);
+                   }) == "turntable on pi01 is in use by job 42 (user alice)");
+        /* A different device, or the same name on another node, is free. */
+        BOOST_TEST(
+            errorOf([&] { DeviceLock other(dir, "pi01", "cam1", bob, Conflict::Refuse); }).empty());
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock other(dir, "pi02", "turntable", bob, Conflict::Refuse);
+                   }).empty());
+    }
+    BOOST_TEST(errorOf([&] {
+                   DeviceLock again(dir, "pi01", "turntable", bob, Conflict::Refuse);
+               }).empty());
+
+    /* A lock file replaced by a symlink is not followed. */
+    const std::string planted = tmp.path + "/pi03.cam3.lock";
+    fs::create_symlink("/etc/passwd", planted);
+    BOOST_TEST(
+        contains(errorOf([&] { DeviceLock lock(dir, "pi03", "cam3", bob, Conflict::Refuse); }),
+                 "lock file " + planted));
+}
