@@ -90,7 +90,7 @@ private:
     void identify();
     StartDecision prepareOutput(); /* rank 0 only */
     size_t completedPositions(const ManifestContents &manifest) const;
-    void writeScanJson(const std::vector<std::string> &hosts);
+    void writeScanJson();
     void openDevices();
 
     void moveAndSettle(size_t k);
@@ -108,6 +108,7 @@ private:
     std::unique_ptr<Coordinator> coord_;
     LoadedConfig config_;
     const NodeConfig *node_ = nullptr;
+    std::vector<std::string> hosts_; /* by rank */
     std::optional<ScanLayout> layout_;
 
     std::vector<std::string> motorNames_;
@@ -152,8 +153,7 @@ void ScanRunner::identify()
                              "start one task per node (srun -N" +
                              std::to_string(config_.rig.nodes.size()) + " --ntasks-per-node=1)");
     }
-    if (coord_->rank() == 0)
-        writeScanJson(hosts);
+    hosts_ = hosts;
 }
 
 size_t ScanRunner::completedPositions(const ManifestContents &manifest) const
@@ -218,6 +218,7 @@ StartDecision ScanRunner::prepareOutput()
             makeDirectories(layout.root);
             writeFileAtomic(layout.planCopy(), planText);
             writeFileAtomic(layout.rigCopy(), rigText);
+            writeScanJson();
         }
         manifest_ = std::make_unique<ManifestWriter>(layout.manifest(), keep);
     } catch (const std::exception &e) {
@@ -226,7 +227,7 @@ StartDecision ScanRunner::prepareOutput()
     return decision;
 }
 
-void ScanRunner::writeScanJson(const std::vector<std::string> &hosts)
+void ScanRunner::writeScanJson()
 {
     json cameras = json::array();
     for (const NodeConfig &node : config_.rig.nodes)
@@ -243,7 +244,7 @@ void ScanRunner::writeScanJson(const std::vector<std::string> &hosts)
         {"positions", config_.plan.positions.size()},
         {"frames_per_position", config_.plan.framesPerPosition},
         {"cameras", cameras},
-        {"ranks", hosts},
+        {"ranks", hosts_},
         {"started_realtime_ns", realtimeNow()},
         {"started_on", host},
         {"scheduled_capture", !options_.unscheduled},
@@ -252,8 +253,7 @@ void ScanRunner::writeScanJson(const std::vector<std::string> &hosts)
                            std::to_string(LIBCAMERA_VERSION_MINOR) + "." +
                            std::to_string(LIBCAMERA_VERSION_PATCH)}}},
     };
-    if (!options_.resume || !fs::exists(layout_->scanJson()))
-        writeFileAtomic(layout_->scanJson(), scan.dump(2) + "\n");
+    writeFileAtomic(layout_->scanJson(), scan.dump(2) + "\n");
 }
 
 void ScanRunner::openDevices()
@@ -314,7 +314,7 @@ void ScanRunner::moveAndSettle(size_t k)
         motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
     timings.moveMs = msSince(start);
     if (!report.completed)
-        throw RunError(node_->hostname + ": move to position " + std::to_string(k) +
+        throw RunError("move to position " + std::to_string(k) +
                        " stopped: " + report.stopReason);
     const Nanos settleStart = monotonicNow();
     sleepUntil(CLOCK_MONOTONIC, settleStart + config_.plan.settleMs * 1'000'000);
