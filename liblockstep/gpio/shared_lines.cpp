@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <system_error>
 
@@ -37,9 +38,21 @@ static_assert(sizeof(SimLinesState) == 336);
     throw RunError(what + " " + path + ": " + std::strerror(error));
 }
 
+/* A zombie has already closed its files, so the kernel would have released its lines: it
+ * counts as gone (a container's PID 1 may never reap it). */
+bool isZombie(int32_t pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return false;
+    const size_t end = line.rfind(')'); /* the command name may contain spaces */
+    return end != std::string::npos && end + 2 < line.size() && line[end + 2] == 'Z';
+}
+
 bool processAlive(int32_t pid)
 {
-    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) && !isZombie(pid);
 }
 
 /* Holds flock(LOCK_EX) for a scope. */

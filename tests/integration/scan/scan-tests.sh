@@ -66,7 +66,8 @@ resume)
         [ "${n:-0}" -ge 3 ] && break
         sleep 0.1
     done
-    pkill -KILL -f "lockstep scan $work/plan.yaml" || fail "no scan to kill"
+    # Only the ranks (their command line starts with the binary), not mpirun.
+    pkill -KILL -f "^$LOCKSTEP scan $work/plan.yaml" || fail "no scan to kill"
     wait "$pid" 2>/dev/null || true
     if "$LOCKSTEP" verify "$work/out" >"$work/verify1.txt"; then fail "an interrupted scan verified"; fi
     grep -q "did not finish" "$work/verify1.txt" || { cat "$work/verify1.txt"; fail "verify did not say why"; }
@@ -116,17 +117,16 @@ full)
     ;;
 move)
     rig=$work/rig.yaml
-    sim=$work/sim-state
     "$LOCKSTEP" move turntable=90 --rig "$rig" --node pi01 >"$work/out.txt" || fail "move"
     cat "$work/out.txt"
     grep -q "turntable: at 90.000 deg (step 800)" "$work/out.txt" || fail "not at the target"
-    [ "$("$SIM_LINE" "$sim" pi01 22)" = 1 ] || fail "ENABLE (line 22, active low) still asserted"
+    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE (line 22, active low) still asserted"
     pass "moved to 90 deg (step 800), ENABLE released"
     "$LOCKSTEP" move turntable=30 --rig "$rig" --node pi01 >"$work/out.txt" || fail "second move"
     grep -q "turntable: 90.000 -> 30.000" "$work/out.txt" || fail "did not continue from 90"
     pass "a second move continues from the stored position"
     if "$LOCKSTEP" move turntable=800 --rig "$rig" --node pi01 2>"$work/err.txt"; then fail "moved past the soft limit"; fi
-    [ "$("$SIM_LINE" "$sim" pi01 22)" = 1 ] || fail "ENABLE asserted after a refused move"
+    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE asserted after a refused move"
     cat "$work/err.txt"
     pass "target beyond the soft limit refused"
     "$LOCKSTEP" home turntable --rig "$rig" --node pi01 >"$work/home.txt" || { cat "$work/home.txt"; fail "home"; }
