@@ -161,7 +161,7 @@ void MotorGroup::Impl::save()
 MoveReport MotorGroup::Impl::run(const std::vector<AxisRequest> &axes,
                                  const std::atomic<bool> *stop)
 {
-    const MoveReport report = executor_->execute(MovePlan::plan(axes), stop);
+    MoveReport report = executor_->execute(MovePlan::plan(axes), stop);
     steps_ = report.finalSteps;
     return report;
 }
@@ -191,7 +191,7 @@ MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets
         axes[i] = axis(i, m.stepForPosition(target), limit(m, "speed", m.maxSpeed, over.maxSpeed),
                        limit(m, "acceleration", m.maxAccel, over.maxAccel));
     }
-    const MoveReport report = run(axes, stop);
+    MoveReport report = run(axes, stop);
     save();
     return report;
 }

@@ -12,7 +12,8 @@
 #include "config/rig.h"
 #include "motion/step_executor.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct HomeReport {
     bool found = false;

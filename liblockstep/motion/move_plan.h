@@ -7,7 +7,8 @@
 
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* One motor's part of a move, in absolute microsteps, with its limits in steps/s and steps/s^2. */
 struct AxisRequest {
@@ -29,7 +30,7 @@ public:
 
     size_t axisCount() const;
     int64_t stepCount(size_t axis) const; /* |toStep - fromStep| */
-    int direction(size_t axis) const; /* +1, -1, or 0 for an axis that does not move */
+    int direction(size_t axis) const;     /* +1, -1, or 0 for an axis that does not move */
     int64_t fromStep(size_t axis) const;
     int64_t toStep(size_t axis) const;
 
@@ -43,7 +44,7 @@ public:
     double peakStepRate(size_t axis) const;
 
     /* Internal shape of the normalised profile, exposed for tests and reports. */
-    double accelTime() const; /* seconds spent accelerating (== decelerating) */
+    double accelTime() const;  /* seconds spent accelerating (== decelerating) */
     double cruiseTime() const; /* seconds at constant speed (0 for a triangular move) */
 
 private:
@@ -55,7 +56,7 @@ private:
     double accelTime_ = 0; /* seconds */
     double cruiseTime_ = 0;
     double peakRate_ = 0; /* normalised progress per second at cruise */
-    double accel_ = 0; /* normalised progress per second^2 */
+    double accel_ = 0;    /* normalised progress per second^2 */
 };
 
 } // namespace lockstep

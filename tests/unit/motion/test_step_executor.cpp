@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
     BOOST_TEST(report.finalSteps == std::vector<int64_t>({120, 60}));
     BOOST_TEST(sim.gpio.driverStep("m0") == 120);
     BOOST_TEST(sim.gpio.driverStep("m1") == -40); /* the sim driver started at 0 */
-    BOOST_TEST(report.edges == size_t{2 * (120 + 40)});
+    BOOST_TEST(report.edges == size_t{2} * (120 + 40));
     BOOST_TEST(report.lateness.size() == report.edges);
     BOOST_TEST(std::all_of(report.lateness.begin(), report.lateness.end(),
                            [](Nanos l) { return l >= 0; }));
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
                *std::max_element(report.lateness.begin(), report.lateness.end()));
 
     /* Every edge of the move: the STEP pulses, ENABLE on then off, DIR where it changed. */
-    BOOST_TEST(sim.moveEdges().size() == size_t{2 * (120 + 40) + 2 + 2 + 1});
+    BOOST_TEST(sim.moveEdges().size() == size_t{2} * (120 + 40) + 2 + 2 + 1);
     for (size_t m = 0; m < kMotors.size(); ++m) {
         const std::vector<Edge> steps = sim.edgesOf(kMotors[m].step);
         const std::vector<Edge> enable = sim.edgesOf(kMotors[m].enable);
