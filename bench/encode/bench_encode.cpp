@@ -163,10 +163,12 @@ std::string section(const std::vector<Result> &results, int quality, double seco
         else
             out << "n/a | n/a | n/a |\n";
     }
-    out << "\nOn a Pi the same encoder runs on the NEON build of libjpeg-turbo; divide by the "
-           "desktop/Pi speed "
-           "ratio of your CPU, and note that a scan encodes on writer threads while the motors "
-           "move.\n";
+    out << "\nThese are build-machine figures (x86-64, SIMD). A Raspberry Pi runs the NEON build "
+           "of "
+           "the same library several times slower: run `bench_encode` there for its own figures. "
+           "A scan encodes on writer threads, so this rate bounds how fast frames can be stored, "
+           "not when they are exposed. lockstep's per-frame set-up costs little beside the "
+           "encoding itself when the two columns agree.\n";
     return out.str();
 }
 
