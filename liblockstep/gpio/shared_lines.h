@@ -53,7 +53,6 @@ public:
 
     SimLinesState &state() { return *state_; }
     const SimLinesState &state() const { return *state_; }
-    const std::string &path() const { return path_; }
 
 private:
     std::string path_;
