@@ -4,6 +4,9 @@
 # (printed why).
 #
 #   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE (--plugin SO | --no-plugin WHY)
+#                        [--suite base|jobscripts] [--lockstep LOCKSTEP_BINARY]
+# base: Slurm, PMIx and the plugin's checks. jobscripts: jobscripts/*.sbatch with the lockstep
+# binary (needs --plugin and --lockstep).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,13 +20,15 @@ skip() {
     exit 77
 }
 
-probe= sim_line= plugin= no_plugin_reason=
+probe= sim_line= plugin= no_plugin_reason= suite=base lockstep=
 while [ $# -gt 0 ]; do
     case $1 in
     --probe) probe=$2 ;;
     --sim-line) sim_line=$2 ;;
     --plugin) plugin=$2 ;;
     --no-plugin) no_plugin_reason=$2 ;;
+    --suite) suite=$2 ;;
+    --lockstep) lockstep=$2 ;;
     *)
         echo "unknown argument: $1" >&2
         exit 2
@@ -36,6 +41,10 @@ done
 for tool in slurmctld slurmd srun sbatch munged ip nsenter unshare; do
     command -v "$tool" >/dev/null || skip "$tool is not installed; run scripts/install-deps.sh"
 done
+if [ "$suite" = jobscripts ]; then
+    [ -n "$plugin" ] || skip "the job scripts need the plugin: $no_plugin_reason"
+    [ -n "$lockstep" ] || skip "the job scripts need the lockstep binary"
+fi
 
 # Everything a job touches lives in the shared directory (each node has a private /tmp).
 RUN="$SHARED/run"
@@ -56,6 +65,9 @@ write_plugstack() { # LOCKDIR
 }
 if [ -n "$plugin" ]; then
     cp "$plugin" "$BIN/spank_lockstep.so"
+fi
+if [ -n "$lockstep" ]; then
+    cp "$lockstep" "$BIN/lockstep"
 fi
 write_plugstack "$LOCKS"
 
@@ -80,22 +92,13 @@ run() {
     out=$(grep -v '^srun: job [0-9]* \(queued and waiting\|has been allocated\)' "$RUN/run.out" || true)
 }
 
-check "srun -N4 hostname answers from pi01, pi02, pi03 and pi04"
-run srun -N4 hostname
-hosts=$(echo "$out" | sort | tr '\n' ' ')
-if [ "$rc" -eq 0 ] && [ "$hosts" = "pi01 pi02 pi03 pi04 " ]; then pass "$hosts"; else fail "rc=$rc: $out"; fi
-
-check "srun -N4 --mpi=pmix: four PMIx ranks, one per node, see each other after a collecting fence"
-run srun -N4 --mpi=pmix "$BIN/pmix_probe"
-expected="rank 0/4 pi01 rank 1/4 pi02 rank 2/4 pi03 rank 3/4 pi04 "
-got=$(echo "$out" | grep '^rank' | sort | tr '\n' ' ')
-if [ "$rc" -eq 0 ] && [ "$got" = "$expected" ]; then pass; else fail "rc=$rc: $out"; fi
-
-if [ -z "$plugin" ]; then
-    echo "SKIPPED plugin checks: $no_plugin_reason"
-else
-    . "$HERE/plugin-checks.sh"
-fi
+case $suite in
+base | jobscripts) . "$HERE/$suite-checks.sh" ;;
+*)
+    echo "unknown suite: $suite" >&2
+    exit 2
+    ;;
+esac
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed; logs:"
