@@ -121,10 +121,15 @@ private:
             lock.unlock();
             spaceFree_.notify_one();
 
-            const WriteResult result = runJob(job);
+            WriteResult result = runJob(job);
             if (completion_) {
                 const std::lock_guard completionLock(completionMutex_);
-                completion_(job, result);
+                try {
+                    completion_(job, result);
+                } catch (const std::exception &e) {
+                    if (result.error.empty())
+                        result.error = job.path + ": completion failed: " + e.what();
+                }
             }
 
             lock.lock();

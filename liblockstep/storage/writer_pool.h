@@ -33,7 +33,8 @@ struct WriteResult {
 class WriterPool
 {
 public:
-    /* Called on a worker thread after each job, in completion order, one call at a time. */
+    /* Called on a worker thread after each job, in completion order, one call at a time. An
+     * exception it throws counts as that job's failure. */
     using Completion = std::function<void(const WriteJob &job, const WriteResult &result)>;
 
     WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion);

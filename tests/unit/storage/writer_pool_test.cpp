@@ -147,3 +147,15 @@ BOOST_AUTO_TEST_CASE(first_failure_is_reported_by_drain_and_submit)
     BOOST_CHECK_THROW(pool.submit(jobFor(dir.path(), 2, ImageFormat::Jpeg)), RunError);
     BOOST_TEST(readFileBytes(dir.path() + "/pos-0/frame-0.jpg").size() > 0u);
 }
+
+BOOST_AUTO_TEST_CASE(an_exception_from_the_completion_fails_that_job)
+{
+    const TempDir dir;
+    WriterPool pool(1, 2, [](const WriteJob &, const WriteResult &) {
+        throw std::runtime_error("manifest full");
+    });
+    pool.submit(jobFor(dir.path(), 0, ImageFormat::Jpeg));
+    BOOST_CHECK_EXCEPTION(pool.drain(), RunError, [](const RunError &e) {
+        return std::string(e.what()).find("completion failed: manifest full") != std::string::npos;
+    });
+}
