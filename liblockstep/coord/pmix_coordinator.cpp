@@ -33,19 +33,19 @@ std::string encodeValue(uint64_t epoch, const std::string &data)
     return std::to_string(epoch) + ':' + data;
 }
 
-/* How values are keyed. Alternating: two keys by epoch parity; after the fence of epoch e a
- * fast rank may already put epoch e+1, but on the other key, and it cannot reach epoch e+2
- * before every rank has entered the fence of e+1. Slurm serves overwritten keys correctly and
- * gets slower as keys pile up (shared/notes/pmix.md). PerEpoch: a new key every epoch, for
- * Open MPI 4.1's mpirun, whose server loses overwritten keys (PMIx_Get: NOT-FOUND after about
- * ten epochs, measured with OpenPMIx 4.2.2). */
-enum class KeyScheme { Alternating, PerEpoch };
+/* Values are keyed by epoch ("lockstep.e.<epoch>"), never overwritten. Overwriting a fixed
+ * key was tried and read back stale values on both servers: Open MPI 4.1's mpirun lost
+ * overwritten keys (PMIx_Get: NOT-FOUND after about ten epochs) and Slurm 22.05's step
+ * returned a peer's value of two epochs before (seen at the third position of every scan on the
+ * four-node test cluster). shared/notes/pmix.md measured that keys piling up cost about 3 ms
+ * per fence after many epochs: a price paid for correctness, checked by the epoch inside
+ * every value. */
 
 /* The PMIx client of one process. */
 class PmixCoordinator : public Coordinator
 {
 public:
-    explicit PmixCoordinator(KeyScheme scheme) : scheme_(scheme)
+    PmixCoordinator()
     {
         check(PMIx_Init(&self_, nullptr, 0), "PMIx_Init");
         const bool yes = true;
@@ -101,12 +101,7 @@ public:
     }
 
 private:
-    std::string key(uint64_t epoch) const
-    {
-        if (scheme_ == KeyScheme::PerEpoch)
-            return "lockstep.e." + std::to_string(epoch);
-        return epoch % 2 == 0 ? "lockstep.a.0" : "lockstep.a.1";
-    }
+    static std::string key(uint64_t epoch) { return "lockstep.e." + std::to_string(epoch); }
 
     static ValuePtr get(const pmix_proc_t &proc, const std::string &key, pmix_data_type_t type)
     {
@@ -161,7 +156,6 @@ private:
         return std::string(end + 1, encoded.data() + encoded.size());
     }
 
-    const KeyScheme scheme_;
     pmix_proc_t self_{};
     pmix_proc_t job_{};
     /* Without PMIX_COLLECT_DATA Slurm's server completes a fence node-locally: no barrier. */
@@ -183,13 +177,10 @@ std::unique_ptr<Coordinator> connectPmix()
     if (!underPmix())
         throw RunError("no PMIx server: this process was not started by a PMIx launcher (start "
                        "it with srun --mpi=pmix or mpirun)");
-    /* Open MPI's mpirun: its shared-memory data store (gds ds21) also misses fresh keys of a
-     * peer after a fence now and then; the hash store with a key per epoch was reliable. */
-    if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) {
-        setenv("PMIX_MCA_gds", "hash", 0);
-        return std::make_unique<PmixCoordinator>(KeyScheme::PerEpoch);
-    }
-    return std::make_unique<PmixCoordinator>(KeyScheme::Alternating);
+    /* The shared-memory data store (gds ds21) missed fresh keys of a peer after a fence now
+     * and then under mpirun; the hash store was reliable. The user's setting wins. */
+    setenv("PMIX_MCA_gds", "hash", 0);
+    return std::make_unique<PmixCoordinator>();
 }
 
 } // namespace lockstep
