@@ -212,4 +212,15 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_file_order)
          {7, 14, "'return_home' must be true or false, got '1'"}});
 }
 
+BOOST_AUTO_TEST_CASE(plan_rig_path_reports_a_bad_plan)
+{
+    const ScratchDir dir;
+    const std::string broken = dir.write("broken.yaml", "scan: s\nrig: [a\n");
+    test::checkDiagnostics([&] { planRigPath(broken); }, broken,
+                           {{3, 1, "end of sequence flow not found"}});
+    const std::string notAString = dir.write("list.yaml", "scan: s\nrig: {file: r.yaml}\n");
+    test::checkDiagnostics([&] { planRigPath(notAString); }, notAString,
+                           {{2, 6, "'rig' must be a string, got a mapping"}});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

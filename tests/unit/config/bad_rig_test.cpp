@@ -54,6 +54,9 @@ std::string motorWith(const std::string &extraLines)
 const std::vector<BadRig> kBadRigs = {
     {"syntax_error", "rig: r\nnodes: [{host: a}\n", {3, 1, "end of sequence flow not found"}},
     {"empty_file", "", {1, 1, "the file is empty; expected a mapping"}},
+    {"second_document",
+     "rig: r\nnodes: [{host: a}]\n---\nrig: s\n",
+     {4, 1, "only one YAML document is allowed per file"}},
     {"root_not_a_mapping", "- rig\n", {1, 1, "'rig file' must be a mapping, got a list"}},
     {"unknown_top_level_key",
      "rig: r\nnodes: [{host: a}]\ncolour: red\n",
