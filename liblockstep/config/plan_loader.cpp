@@ -184,12 +184,11 @@ std::optional<double> PlanLoader::readTarget(const Field &field, const MotorConf
     if (!at)
         return std::nullopt;
     if ((motor.softMin && *at < *motor.softMin) || (motor.softMax && *at > *motor.softMax)) {
+        const std::string limits = (motor.softMin ? formatTarget(*motor.softMin) : "-inf") +
+                                   " .. " + (motor.softMax ? formatTarget(*motor.softMax) : "inf");
         reader_.error(field, "target " + field.value.Scalar() +
-                                 " is outside the soft limits of "
-                                 "motor '" +
-                                 motor.name + "' (" +
-                                 (motor.softMin ? formatTarget(*motor.softMin) : "-inf") + " .. " +
-                                 (motor.softMax ? formatTarget(*motor.softMax) : "inf") + ")");
+                                 " is outside the soft limits of motor '" + motor.name + "' (" +
+                                 limits + ")");
         return std::nullopt;
     }
     return at;
