@@ -65,6 +65,15 @@ std::map<std::string, double> parseTargets(const std::vector<std::string> &args,
     return targets;
 }
 
+/* A move that did not finish: after a signal the status is 128+signal, as a shell expects. */
+void stopped(const SignalGuard &signals, const std::string &why)
+{
+    if (signals.signalNumber() == 0)
+        throw RunError(why);
+    std::fprintf(stderr, "lockstep: %s\n", why.c_str());
+    commandStatus() = 128 + signals.signalNumber();
+}
+
 void printRealtime(const RealtimeStatus &status)
 {
     if (!status.warning.empty())
@@ -103,7 +112,7 @@ void runMove(const MoveArgs &args)
     }
 
     MotorGroup group(rig, node, names, executorOptions(rig));
-    signals.setEmergency([&group] { group.release(); });
+    const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());
     for (const auto &[name, target] : targets)
         std::printf("%s: %.3f -> %.3f %s\n", name.c_str(), group.position(name), target,
@@ -114,7 +123,7 @@ void runMove(const MoveArgs &args)
     printMoveSummary(group, node, report);
     std::printf("enable: %s\n", args.hold ? "held (--hold)" : "released");
     if (!report.completed)
-        throw RunError("move stopped: " + report.stopReason);
+        stopped(signals, "move stopped: " + report.stopReason);
 }
 
 void runHome(const MoveArgs &args, const std::string &motorName)
@@ -130,7 +139,7 @@ void runHome(const MoveArgs &args, const std::string &motorName)
                          "; it cannot be homed");
 
     MotorGroup group(rig, node, {motorName}, executorOptions(rig));
-    signals.setEmergency([&group] { group.release(); });
+    const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());
     std::printf("%s: homing towards the endstop (direction %+d)\n", motorName.c_str(),
                 motor->homingDirection);
@@ -141,7 +150,7 @@ void runHome(const MoveArgs &args, const std::string &motorName)
                 static_cast<long long>(report.stepsTravelled), group.position(motorName),
                 unitName(*motor));
     if (!report.found)
-        throw RunError("homing " + motorName + " failed: " + report.message);
+        stopped(signals, "homing " + motorName + " failed: " + report.message);
 }
 
 } // namespace

@@ -14,8 +14,10 @@ namespace {
 
 void printResult(const VerifyResult &r)
 {
-    std::printf("%s: %zu frames checked, %zu angles read from pixels (worst error %.2f deg)\n",
-                r.scanRoot.c_str(), r.framesChecked, r.anglesChecked, r.worstAngleErrorDeg);
+    std::printf("%s: %zu frames checked, %zu angles read from pixels (worst error %.2f deg, "
+                "scene zero at %.2f deg)\n",
+                r.scanRoot.c_str(), r.framesChecked, r.anglesChecked, r.worstAngleErrorDeg,
+                r.simZeroOffsetDeg);
     std::printf("%s: skew between cameras per position: p50 %.0f us, p99 %.0f us, max %.0f us\n",
                 r.scanRoot.c_str(), r.skew.p50Us, r.skew.p99Us, r.skew.maxUs);
     for (const std::string &p : r.problems)

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <libcamera/version.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "camera/camera.h"
@@ -83,6 +84,10 @@ public:
         : options_(options), signals_(signals)
     {
     }
+    /* The watcher must not call into motors_ once it is gone. */
+    ~ScanRunner() { signals_.setEmergency({}); }
+    ScanRunner(const ScanRunner &) = delete;
+    ScanRunner &operator=(const ScanRunner &) = delete;
 
     int run();
 
@@ -127,6 +132,7 @@ private:
     std::map<size_t, PositionRecord> pendingPositions_; /* rank 0: until every node's timings */
     std::string error_;
     Nanos lastExposureEnd_ = 0; /* realtime */
+    std::string peakMemory_; /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
 };
 
@@ -381,9 +387,12 @@ void ScanRunner::capture(size_t k, Nanos T)
 
 json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
 {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
     json status = {{"node", node_->hostname},
                    {"error", error_},
-                   {"stop", signals_.stopRequested().load()}};
+                   {"stop", signals_.stopRequested().load()},
+                   {"peak_rss_kb", usage.ru_maxrss}};
     json frames = json::array();
     {
         std::lock_guard lock(framesMutex_);
@@ -443,6 +452,10 @@ void ScanRunner::exchange(std::optional<size_t> timingsOf)
     }
     if (coord_->rank() == 0 && errors.empty())
         record(statuses);
+    peakMemory_.clear();
+    for (const json &s : statuses)
+        peakMemory_ += (peakMemory_.empty() ? "" : ", ") + s.at("node").get<std::string>() + " " +
+                       std::to_string(s.at("peak_rss_kb").get<long>() / 1024) + " MiB";
     if (!errors.empty())
         throw RunError(errors);
     if (stop)
@@ -532,8 +545,8 @@ int ScanRunner::run()
     if (motors_)
         motors_->release();
     if (coord_->rank() == 0)
-        std::printf("scan complete: %zu positions, %zu frames in %s\n", total, framesRecorded_,
-                    layout_->root.c_str());
+        std::printf("scan complete: %zu positions, %zu frames in %s\npeak memory per rank: %s\n",
+                    total, framesRecorded_, layout_->root.c_str(), peakMemory_.c_str());
     return kExitOk;
 }
 
@@ -541,8 +554,15 @@ int ScanRunner::run()
 
 int runScan(const ScanOptions &options, SignalGuard &signals)
 {
-    ScanRunner runner(options, signals);
-    return runner.run();
+    try {
+        ScanRunner runner(options, signals);
+        return runner.run();
+    } catch (const RunError &e) {
+        if (signals.signalNumber() == 0)
+            throw;
+        std::fprintf(stderr, "lockstep: %s\n", e.what());
+        return 128 + signals.signalNumber();
+    }
 }
 
 } // namespace lockstep

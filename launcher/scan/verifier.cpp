@@ -23,15 +23,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double angleDifference(double a, double b)
+/* a - b folded into (-180, 180]. */
+double signedDifference(double a, double b)
 {
     double d = std::fmod(a - b, 360.0);
     if (d > 180)
         d -= 360;
-    if (d < -180)
+    if (d <= -180)
         d += 360;
-    return std::fabs(d);
+    return d;
 }
+
+struct SimAngle {
+    std::string file;
+    std::string motor;
+    double commandedDeg;
+    double seenDeg;
+};
 
 struct PlannedFrame {
     const NodeConfig *node;
@@ -57,9 +65,10 @@ private:
     void checkPositions(const ManifestContents &manifest);
     void checkFrame(const PlannedFrame &planned, const FrameRecord &record,
                     const std::map<std::string, double> &commanded);
-    void checkSimAngle(const PlannedFrame &planned, const FrameRecord &record,
-                       const std::vector<uint8_t> &bytes,
-                       const std::map<std::string, double> &commanded);
+    void readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
+                      const std::vector<uint8_t> &bytes,
+                      const std::map<std::string, double> &commanded);
+    void checkSimAngles();
     void checkStrayFiles(const std::set<std::string> &known);
     void summariseSkew(const ManifestContents &manifest);
 
@@ -68,6 +77,7 @@ private:
     VerifyResult result_;
     RigConfig rig_;
     ScanPlan plan_;
+    std::vector<SimAngle> angles_;
 };
 
 bool Verifier::loadConfig()
@@ -85,9 +95,9 @@ bool Verifier::loadConfig()
     return false;
 }
 
-void Verifier::checkSimAngle(const PlannedFrame &planned, const FrameRecord &record,
-                             const std::vector<uint8_t> &bytes,
-                             const std::map<std::string, double> &commanded)
+void Verifier::readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
+                            const std::vector<uint8_t> &bytes,
+                            const std::map<std::string, double> &commanded)
 {
     const CameraConfig &camera = *planned.camera;
     const auto target = commanded.find(camera.simMotor);
@@ -107,14 +117,36 @@ void Verifier::checkSimAngle(const PlannedFrame &planned, const FrameRecord &rec
         problem(record.file + ": no turntable found in the picture");
         return;
     }
-    const double error = angleDifference(estimate.angleDeg, target->second);
-    result_.worstAngleErrorDeg = std::max(result_.worstAngleErrorDeg, error);
-    if (error > options_.angleToleranceDeg)
-        problem(record.file + ": shows the turntable at " + std::to_string(estimate.angleDeg) +
-                " deg, commanded " + std::to_string(target->second) + " deg");
     if (estimate.spreadDeg > options_.maxSpreadDeg)
         problem(record.file + ": motion blur (ring smeared over " +
                 std::to_string(estimate.spreadDeg) + " deg): exposed while moving");
+    angles_.push_back({record.file, camera.simMotor, target->second, estimate.angleDeg});
+}
+
+/* The scene's zero is where the motor was homed, which need not be the simulated world's zero
+ * (the simulated endstop may sit at -5 deg): one offset per motor, the median over the scan,
+ * and every frame must show its commanded angle plus that offset. A frame taken at another
+ * position stands out against the others. */
+void Verifier::checkSimAngles()
+{
+    std::map<std::string, std::vector<double>> offsets;
+    for (const SimAngle &a : angles_)
+        offsets[a.motor].push_back(signedDifference(a.seenDeg, a.commandedDeg));
+    for (auto &[motor, values] : offsets) {
+        const double offset = percentile(values, 50);
+        result_.simZeroOffsetDeg = offset;
+        for (const SimAngle &a : angles_) {
+            if (a.motor != motor)
+                continue;
+            const double error =
+                std::fabs(signedDifference(signedDifference(a.seenDeg, a.commandedDeg), offset));
+            result_.worstAngleErrorDeg = std::max(result_.worstAngleErrorDeg, error);
+            if (error > options_.angleToleranceDeg)
+                problem(a.file + ": shows " + motor + " at " + std::to_string(a.seenDeg) +
+                        " deg, commanded " + std::to_string(a.commandedDeg) +
+                        " deg (scene zero at " + std::to_string(offset) + " deg)");
+        }
+    }
 }
 
 void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record,
@@ -141,7 +173,7 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
         problem(record.file + ": checksum does not match the manifest");
     if (record.sensorTimestamp < record.captureInstant)
         problem(record.file + ": exposure started before the capture instant T");
-    checkSimAngle(planned, record, bytes, commanded);
+    readSimAngle(planned, record, bytes, commanded);
 }
 
 void Verifier::checkPositions(const ManifestContents &manifest)
@@ -253,6 +285,7 @@ VerifyResult Verifier::run()
     if (!manifest.complete)
         problem("manifest has no 'complete' line: the scan did not finish (lockstep scan --resume)");
     checkPositions(manifest);
+    checkSimAngles();
 
     std::set<std::string> known = {"scan.json", "plan.yaml", "rig.yaml", "manifest.jsonl"};
     for (const FrameRecord &f : manifest.frames)

@@ -1,7 +1,8 @@
 /* `lockstep verify`: is a scan complete and true? Every planned frame present exactly once with
  * a matching checksum, the manifest consistent with the plan, no stray or temporary files, and
  * for simulated cameras the turntable angle read back from the decoded pixels equal to the
- * commanded one (so nothing was exposed while moving). Skew per position (max minus min
+ * commanded one, up to one homing offset per motor, and unsmeared (so nothing was exposed at the
+ * wrong position or while moving). Skew per position (max minus min
  * sensor timestamp) is summarised and bounded. */
 #pragma once
 
@@ -29,6 +30,7 @@ struct VerifyResult {
     size_t framesChecked = 0;
     size_t anglesChecked = 0;
     double worstAngleErrorDeg = 0;
+    double simZeroOffsetDeg = 0; /* where the simulated scene's zero sits in motor coordinates */
     SkewSummary skew;
 
     bool ok() const { return problems.empty(); }

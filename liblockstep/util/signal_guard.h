@@ -30,4 +30,23 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/* An emergency action for a scope: declared after the object the action uses, it is cleared
+ * before that object is destroyed, so the watcher never calls into a dead object. */
+class ScopedEmergency
+{
+public:
+    ScopedEmergency(SignalGuard &guard, std::function<void()> action,
+                    Nanos grace = 1'000'000'000)
+        : guard_(guard)
+    {
+        guard_.setEmergency(std::move(action), grace);
+    }
+    ~ScopedEmergency() { guard_.setEmergency({}); }
+    ScopedEmergency(const ScopedEmergency &) = delete;
+    ScopedEmergency &operator=(const ScopedEmergency &) = delete;
+
+private:
+    SignalGuard &guard_;
+};
+
 } // namespace lockstep

@@ -55,6 +55,37 @@ e2e)
     if scan --out "$work/out" 2>"$work/again.txt"; then fail "a second scan overwrote the first"; fi
     grep -q "already holds a scan" "$work/again.txt" || { cat "$work/again.txt"; fail "no clear message"; }
     pass "refuses to overwrite an existing scan"
+
+    # verify must catch what can go wrong after the fact.
+    cp -r "$work/out/t" "$work/bad"
+    printf 'x' >>"$work/bad/pos-0003/pi02-cam.jpg"
+    if "$LOCKSTEP" verify "$work/bad" >"$work/v.txt"; then fail "a changed frame verified"; fi
+    grep -q "pos-0003/pi02-cam.jpg: .* bytes, manifest says" "$work/v.txt" || { cat "$work/v.txt"; fail "changed frame not named"; }
+    pass "verify: a changed frame is caught"
+    rm -r "$work/bad" && cp -r "$work/out/t" "$work/bad"
+    rm "$work/bad/pos-0001/pi04-cam.jpg"
+    touch "$work/bad/pos-0001/.pi04-cam.jpg.tmp.x"
+    if "$LOCKSTEP" verify "$work/bad" >"$work/v.txt"; then fail "a missing frame verified"; fi
+    grep -q "pos-0001/pi04-cam.jpg: missing" "$work/v.txt" || { cat "$work/v.txt"; fail "missing frame not named"; }
+    grep -q "pos-0001/.pi04-cam.jpg.tmp.x: not part of the scan" "$work/v.txt" || fail "stray file not named"
+    pass "verify: a missing frame and a stray temporary file are caught"
+    # A frame of another position, with a manifest entry that matches it: only its pixels tell.
+    rm -r "$work/bad" && cp -r "$work/out/t" "$work/bad"
+    cp "$work/bad/pos-0004/pi01-cam.jpg" "$work/bad/pos-0002/pi01-cam.jpg"
+    python3 - "$work/bad" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+path = os.path.join(root, "manifest.jsonl")
+lines = [json.loads(l) for l in open(path)]
+for l in lines:
+    if l.get("file") == "pos-0002/pi01-cam.jpg":
+        data = open(os.path.join(root, l["file"]), "rb").read()
+        l["bytes"], l["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+open(path, "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+    if "$LOCKSTEP" verify "$work/bad" >"$work/v.txt"; then fail "a frame of the wrong position verified"; fi
+    grep -q "pos-0002/pi01-cam.jpg: shows turntable at 120" "$work/v.txt" || { cat "$work/v.txt"; fail "wrong angle not named"; }
+    pass "verify: a frame showing the wrong angle is caught from its pixels"
     ;;
 resume)
     SETTLE_MS=300 write_plan 10
