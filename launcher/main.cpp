@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         app.exit(e);
         return kExitBadInput;
     } catch (const ConfigError &e) {
-        std::fputs(e.what(), stderr);
+        std::fprintf(stderr, "%s\n", e.what());
         std::fprintf(stderr, "lockstep: %zu configuration error%s; nothing was moved\n",
                      e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s");
         return kExitBadInput;
