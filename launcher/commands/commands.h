@@ -1,11 +1,13 @@
 /* Each lockstep command registers its options and its action on the dispatcher's CLI11 app. */
 #pragma once
 
-namespace CLI {
+namespace CLI
+{
 class App;
 }
 
-namespace lockstep {
+namespace lockstep
+{
 
 void addValidateCommand(CLI::App &app);
 void addMoveCommands(CLI::App &app); /* move and home */

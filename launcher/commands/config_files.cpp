@@ -2,7 +2,8 @@
 
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 LoadedConfig loadPlanAndRig(const std::string &planPath, const std::string &rigPath)
 {

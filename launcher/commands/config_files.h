@@ -6,7 +6,8 @@
 #include "config/plan.h"
 #include "config/rig.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct LoadedConfig {
     RigConfig rig;

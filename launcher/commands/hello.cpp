@@ -12,9 +12,11 @@
 #include "util/clock.h"
 #include "util/statistics.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 constexpr int kRounds = 25;
 

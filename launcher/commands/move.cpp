@@ -11,9 +11,11 @@
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 struct MoveArgs {
     std::string rig;

@@ -6,12 +6,14 @@
 #include "commands/scan_dirs.h"
 #include "report/report_page.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 void addReportCommand(CLI::App &app)
 {
     auto dir = std::make_shared<std::string>();
-    auto *cmd = app.add_subcommand("report", "Write a scan's contact sheet, timing pictures and HTML page");
+    auto *cmd =
+        app.add_subcommand("report", "Write a scan's contact sheet, timing pictures and HTML page");
     cmd->add_option("DIR", *dir, "a scan folder, or the --out folder holding scans")->required();
     cmd->callback([dir] {
         for (const std::string &root : scanRoots(*dir))

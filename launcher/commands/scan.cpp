@@ -5,7 +5,8 @@
 #include "scan/scan_runner.h"
 #include "util/signal_guard.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 void addScanCommand(CLI::App &app)
 {

@@ -5,7 +5,8 @@
 
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 namespace fs = std::filesystem;
 

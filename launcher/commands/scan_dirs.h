@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Throws InputError if DIR holds no scan. */
 std::vector<std::string> scanRoots(const std::string &dir);

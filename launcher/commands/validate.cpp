@@ -5,11 +5,13 @@
 #include "commands/commands.h"
 #include "commands/config_files.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 void addValidateCommand(CLI::App &app)
 {
-    auto *cmd = app.add_subcommand("validate", "Check a scan plan and its rig file; touches nothing");
+    auto *cmd =
+        app.add_subcommand("validate", "Check a scan plan and its rig file; touches nothing");
     auto plan = std::make_shared<std::string>();
     auto rig = std::make_shared<std::string>();
     cmd->add_option("PLAN", *plan, "scan plan file")->required();

@@ -8,9 +8,11 @@
 #include "scan/verifier.h"
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 void printResult(const VerifyResult &r)
 {

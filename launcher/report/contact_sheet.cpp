@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 constexpr unsigned kGap = 4;
 constexpr uint8_t kBackground = 40;
@@ -41,7 +43,8 @@ Image makeContactSheet(const std::vector<std::vector<std::string>> &files, unsig
                 try {
                     const Image full = readImageFile(path);
                     if (!aspectKnown) {
-                        thumbHeight = std::max(1u, unsigned(uint64_t(thumbWidth) * full.height / full.width));
+                        thumbHeight =
+                            std::max(1u, unsigned(uint64_t(thumbWidth) * full.height / full.width));
                         aspectKnown = true;
                     }
                     thumb = downscale(full, thumbWidth, thumbHeight);

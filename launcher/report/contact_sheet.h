@@ -6,7 +6,8 @@
 
 #include "image/image.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* files[row][column]: paths of frames ("" leaves a grey cell). Thumbnails are `thumbWidth`
  * wide with the first readable frame's aspect ratio. */

@@ -15,9 +15,11 @@
 #include "scan/verifier.h"
 #include "storage/atomic_file.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 constexpr unsigned kThumbWidth = 192;
 
@@ -112,7 +114,8 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
 {
     std::ostringstream page;
     page << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>lockstep scan "
-         << data.plan.name << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+         << data.plan.name
+         << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
          << "td,th{padding:2px 10px;text-align:left}.ok{color:#2a7a2a}.fail{color:#b22}"
          << "img{max-width:100%;border:1px solid #ccc}</style></head><body>\n";
     page << "<h1>Scan " << data.plan.name << "</h1>\n";

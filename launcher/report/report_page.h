@@ -4,7 +4,8 @@
 
 #include <string>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Writes the report of one scan; returns the path of its index.html. Throws RunError. */
 std::string writeReport(const std::string &scanRoot);

@@ -5,20 +5,31 @@
 #include <cstdio>
 #include <sstream>
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 std::string escape(const std::string &text)
 {
     std::string out;
     for (char c : text) {
         switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -84,9 +95,9 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
             const double v = c < series[s].values.size() ? series[s].values[c] : 0;
             const double h = v / top_value * plotH;
             svg << "<rect x=\"" << gx + barW * double(s) << "\" y=\"" << top + plotH - h
-                << "\" width=\"" << barW << "\" height=\"" << h << "\" fill=\""
-                << series[s].colour << "\"><title>" << escape(series[s].name) << " "
-                << escape(categories[c]) << ": " << number(v) << "</title></rect>\n";
+                << "\" width=\"" << barW << "\" height=\"" << h << "\" fill=\"" << series[s].colour
+                << "\"><title>" << escape(series[s].name) << " " << escape(categories[c]) << ": "
+                << number(v) << "</title></rect>\n";
         }
         if (c % labelEvery == 0)
             svg << "<text x=\"" << gx + groupW * 0.4 << "\" y=\"" << top + plotH + 16
@@ -94,9 +105,9 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
     }
     double lx = left;
     for (const ChartSeries &s : series) {
-        svg << "<rect x=\"" << lx << "\" y=\"" << height - 18 << "\" width=\"12\" height=\"12\" fill=\""
-            << s.colour << "\"/><text x=\"" << lx + 16 << "\" y=\"" << height - 8 << "\">"
-            << escape(s.name) << "</text>\n";
+        svg << "<rect x=\"" << lx << "\" y=\"" << height - 18
+            << "\" width=\"12\" height=\"12\" fill=\"" << s.colour << "\"/><text x=\"" << lx + 16
+            << "\" y=\"" << height - 8 << "\">" << escape(s.name) << "</text>\n";
         lx += 30 + 7.0 * double(s.name.size());
     }
     svg << "<line x1=\"" << left << "\" x2=\"" << left << "\" y1=\"" << top << "\" y2=\""

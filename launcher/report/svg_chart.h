@@ -5,11 +5,12 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct ChartSeries {
     std::string name;
-    std::string colour; /* CSS colour */
+    std::string colour;         /* CSS colour */
     std::vector<double> values; /* one per category */
 };
 

@@ -10,27 +10,37 @@
 #include "storage/atomic_file.h"
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 using nlohmann::json;
 
 json toJson(const FrameRecord &r)
 {
-    return json{{"type", "frame"},         {"position", r.position},
-                {"frame", r.frame},        {"node", r.node},
-                {"camera", r.camera},      {"file", r.file},
-                {"T", r.captureInstant},   {"sensor_ts", r.sensorTimestamp},
-                {"exposure_us", r.exposureUs}, {"gain", r.gain},
-                {"width", r.width},        {"height", r.height},
-                {"bytes", r.bytes},        {"sha256", r.sha256},
-                {"encode_ms", r.encodeMs}, {"write_ms", r.writeMs}};
+    return json{{"type", "frame"},
+                {"position", r.position},
+                {"frame", r.frame},
+                {"node", r.node},
+                {"camera", r.camera},
+                {"file", r.file},
+                {"T", r.captureInstant},
+                {"sensor_ts", r.sensorTimestamp},
+                {"exposure_us", r.exposureUs},
+                {"gain", r.gain},
+                {"width", r.width},
+                {"height", r.height},
+                {"bytes", r.bytes},
+                {"sha256", r.sha256},
+                {"encode_ms", r.encodeMs},
+                {"write_ms", r.writeMs}};
 }
 
 json toJson(const PositionRecord &r)
 {
     json timings = json::object();
     for (const auto &[node, t] : r.timings)
-        timings[node] = {{"move_ms", t.moveMs}, {"settle_ms", t.settleMs}, {"capture_ms", t.captureMs}};
+        timings[node] = {
+            {"move_ms", t.moveMs}, {"settle_ms", t.settleMs}, {"capture_ms", t.captureMs}};
     return json{{"type", "position"},
                 {"position", r.position},
                 {"commanded", r.commanded},

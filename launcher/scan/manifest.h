@@ -16,14 +16,15 @@
 
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct FrameRecord {
     unsigned position = 0;
     unsigned frame = 0;
     std::string node;
     std::string camera;
-    std::string file; /* relative to the scan root */
+    std::string file;         /* relative to the scan root */
     Nanos captureInstant = 0; /* T */
     Nanos sensorTimestamp = 0;
     int64_t exposureUs = 0;

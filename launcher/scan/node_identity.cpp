@@ -5,7 +5,8 @@
 
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 static std::string shortHostname()
 {
@@ -39,15 +40,16 @@ const NodeConfig &resolveNode(const RigConfig &rig, const std::string &explicitN
     }
     if (const NodeConfig *node = rig.findNode(host))
         return *node;
-    throw InputError(rig.path + ": no node '" + host + "' (from " + source + ") in the rig; it has: " +
-                     rigHosts(rig));
+    throw InputError(rig.path + ": no node '" + host + "' (from " + source +
+                     ") in the rig; it has: " + rigHosts(rig));
 }
 
 const NodeConfig &nodeForRank(const RigConfig &rig, int rank, int size)
 {
     if (static_cast<size_t>(size) > rig.nodes.size())
-        throw InputError(rig.path + ": " + std::to_string(size) + " processes but the rig has only " +
-                         std::to_string(rig.nodes.size()) + " nodes");
+        throw InputError(rig.path + ": " + std::to_string(size) +
+                         " processes but the rig has only " + std::to_string(rig.nodes.size()) +
+                         " nodes");
     return rig.nodes.at(static_cast<size_t>(rank));
 }
 

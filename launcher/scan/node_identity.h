@@ -5,7 +5,8 @@
 
 #include "config/rig.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* In order: `explicitNode` (--node), $LOCKSTEP_NODE (set by the SPANK plugin), the short
  * hostname. Throws InputError naming the rig's hosts when none matches. */

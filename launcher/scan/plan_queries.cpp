@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <set>
 
-namespace lockstep {
+namespace lockstep
+{
 
 std::map<std::string, double> commandedAt(const ScanPlan &plan, size_t k)
 {

@@ -8,7 +8,8 @@
 #include "config/plan.h"
 #include "config/rig.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Commanded absolute position of every motor the plan has named up to position k. */
 std::map<std::string, double> commandedAt(const ScanPlan &plan, size_t k);

@@ -11,9 +11,11 @@ extern "C" {
 #include <slurm/slurm.h>
 }
 
-namespace lockstep {
+namespace lockstep
+{
 
-namespace {
+namespace
+{
 
 constexpr Nanos kCommentInterval = 5 * kNanosPerSecond;
 

@@ -9,7 +9,8 @@
 
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 class Progress
 {

@@ -7,7 +7,8 @@
 
 #include "util/errors.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 ScanLayout::ScanLayout(const std::string &outDir, const std::string &scanName)
     : root(outDir + "/" + scanName)

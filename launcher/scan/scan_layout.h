@@ -4,7 +4,8 @@
 
 #include <string>
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct ScanLayout {
     std::string root; /* DIR/<scan> */

@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <libcamera/version.h>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <libcamera/version.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -27,12 +27,14 @@
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-namespace {
+namespace
+{
 
 /* Motors wait this long after the last exposure of a position should have ended before they
  * move again, to cover a camera that woke a little late. */
@@ -122,17 +124,17 @@ private:
     std::vector<std::unique_ptr<Camera>> cameras_;
     std::unique_ptr<WriterPool> writer_;
     std::unique_ptr<ManifestWriter> manifest_; /* rank 0 */
-    std::unique_ptr<Progress> progress_; /* rank 0 */
+    std::unique_ptr<Progress> progress_;       /* rank 0 */
 
     std::mutex framesMutex_;
     std::map<std::string, FrameRecord> writing_; /* by absolute path */
     std::vector<FrameRecord> written_;
 
-    std::map<size_t, NodeTimings> timings_; /* this node's, by position, until sent */
+    std::map<size_t, NodeTimings> timings_;             /* this node's, by position, until sent */
     std::map<size_t, PositionRecord> pendingPositions_; /* rank 0: until every node's timings */
     std::string error_;
     Nanos lastExposureEnd_ = 0; /* realtime */
-    std::string peakMemory_; /* every rank's peak resident memory, as of the last exchange */
+    std::string peakMemory_;    /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
 };
 
@@ -151,8 +153,8 @@ void ScanRunner::identify()
             throw InputError("node " + hosts[r] + " is played by more than one process (rank " +
                              std::to_string(r) + "); run one task per node");
     for (const NodeConfig &node : config_.rig.nodes) {
-        const bool hasWork = !scanCameras(config_.plan, node).empty() ||
-                             !scanMotors(config_.plan, node).empty();
+        const bool hasWork =
+            !scanCameras(config_.plan, node).empty() || !scanMotors(config_.plan, node).empty();
         if (hasWork && !seen.count(node.hostname))
             throw InputError("node " + node.hostname +
                              " has cameras or motors in this scan but no process runs on it; "
@@ -188,8 +190,8 @@ StartDecision ScanRunner::prepareOutput()
     const ScanLayout &layout = *layout_;
     const bool exists = fs::exists(layout.manifest());
     if (exists && !options_.resume) {
-        decision.inputError = layout.root +
-                              " already holds a scan; use --resume to continue it, or another --out";
+        decision.inputError =
+            layout.root + " already holds a scan; use --resume to continue it, or another --out";
         return decision;
     }
     if (!exists && options_.resume) {
@@ -255,9 +257,10 @@ void ScanRunner::writeScanJson()
         {"started_on", host},
         {"scheduled_capture", !options_.unscheduled},
         {"versions",
-         {{"lockstep", LOCKSTEP_VERSION}, {"libcamera", std::to_string(LIBCAMERA_VERSION_MAJOR) + "." +
-                           std::to_string(LIBCAMERA_VERSION_MINOR) + "." +
-                           std::to_string(LIBCAMERA_VERSION_PATCH)}}},
+         {{"lockstep", LOCKSTEP_VERSION},
+          {"libcamera", std::to_string(LIBCAMERA_VERSION_MAJOR) + "." +
+                            std::to_string(LIBCAMERA_VERSION_MINOR) + "." +
+                            std::to_string(LIBCAMERA_VERSION_PATCH)}}},
     };
     writeFileAtomic(layout_->scanJson(), scan.dump(2) + "\n");
 }
@@ -320,8 +323,7 @@ void ScanRunner::moveAndSettle(size_t k)
         motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
     timings.moveMs = msSince(start);
     if (!report.completed)
-        throw RunError("move to position " + std::to_string(k) +
-                       " stopped: " + report.stopReason);
+        throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
     const Nanos settleStart = monotonicNow();
     sleepUntil(CLOCK_MONOTONIC, settleStart + config_.plan.settleMs * 1'000'000);
     timings.settleMs = msSince(settleStart);
@@ -514,8 +516,8 @@ int ScanRunner::run()
             }
         }
         exchange(previous);
-        const Nanos T = std::stoll(coord_->broadcast(
-            std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000)));
+        const Nanos T = std::stoll(
+            coord_->broadcast(std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000)));
         if (coord_->rank() == 0)
             pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}};
         try {
@@ -535,7 +537,8 @@ int ScanRunner::run()
     }
     exchange(previous);
     if (coord_->rank() == 0) {
-        manifest_->append({{"type", "complete"}, {"positions", total}, {"frames", framesRecorded_}});
+        manifest_->append(
+            {{"type", "complete"}, {"positions", total}, {"frames", framesRecorded_}});
         progress_->finish("complete, " + std::to_string(framesRecorded_) + " frames");
     }
     coord_->fence();

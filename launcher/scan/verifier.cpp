@@ -17,11 +17,13 @@
 #include "storage/atomic_file.h"
 #include "util/statistics.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 namespace fs = std::filesystem;
 
-namespace {
+namespace
+{
 
 /* a - b folded into (-180, 180]. */
 double signedDifference(double a, double b)
@@ -197,7 +199,8 @@ void Verifier::checkPositions(const ManifestContents &manifest)
         if (p == positions.end())
             problem("position " + std::to_string(k) + " has no record in the manifest");
         else if (p->second->commanded != commanded)
-            problem("position " + std::to_string(k) + ": manifest's commanded positions differ from the plan");
+            problem("position " + std::to_string(k) +
+                    ": manifest's commanded positions differ from the plan");
         for (const NodeConfig &node : rig_.nodes) {
             for (const CameraConfig *cameraConfig : scanCameras(plan_, node)) {
                 const CameraConfig &camera = *cameraConfig;
@@ -243,7 +246,8 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
 {
     std::map<std::pair<unsigned, unsigned>, std::pair<Nanos, Nanos>> range;
     for (const FrameRecord &f : manifest.frames) {
-        auto [it, fresh] = range.try_emplace({f.position, f.frame}, f.sensorTimestamp, f.sensorTimestamp);
+        auto [it, fresh] =
+            range.try_emplace({f.position, f.frame}, f.sensorTimestamp, f.sensorTimestamp);
         if (!fresh) {
             it->second.first = std::min(it->second.first, f.sensorTimestamp);
             it->second.second = std::max(it->second.second, f.sensorTimestamp);
@@ -283,7 +287,8 @@ VerifyResult Verifier::run()
     for (const std::string &p : manifest.problems)
         problem(p);
     if (!manifest.complete)
-        problem("manifest has no 'complete' line: the scan did not finish (lockstep scan --resume)");
+        problem(
+            "manifest has no 'complete' line: the scan did not finish (lockstep scan --resume)");
     checkPositions(manifest);
     checkSimAngles();
 

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct VerifyOptions {
     double maxSkewUs = 5'000; /* per position; above this the scan fails */

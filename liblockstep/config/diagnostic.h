@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* One problem in a configuration file. line and column are 1-based, as editors show them. */
 struct Diagnostic {

@@ -9,7 +9,8 @@
 
 #include "config/rig.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 enum class ImageFormat { Jpeg, Png };
 
@@ -35,7 +36,7 @@ struct Position {
 
 struct ScanPlan {
     std::string path;
-    std::string name; /* scan name: the output folder DIR/<name>/ */
+    std::string name;                /* scan name: the output folder DIR/<name>/ */
     std::vector<Position> positions; /* a sweep is expanded here: from + i*(to-from)/(count-1) */
     std::map<std::string, MotionOverride> motion;
     int64_t settleMs = 200;
@@ -61,7 +62,8 @@ ScanPlan loadPlan(const std::string &path, const RigConfig &rig);
 
 } // namespace lockstep
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* The rig file a plan names (`rig:` key), resolved against the plan's directory, if any. Used
  * when the command line gives no --rig. Throws ConfigError if the plan cannot be read. */

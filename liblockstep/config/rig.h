@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 enum class Backend { Real, Sim };
 enum class Units { Degrees, Millimetres };
@@ -24,15 +25,15 @@ struct MotorConfig {
     LineConfig dir;
     LineConfig enable;
     std::optional<LineConfig> endstop;
-    int homingDirection = -1; /* -1 or +1: the way `lockstep home` moves to find the endstop */
-    double homingSpeed = 0; /* units/s; 0 = a quarter of maxSpeed */
+    int homingDirection = -1;   /* -1 or +1: the way `lockstep home` moves to find the endstop */
+    double homingSpeed = 0;     /* units/s; 0 = a quarter of maxSpeed */
     unsigned stepsPerRev = 200; /* full steps of the motor */
     unsigned microsteps = 16;
     double gearRatio = 1.0; /* motor revolutions per output revolution */
     Units units = Units::Degrees;
-    double mmPerRev = 0; /* output travel per output revolution, for Units::Millimetres */
-    double maxSpeed = 0; /* units/s */
-    double maxAccel = 0; /* units/s^2 */
+    double mmPerRev = 0;           /* output travel per output revolution, for Units::Millimetres */
+    double maxSpeed = 0;           /* units/s */
+    double maxAccel = 0;           /* units/s^2 */
     std::optional<double> softMin; /* units */
     std::optional<double> softMax;
     /* sim only: where the simulated endstop triggers, in units */
@@ -49,8 +50,8 @@ struct MotorConfig {
 struct CameraConfig {
     std::string name;
     Backend backend = Backend::Sim;
-    std::string id; /* libcamera id; empty when index is used */
-    int index = -1; /* libcamera index; -1 when id is used */
+    std::string id;   /* libcamera id; empty when index is used */
+    int index = -1;   /* libcamera index; -1 when id is used */
     int rotation = 0; /* 0 or 180 */
     /* sim only: where the camera stands around the turntable, degrees */
     double simAzimuth = 0;
@@ -76,8 +77,8 @@ struct RigConfig {
      * resolved against the rig file's directory. */
     std::string simDir;
     /* Executor settings shared by every node. */
-    int64_t stepPulseNs = 2'000; /* STEP high time */
-    int64_t dirSetupNs = 5'000; /* DIR change before the next STEP edge */
+    int64_t stepPulseNs = 2'000;     /* STEP high time */
+    int64_t dirSetupNs = 5'000;      /* DIR change before the next STEP edge */
     int64_t enableSetupNs = 100'000; /* ENABLE asserted before the first STEP */
     int64_t maxLatenessNs = 500'000; /* an edge later than this stops the move */
     std::vector<NodeConfig> nodes;

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 class Coordinator
 {

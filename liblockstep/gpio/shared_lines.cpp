@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include <fcntl.h>

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 struct Image {
     unsigned width = 0;

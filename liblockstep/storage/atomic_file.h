@@ -6,7 +6,8 @@
 #include <span>
 #include <string>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Throws RunError with the path and strerror (ENOSPC, EROFS, EACCES ...). */
 void writeFileAtomic(const std::string &path, std::span<const uint8_t> bytes);

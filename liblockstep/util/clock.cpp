@@ -2,7 +2,8 @@
 
 #include <cerrno>
 
-namespace lockstep {
+namespace lockstep
+{
 
 timespec toTimespec(Nanos t)
 {
@@ -28,8 +29,14 @@ static Nanos now(clockid_t clock)
     return fromTimespec(ts);
 }
 
-Nanos monotonicNow() { return now(CLOCK_MONOTONIC); }
-Nanos realtimeNow() { return now(CLOCK_REALTIME); }
+Nanos monotonicNow()
+{
+    return now(CLOCK_MONOTONIC);
+}
+Nanos realtimeNow()
+{
+    return now(CLOCK_REALTIME);
+}
 
 void sleepUntil(clockid_t clock, Nanos t)
 {

@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <ctime>
 
-namespace lockstep {
+namespace lockstep
+{
 
 using Nanos = int64_t;
 

@@ -4,12 +4,13 @@
 #include <stdexcept>
 #include <string>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Exit statuses of every lockstep command. */
 enum ExitStatus : int {
     kExitOk = 0,
-    kExitFailure = 1, /* a run failed: hardware, I/O, coordination, verification */
+    kExitFailure = 1,  /* a run failed: hardware, I/O, coordination, verification */
     kExitBadInput = 2, /* bad command line or configuration: nothing was moved or written */
 };
 

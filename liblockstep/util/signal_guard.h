@@ -10,7 +10,8 @@
 
 #include "util/clock.h"
 
-namespace lockstep {
+namespace lockstep
+{
 
 class SignalGuard
 {
@@ -35,8 +36,7 @@ private:
 class ScopedEmergency
 {
 public:
-    ScopedEmergency(SignalGuard &guard, std::function<void()> action,
-                    Nanos grace = 1'000'000'000)
+    ScopedEmergency(SignalGuard &guard, std::function<void()> action, Nanos grace = 1'000'000'000)
         : guard_(guard)
     {
         guard_.setEmergency(std::move(action), grace);

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-namespace lockstep {
+namespace lockstep
+{
 
 double percentile(std::vector<double> values, double pct)
 {

@@ -4,7 +4,8 @@
 
 #include <vector>
 
-namespace lockstep {
+namespace lockstep
+{
 
 /* Nearest-rank percentile (pct in 0..100) of unsorted values; 0 for none. */
 double percentile(std::vector<double> values, double pct);
