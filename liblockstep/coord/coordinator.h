@@ -1,8 +1,8 @@
 /* Coordination of the ranks of one scan, through PMIx only: rank, size and host from PMIx,
  * every barrier a PMIx_Fence WITH PMIX_COLLECT_DATA (without it Slurm 22.05 does not wait for
- * other nodes), data by Put/Commit/Fence/Get on a small fixed set of keys alternating by epoch
- * parity, each value carrying its epoch. Works under `srun --mpi=pmix` and under Open MPI's
- * mpirun (there with a key per epoch: its server loses keys that are put again). */
+ * other nodes), data by Put/Commit/Fence/Get on a new key per exchange (keys put again came
+ * back stale or missing with OpenPMIx 4.2.2), each value carrying its epoch, which is checked.
+ * Works under `srun --mpi=pmix` and under Open MPI's mpirun. */
 #pragma once
 
 #include <memory>
