@@ -10,6 +10,12 @@ expected="rank 0/4 pi01 rank 1/4 pi02 rank 2/4 pi03 rank 3/4 pi04 "
 got=$(echo "$out" | grep '^rank' | sort | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$got" = "$expected" ]; then pass; else fail "rc=$rc: $out"; fi
 
+if [ -n "$barrier" ]; then
+    . "$HERE/barrier-checks.sh"
+else
+    echo "SKIPPED barrier check: test_barrier is not built (it needs mpirun at configure time)"
+fi
+
 if [ -z "$plugin" ]; then
     echo "SKIPPED plugin checks: $no_plugin_reason"
 else

@@ -1,11 +1,7 @@
 # The SPANK plugin's checks, sourced by run-cluster-tests.sh with the cluster up and
 # rig-cluster-sim.yaml installed: pi01 drives the motor "turntable" (ENABLE active low), every
 # node has one camera cam1..cam4.
-MOTOR=turntable
-MOTOR_NODE=pi01
-ENABLE_ON=0
-ENABLE_OFF=1
-enable_level() { "$BIN/sim_line" "$RUN/rig.yaml" $MOTOR_NODE $MOTOR; }
+. "$HERE/enable.sh"
 
 # Waits (up to 30 s) for a file a job creates.
 wait_for_file() {
@@ -92,15 +88,9 @@ while ! grep -q enabled "$RUN/enabled" && [ "$i" -lt 300 ]; do
 done
 if grep -q enabled "$RUN/enabled"; then
     level_before=$(enable_level)
-    scancel "$(cat "$RUN/job")"
     start=$(date +%s%N)
-    level=$level_before
-    elapsed_ms=0
-    while [ "$level" != "$ENABLE_OFF" ] && [ "$elapsed_ms" -lt 1000 ]; do
-        sleep 0.02
-        level=$(enable_level)
-        elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-    done
+    scancel "$(cat "$RUN/job")"
+    wait_enable_off "$start"
     wait "$srun_pid" 2>/dev/null || true
     if [ "$level_before" = "$ENABLE_ON" ] && [ "$level" = "$ENABLE_OFF" ]; then
         pass "ENABLE $level_before -> $level within $elapsed_ms ms of scancel"

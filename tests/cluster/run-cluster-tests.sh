@@ -5,8 +5,10 @@
 #
 #   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE (--plugin SO | --no-plugin WHY)
 #                        [--suite base|jobscripts] [--lockstep LOCKSTEP_BINARY]
-# base: Slurm, PMIx and the plugin's checks. jobscripts: jobscripts/*.sbatch with the lockstep
-# binary (needs --plugin and --lockstep).
+#                        [--barrier TEST_BARRIER]
+# base: Slurm, PMIx, the coordinator's barrier test (with --barrier) and the plugin's checks.
+# jobscripts: jobscripts/*.sbatch, progress in squeue and scancel during a move, with the
+# lockstep binary (needs --plugin and --lockstep).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +22,7 @@ skip() {
     exit 77
 }
 
-probe= sim_line= plugin= no_plugin_reason= suite=base lockstep=
+probe= sim_line= plugin= no_plugin_reason= suite=base lockstep= barrier=
 while [ $# -gt 0 ]; do
     case $1 in
     --probe) probe=$2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --no-plugin) no_plugin_reason=$2 ;;
     --suite) suite=$2 ;;
     --lockstep) lockstep=$2 ;;
+    --barrier) barrier=$2 ;;
     *)
         echo "unknown argument: $1" >&2
         exit 2
@@ -68,6 +71,9 @@ if [ -n "$plugin" ]; then
 fi
 if [ -n "$lockstep" ]; then
     cp "$lockstep" "$BIN/lockstep"
+fi
+if [ -n "$barrier" ]; then
+    cp "$barrier" "$BIN/test_barrier"
 fi
 write_plugstack "$LOCKS"
 
