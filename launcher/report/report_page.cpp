@@ -157,7 +157,7 @@ std::string writeReport(const std::string &scanRoot)
     const std::string sheet = contactSheet(layout, data);
     const std::string skew = skewChart(layout, verify);
     const std::string timing = timingChart(layout, data);
-    const std::string index = layout.reportDir() + "/index.html";
+    std::string index = layout.reportDir() + "/index.html";
     writeFileAtomic(index, html(data, verify, sheet, skew, timing));
     return index;
 }

@@ -67,7 +67,8 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
     if (maxValue <= 0)
         maxValue = 1;
     const double step = niceStep(maxValue, 5);
-    const double top_value = std::ceil(maxValue / step) * step;
+    const int ticks = static_cast<int>(std::ceil(maxValue / step));
+    const double top_value = ticks * step;
 
     std::ostringstream svg;
     svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
@@ -75,7 +76,8 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
     svg << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     svg << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
         << escape(title) << "</text>\n";
-    for (double v = 0; v <= top_value + step / 2; v += step) {
+    for (int tick = 0; tick <= ticks; ++tick) {
+        const double v = tick * step;
         const double y = top + plotH - v / top_value * plotH;
         svg << "<line x1=\"" << left << "\" x2=\"" << left + plotW << "\" y1=\"" << y << "\" y2=\""
             << y << "\" stroke=\"#ddd\"/>\n";

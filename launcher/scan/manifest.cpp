@@ -102,7 +102,7 @@ ManifestContents readManifest(const std::string &path)
             else if (type == "complete")
                 contents.complete = true;
             else
-                contents.problems.push_back(where + "unknown line type '" + type + "'");
+                contents.problems.push_back(where + "unknown line type: " + type);
         } catch (const json::exception &e) {
             contents.problems.push_back(where + e.what());
         }

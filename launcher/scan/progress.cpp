@@ -1,5 +1,6 @@
 #include "scan/progress.h"
 
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,7 @@ constexpr Nanos kCommentInterval = 5 * kNanosPerSecond;
 
 std::string formatDuration(double seconds)
 {
-    const long s = static_cast<long>(seconds + 0.5);
+    const long s = std::lround(seconds);
     char text[32];
     std::snprintf(text, sizeof(text), "%ld:%02ld", s / 60, s % 60);
     return text;

@@ -1,5 +1,5 @@
 # The job scripts of jobscripts/, run on the test cluster with the lockstep binary and the
-# plugin. Sourced by run-cluster-tests.sh --suite jobscripts.
+# plugin, then lockstep-checks.sh. Sourced by run-cluster-tests.sh --suite jobscripts.
 JOBSCRIPTS="$HERE/../../jobscripts"
 export LOCKSTEP="$BIN/lockstep"
 cp "$HERE/scan-cluster.yaml" "$RUN/scan.yaml"
@@ -23,3 +23,5 @@ run sbatch -W -o "$RUN/scan.out" "$JOBSCRIPTS/scan.sbatch" "$RUN/scan.yaml" "$RU
 if [ "$rc" -eq 0 ]; then pass "$(tail -n 1 "$RUN/scan.out")"; else
     fail "rc=$rc: $out $(cat "$RUN/scan.out" 2>/dev/null)"
 fi
+
+. "$HERE/lockstep-checks.sh"
