@@ -206,8 +206,7 @@ int drive(const Options &options, const std::string &self)
     uname(&host);
     std::cout << "machine: " << host.nodename << ", " << host.sysname << " " << host.release << " "
               << host.machine << ", " << firstLineOf("/proc/cpuinfo", "model name") << ", "
-              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage()
-              << "\n"
+              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage() << "\n"
               << "command (one job): " << commandLine(positions) << "\n"
               << report;
     if (status != 0) {

@@ -200,8 +200,7 @@ int main(int argc, char **argv)
 
     std::cout << "machine: " << host.nodename << ", " << host.sysname << " " << host.release << " "
               << host.machine << ", " << firstLineOf("/proc/cpuinfo", "model name") << ", "
-              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage()
-              << "\n"
+              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage() << "\n"
               << "directory: " << dir << " (" << fsType << ")\n"
               << "command: bench_writer --frames " << options.frames << " --threads "
               << options.threads << " --queue " << options.queue << " --quality " << options.quality
