@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -43,6 +45,16 @@ constexpr Nanos kCaptureGuard = 20'000'000;
 double msSince(Nanos start)
 {
     return double(monotonicNow() - start) / 1e6;
+}
+
+/* The thread that waits for the capture instant is as time-critical as the step executor: a
+ * late wake-up is skew. SCHED_FIFO just below the executor where permitted; where it is not,
+ * the executor has already said so, and the normal scheduler is used. */
+void raiseCapturePriority()
+{
+    sched_param param{};
+    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
 }
 
 ExecutorOptions executorOptions(const RigConfig &rig)
@@ -370,6 +382,7 @@ void ScanRunner::capture(size_t k, Nanos T)
     for (auto &camera : cameras_) {
         Camera *cam = camera.get();
         shots.push_back(std::async(std::launch::async, [this, cam, T, gap, &plan] {
+            raiseCapturePriority();
             std::vector<Frame> frames;
             for (unsigned f = 0; f < plan.framesPerPosition; ++f)
                 frames.push_back(options_.unscheduled ? cam->captureNext()
