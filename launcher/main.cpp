@@ -19,6 +19,8 @@ int &lockstep::commandStatus()
 
 int main(int argc, char **argv)
 {
+    /* Progress must show while a motor turns, also under srun or into a file. */
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     CLI::App app{"lockstep: a camera array and stepper motors on a cluster of Raspberry Pis"};
     app.set_version_flag("--version", LOCKSTEP_VERSION);
     app.require_subcommand(1);
