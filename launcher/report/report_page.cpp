@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -127,7 +128,8 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
          << " &micro;s</td></tr><tr><th>capture skew p99</th><td>" << long(verify.skew.p99Us)
          << " &micro;s</td></tr><tr><th>capture skew max</th><td>" << long(verify.skew.maxUs)
          << " &micro;s</td></tr><tr><th>angles read from pixels</th><td>" << verify.anglesChecked
-         << " (worst error " << verify.worstAngleErrorDeg << "&deg;)</td></tr></table>\n";
+         << " (worst error " << std::fixed << std::setprecision(2) << verify.worstAngleErrorDeg
+         << "&deg;)</td></tr></table>\n";
     if (!verify.ok()) {
         page << "<h2 class=\"fail\">Problems</h2><ul>\n";
         for (const std::string &p : verify.problems)
