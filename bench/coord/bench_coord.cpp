@@ -6,29 +6,23 @@
  * prints the per-position times, and (2) K times as a trivial PMIx program (connect, one fence,
  * exit), plus K times `mpirun -n R true`, timing each launch from outside.
  * Under a launcher (`mpirun -n 4 bench_coord`, `srun --mpi=pmix bench_coord`) it runs only (1). */
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "common/bench_support.h"
 #include "coord/coordinator.h"
 #include "util/clock.h"
 #include "util/statistics.h"
 
-extern char **environ;
-
 using namespace lockstep;
+using namespace lockstep::bench;
 
 namespace
 {
@@ -62,13 +56,6 @@ Options parse(int argc, char **argv)
             throw std::runtime_error("unknown option " + flag);
     }
     return options;
-}
-
-std::string fixed(double value, int decimals)
-{
-    std::array<char, 32> text{};
-    std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-    return text.data();
 }
 
 double ms(Nanos ns)
@@ -121,29 +108,6 @@ int measurePositions(const Options &options)
     return 0;
 }
 
-/* Runs a command without a shell, its output into `output`; returns the exit status. */
-int run(const std::vector<std::string> &args, const std::string &output)
-{
-    std::vector<char *> argv;
-    argv.reserve(args.size() + 1);
-    for (const std::string &arg : args)
-        argv.push_back(const_cast<char *>(arg.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = 0;
-    const int error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0)
-        throw std::runtime_error(args[0] + ": " + std::strerror(error));
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::string commandLine(const std::vector<std::string> &args)
 {
     std::string line;
@@ -166,22 +130,6 @@ std::vector<double> timeLaunches(const std::vector<std::string> &command, int co
     return times;
 }
 
-std::string loadAverage()
-{
-    std::string line;
-    std::getline(std::ifstream("/proc/loadavg"), line);
-    return line;
-}
-
-std::string firstLineOf(const std::string &path, const std::string &prefix)
-{
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind(prefix, 0) == 0)
-            return line.substr(line.find(':') + 2);
-    return "unknown";
-}
-
 int drive(const Options &options, const std::string &self)
 {
     const std::vector<std::string> mpirun = {"mpirun", "-n", std::to_string(options.ranks),
@@ -202,11 +150,7 @@ int drive(const Options &options, const std::string &self)
     const std::vector<double> trueTimes = timeLaunches(trueLaunch, options.launches, log);
     std::remove(log.c_str());
 
-    utsname host{};
-    uname(&host);
-    std::cout << "machine: " << host.nodename << ", " << host.sysname << " " << host.release << " "
-              << host.machine << ", " << firstLineOf("/proc/cpuinfo", "model name") << ", "
-              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage() << "\n"
+    std::cout << "machine: " << hostAndLoad() << "\n"
               << "command (one job): " << commandLine(positions) << "\n"
               << report;
     if (status != 0) {

@@ -17,14 +17,13 @@
 #include <string>
 #include <vector>
 
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include "camera/sim_scene.h"
+#include "common/bench_support.h"
 #include "image/image.h"
 #include "util/clock.h"
 
 using namespace lockstep;
+using namespace lockstep::bench;
 
 namespace
 {
@@ -41,20 +40,6 @@ struct Result {
     Rate lockstep;
     std::optional<Rate> tjbench;
 };
-
-std::string loadAverage()
-{
-    std::string load;
-    std::ifstream("/proc/loadavg") >> load;
-    return load.empty() ? "unknown" : load;
-}
-
-std::string fixed(double value, int decimals)
-{
-    std::array<char, 32> text{};
-    std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-    return text.data();
-}
 
 Rate timeEncoder(const Image &frame, int quality, double seconds)
 {
@@ -112,21 +97,6 @@ std::optional<Rate> runTjbench(const std::string &ppm, int quality, double secon
                 std::sscanf(text.c_str() + at, "Throughput: %lf", &rate.megapixelsPerSecond) == 1;
     }
     return haveFps && haveMps ? std::optional(rate) : std::nullopt;
-}
-
-std::string machine()
-{
-    std::string cpu = "unknown CPU";
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    for (std::string line; std::getline(cpuinfo, line);)
-        if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
-            cpu = line.substr(line.find(':') + 2);
-            break;
-        }
-    utsname name{};
-    uname(&name);
-    return cpu + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs online, " +
-           name.sysname + " " + name.release + " " + name.machine;
 }
 
 std::string section(const std::vector<Result> &results, int quality, double seconds,
@@ -230,7 +200,7 @@ int main(int argc, char **argv)
         std::perror("mkdtemp");
         return 1;
     }
-    const std::string loadBefore = loadAverage();
+    const std::string loadBefore = oneMinuteLoad();
     std::cout << "Machine: " << machine() << "\nCommand: " << command
               << "\nLoad average: " << loadBefore << "\n\n";
 

@@ -5,16 +5,10 @@
  *
  * Usage: bench_writer [--dir DIR] [--frames N] [--threads T] [--queue Q] [--quality Q]
  * DIR defaults to a new folder under the current directory; it is removed afterwards. */
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <atomic>
-#include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,14 +16,14 @@
 #include <vector>
 
 #include "camera/sim_scene.h"
+#include "common/bench_support.h"
 #include "image/image.h"
 #include "storage/atomic_file.h"
 #include "storage/writer_pool.h"
 #include "util/clock.h"
 
-extern char **environ;
-
 using namespace lockstep;
+using namespace lockstep::bench;
 
 namespace
 {
@@ -66,52 +60,6 @@ Options parse(int argc, char **argv)
             throw std::runtime_error("unknown option " + flag);
     }
     return options;
-}
-
-std::string loadAverage()
-{
-    std::string line;
-    std::getline(std::ifstream("/proc/loadavg"), line);
-    return line;
-}
-
-std::string firstLineOf(const std::string &path, const std::string &prefix)
-{
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind(prefix, 0) == 0)
-            return line.substr(line.find(':') + 2);
-    return "unknown";
-}
-
-/* Runs a command without a shell, its stdout and stderr into `output`; returns the exit status. */
-int run(const std::vector<std::string> &args, const std::string &output)
-{
-    std::vector<char *> argv;
-    argv.reserve(args.size() + 1);
-    for (const std::string &arg : args)
-        argv.push_back(const_cast<char *>(arg.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = 0;
-    const int error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0)
-        throw std::runtime_error(args[0] + ": " + std::strerror(error));
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string fixed(double value, int decimals)
-{
-    std::array<char, 32> text{};
-    std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-    return text.data();
 }
 
 double seconds(Nanos ns)
@@ -192,15 +140,11 @@ int main(int argc, char **argv)
     run({"stat", "-f", "-c", "%T", dir}, dir + "/fstype");
     std::ifstream(dir + "/fstype") >> fsType;
 
-    utsname host{};
-    uname(&host);
     const double poolMBs = static_cast<double>(poolBytes) / kMB / seconds(poolTime);
     const double atomicMBs = atomicBytes / kMB / seconds(atomicTime);
     const double ddMBs = ddBytes / kMB / seconds(ddTime);
 
-    std::cout << "machine: " << host.nodename << ", " << host.sysname << " " << host.release << " "
-              << host.machine << ", " << firstLineOf("/proc/cpuinfo", "model name") << ", "
-              << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, load " << loadAverage() << "\n"
+    std::cout << "machine: " << hostAndLoad() << "\n"
               << "directory: " << dir << " (" << fsType << ")\n"
               << "command: bench_writer --frames " << options.frames << " --threads "
               << options.threads << " --queue " << options.queue << " --quality " << options.quality
