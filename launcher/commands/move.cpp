@@ -26,16 +26,6 @@ struct MoveArgs {
     bool hold = false;
 };
 
-ExecutorOptions executorOptions(const RigConfig &rig)
-{
-    ExecutorOptions options;
-    options.stepPulse = rig.stepPulseNs;
-    options.dirSetup = rig.dirSetupNs;
-    options.enableSetup = rig.enableSetupNs;
-    options.maxLateness = rig.maxLatenessNs;
-    return options;
-}
-
 const char *unitName(const MotorConfig &motor)
 {
     return motor.units == Units::Degrees ? "deg" : "mm";
@@ -113,7 +103,7 @@ void runMove(const MoveArgs &args)
             o.maxAccel = args.accel;
     }
 
-    MotorGroup group(rig, node, names, executorOptions(rig));
+    MotorGroup group(rig, node, names, executorOptionsFor(rig));
     const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());
     for (const auto &[name, target] : targets)
@@ -140,7 +130,7 @@ void runHome(const MoveArgs &args, const std::string &motorName)
         throw InputError("motor '" + motorName + "' has no endstop in " + rig.path +
                          "; it cannot be homed");
 
-    MotorGroup group(rig, node, {motorName}, executorOptions(rig));
+    MotorGroup group(rig, node, {motorName}, executorOptionsFor(rig));
     const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());
     std::printf("%s: homing towards the endstop (direction %+d)\n", motorName.c_str(),

@@ -130,15 +130,7 @@ ManifestWriter::~ManifestWriter()
 void ManifestWriter::append(const json &line)
 {
     const std::string text = line.dump() + "\n";
-    size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw RunError("cannot append to " + path_ + ": " + std::strerror(errno));
-        done += static_cast<size_t>(n);
-    }
+    writeAll(fd_, {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, path_);
     if (::fdatasync(fd_) != 0)
         throw RunError("cannot sync " + path_ + ": " + std::strerror(errno));
 }

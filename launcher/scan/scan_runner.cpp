@@ -9,9 +9,9 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <pthread.h>
 #include <sched.h>
+#include <set>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -55,17 +55,6 @@ void raiseCapturePriority()
     sched_param param{};
     param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-}
-
-ExecutorOptions executorOptions(const RigConfig &rig)
-{
-    ExecutorOptions options;
-    options.stepPulse = rig.stepPulseNs;
-    options.dirSetup = rig.dirSetupNs;
-    options.enableSetup = rig.enableSetupNs;
-    options.maxLateness = rig.maxLatenessNs;
-    options.recordLateness = false;
-    return options;
 }
 
 /* The agreement every rank reaches before the first move: where to start, or why not. */
@@ -281,8 +270,9 @@ void ScanRunner::openDevices()
 {
     motorNames_ = scanMotors(config_.plan, *node_);
     if (!motorNames_.empty()) {
-        motors_ = std::make_unique<MotorGroup>(config_.rig, *node_, motorNames_,
-                                               executorOptions(config_.rig));
+        ExecutorOptions options = executorOptionsFor(config_.rig);
+        options.recordLateness = false; /* a scan keeps only the worst edge per move */
+        motors_ = std::make_unique<MotorGroup>(config_.rig, *node_, motorNames_, options);
         MotorGroup *group = motors_.get();
         signals_.setEmergency([group] { group->release(); });
         if (!motors_->realtimeStatus().warning.empty())

@@ -50,6 +50,16 @@ double limit(const MotorConfig &m, const char *what, double rigValue,
 
 } // namespace
 
+ExecutorOptions executorOptionsFor(const RigConfig &rig)
+{
+    ExecutorOptions options;
+    options.stepPulse = rig.stepPulseNs;
+    options.dirSetup = rig.dirSetupNs;
+    options.enableSetup = rig.enableSetupNs;
+    options.maxLateness = rig.maxLatenessNs;
+    return options;
+}
+
 class MotorGroup::Impl
 {
 public:

@@ -21,6 +21,9 @@ struct HomeReport {
     std::string message;
 };
 
+/* The executor settings a rig file gives (step pulse, DIR and ENABLE set-up, lateness bound). */
+ExecutorOptions executorOptionsFor(const RigConfig &rig);
+
 class MotorGroup
 {
 public:

@@ -62,18 +62,7 @@ public:
     TempFile(const TempFile &) = delete;
     TempFile &operator=(const TempFile &) = delete;
 
-    void write(std::span<const uint8_t> bytes)
-    {
-        size_t done = 0;
-        while (done < bytes.size()) {
-            const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                fail(target_, errno);
-            done += static_cast<size_t>(n);
-        }
-    }
+    void write(std::span<const uint8_t> bytes) { writeAll(fd_, bytes, target_); }
 
     /* fsync, close (which can report a deferred write error), rename over the target. */
     void commit()
@@ -110,6 +99,19 @@ void syncDirectory(const std::string &target)
 }
 
 } // namespace
+
+void writeAll(int fd, std::span<const uint8_t> bytes, const std::string &path)
+{
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            fail(path, errno);
+        done += static_cast<size_t>(n);
+    }
+}
 
 void writeFileAtomic(const std::string &path, std::span<const uint8_t> bytes)
 {

@@ -13,6 +13,10 @@ namespace lockstep
 void writeFileAtomic(const std::string &path, std::span<const uint8_t> bytes);
 void writeFileAtomic(const std::string &path, const std::string &text);
 
+/* Writes every byte to fd, retrying short writes and EINTR. Throws RunError("cannot write
+ * PATH: strerror"). */
+void writeAll(int fd, std::span<const uint8_t> bytes, const std::string &path);
+
 /* mkdir -p; throws RunError. */
 void makeDirectories(const std::string &path);
 
