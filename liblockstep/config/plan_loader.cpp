@@ -333,11 +333,18 @@ std::optional<std::string> planRigPath(const std::string &planPath)
 {
     Reader reader(planPath);
     std::optional<std::string> rig;
-    if (const std::optional<Field> root = reader.load("plan file"))
-        for (const Field &entry : config::mapEntries(reader, *root))
-            if (entry.name == "rig")
-                rig = config::readString(reader, entry);
-    reader.throwIfFailed();
+    const std::optional<Field> root = reader.load("plan file");
+    if (!root)
+        reader.throwIfFailed(); /* unreadable or not YAML */
+    /* Problems elsewhere in the plan are loadPlan's to report, together with all the others;
+     * only a `rig:` that cannot be read stops here. */
+    for (const Field &entry : config::mapEntries(reader, *root)) {
+        if (entry.name != "rig")
+            continue;
+        rig = config::readString(reader, entry);
+        if (!rig)
+            reader.throwIfFailed();
+    }
     if (!rig)
         return std::nullopt;
     namespace fs = std::filesystem;

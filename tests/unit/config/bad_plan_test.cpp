@@ -221,6 +221,10 @@ BOOST_AUTO_TEST_CASE(plan_rig_path_reports_a_bad_plan)
     const std::string notAString = dir.write("list.yaml", "scan: s\nrig: {file: r.yaml}\n");
     test::checkDiagnostics([&] { planRigPath(notAString); }, notAString,
                            {{2, 6, "'rig' must be a string, got a mapping"}});
+    /* Other problems are left to loadPlan, which reports them all at once. */
+    const std::string duplicate =
+        dir.write("dup.yaml", "scan: s\nrig: r.yaml\nsettle_ms: 1\nsettle_ms: 2\n");
+    BOOST_TEST(planRigPath(duplicate).value_or("") == dir.path() + "/r.yaml");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
