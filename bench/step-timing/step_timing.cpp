@@ -82,10 +82,7 @@ RateResult runRate(double rate, double seconds, RealtimeStatus &status)
     const MotorLines motor{2, false, 3, false, 4, true};
     SimDriver driver;
     driver.motor = "bench";
-    driver.step = motor.step;
-    driver.dir = motor.dir;
-    driver.enable = motor.enable;
-    driver.enableActiveLow = motor.enableActiveLow;
+    driver.lines = motor;
     LineRequest request;
     request.outputs = {motor.step, motor.dir, motor.enable};
     request.initialLevels = {0, 0, 1};

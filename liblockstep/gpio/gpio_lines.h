@@ -1,6 +1,6 @@
 /* GPIO lines requested for the life of a job, with one interface and two backends: libgpiod
  * (real) and a simulation that records every edge. Levels are PHYSICAL (polarity is applied
- * by the caller, see motion/motor_lines.h). */
+ * by the caller, see gpio/motor_lines.h). */
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gpio/motor_lines.h"
 #include "gpio/sim_gpio.h"
 #include "util/errors.h"
 
@@ -66,12 +67,7 @@ SimDriver simDriver(const MotorConfig &motor, int64_t initialStep)
 {
     SimDriver driver;
     driver.motor = motor.name;
-    driver.step = motor.step.offset;
-    driver.stepActiveLow = motor.step.activeLow;
-    driver.dir = motor.dir.offset;
-    driver.dirActiveLow = motor.dir.activeLow;
-    driver.enable = motor.enable.offset;
-    driver.enableActiveLow = motor.enable.activeLow;
+    driver.lines = motorLinesOf(motor);
     if (motor.endstop) {
         driver.endstop = motor.endstop->offset;
         driver.endstopActiveLow = motor.endstop->activeLow;

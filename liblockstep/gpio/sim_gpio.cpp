@@ -168,9 +168,9 @@ void SimGpio::Impl::validate(const LineRequest &request)
     };
     for (const DriverState &driver : drivers_) {
         const SimDriver &d = driver.config;
-        expect(d, d.step, Role::Output, "STEP");
-        expect(d, d.dir, Role::Output, "DIR");
-        expect(d, d.enable, Role::Output, "ENABLE");
+        expect(d, d.lines.step, Role::Output, "STEP");
+        expect(d, d.lines.dir, Role::Output, "DIR");
+        expect(d, d.lines.enable, Role::Output, "ENABLE");
         if (d.endstop)
             expect(d, *d.endstop, Role::Input, "endstop");
     }
@@ -211,12 +211,13 @@ void SimGpio::Impl::apply(unsigned offset, uint8_t level, Nanos time, Nanos &rea
     for (unsigned motor = 0; motor < drivers_.size(); ++motor) {
         DriverState &driver = drivers_[motor];
         const SimDriver &d = driver.config;
-        if (offset == d.enable) {
+        const MotorLines &m = d.lines;
+        if (offset == m.enable) {
             publish(motor, driver.step.load(std::memory_order_relaxed));
-        } else if (offset == d.step && level == activeLevel(d.stepActiveLow) &&
-                   isActive(d.enable, d.enableActiveLow)) {
+        } else if (offset == m.step && level == activeLevel(m.stepActiveLow) &&
+                   isActive(m.enable, m.enableActiveLow)) {
             const int64_t step = driver.step.load(std::memory_order_relaxed) +
-                                 (isActive(d.dir, d.dirActiveLow) ? 1 : -1);
+                                 (isActive(m.dir, m.dirActiveLow) ? 1 : -1);
             driver.step.store(step, std::memory_order_relaxed);
             if (d.endstop)
                 lines_.state().level[*d.endstop].store(endstopLevel(driver));

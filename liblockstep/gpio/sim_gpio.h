@@ -23,6 +23,7 @@
 
 #include "config/rig.h"
 #include "gpio/gpio_lines.h"
+#include "gpio/motor_lines.h"
 #include "util/clock.h"
 
 namespace lockstep
@@ -37,12 +38,7 @@ struct Edge {
 /* A stepper driver wired to simulated lines. */
 struct SimDriver {
     std::string motor; /* name, used for the track file */
-    unsigned step = 0;
-    bool stepActiveLow = false;
-    unsigned dir = 0;
-    bool dirActiveLow = false; /* DIR active = positive direction */
-    unsigned enable = 0;
-    bool enableActiveLow = false;
+    MotorLines lines;
     std::optional<unsigned> endstop; /* input line */
     bool endstopActiveLow = false;
     /* The endstop is active at and beyond this step in the homing direction. */

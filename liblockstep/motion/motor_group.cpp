@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "gpio/motor_lines.h"
 #include "gpio/open_gpio.h"
 #include "motion/position_store.h"
 #include "util/errors.h"
@@ -28,12 +29,6 @@ std::string format(double v)
     std::ostringstream out;
     out << v;
     return out.str();
-}
-
-MotorLines motorLines(const MotorConfig &m)
-{
-    return MotorLines{m.step.offset,   m.step.activeLow, m.dir.offset,
-                      m.dir.activeLow, m.enable.offset,  m.enable.activeLow};
 }
 
 /* A limit from the plan, which may lower the rig's but never raise it. */
@@ -126,7 +121,7 @@ MotorGroup::Impl::Impl(const RigConfig &rig, const NodeConfig &node,
     lines_ = openMotorLines(rig, node, names_, driverSteps, "lockstep");
     std::vector<MotorLines> lines;
     for (const MotorConfig &m : configs_)
-        lines.push_back(motorLines(m));
+        lines.push_back(motorLinesOf(m));
     executor_ = std::make_unique<StepExecutor>(*lines_, std::move(lines), options_);
 }
 

@@ -8,21 +8,12 @@
 #include <vector>
 
 #include "gpio/gpio_lines.h"
+#include "gpio/motor_lines.h"
 #include "motion/move_plan.h"
 #include "util/clock.h"
 
 namespace lockstep
 {
-
-/* A driver's three outputs with their polarity (activeLow: active = physical 0). */
-struct MotorLines {
-    unsigned step = 0;
-    bool stepActiveLow = false;
-    unsigned dir = 0;
-    bool dirActiveLow = false; /* DIR active = positive direction */
-    unsigned enable = 0;
-    bool enableActiveLow = false;
-};
 
 struct ExecutorOptions {
     Nanos stepPulse = 2'000;      /* STEP active time */

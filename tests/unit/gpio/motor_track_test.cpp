@@ -36,9 +36,7 @@ struct SimMotor {
     {
         SimDriver d;
         d.motor = "tilt";
-        d.step = 2;
-        d.dir = 3;
-        d.enable = 4;
+        d.lines = {.step = 2, .dir = 3, .enable = 4};
         d.initialStep = initialStep;
         return d;
     }

@@ -36,10 +36,7 @@ SimDriver turntable(int64_t initialStep)
 {
     SimDriver driver;
     driver.motor = "turntable";
-    driver.step = kStep;
-    driver.dir = kDir;
-    driver.enable = kEnable;
-    driver.enableActiveLow = true;
+    driver.lines = {.step = kStep, .dir = kDir, .enable = kEnable, .enableActiveLow = true};
     driver.endstop = kEndstop;
     driver.endstopActiveLow = true;
     driver.endstopStep = -3;
@@ -159,7 +156,7 @@ BOOST_AUTO_TEST_CASE(driver_lines_must_be_requested)
 {
     TempDir dir;
     SimDriver driver = turntable(0);
-    driver.step = 12;
+    driver.lines.step = 12;
     BOOST_CHECK_THROW(SimGpio(dir.path(), "pi01", {driver}, turntableRequest()), RunError);
     /* The failed request released its lines. */
     BOOST_CHECK_NO_THROW(SimGpio(dir.path(), "pi01", {turntable(0)}, turntableRequest()));

@@ -36,15 +36,9 @@ std::vector<SimDriver> simDrivers()
 {
     std::vector<SimDriver> drivers;
     for (size_t i = 0; i < kMotors.size(); ++i) {
-        const MotorLines &m = kMotors[i];
         SimDriver d;
         d.motor = "m" + std::to_string(i);
-        d.step = m.step;
-        d.stepActiveLow = m.stepActiveLow;
-        d.dir = m.dir;
-        d.dirActiveLow = m.dirActiveLow;
-        d.enable = m.enable;
-        d.enableActiveLow = m.enableActiveLow;
+        d.lines = kMotors[i];
         drivers.push_back(d);
     }
     return drivers;
