@@ -5,6 +5,7 @@
 #include <map>
 
 #include "commands/commands.h"
+#include "commands/move_progress.h"
 #include "config/rig.h"
 #include "motion/motor_group.h"
 #include "scan/node_identity.h"
@@ -106,10 +107,19 @@ void runMove(const MoveArgs &args)
     MotorGroup group(rig, node, names, executorOptionsFor(rig));
     const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());
-    for (const auto &[name, target] : targets)
-        std::printf("%s: %.3f -> %.3f %s\n", name.c_str(), group.position(name), target,
-                    unitName(*node.findMotor(name)));
-    const MoveReport report = group.moveTo(targets, overrides, &signals.stopRequested());
+    std::vector<MoveProgress::Motor> shown;
+    for (const std::string &name : group.motors()) {
+        const char *unit = unitName(*node.findMotor(name));
+        const double target = targets.at(name);
+        std::printf("%s: %.3f -> %.3f %s\n", name.c_str(), group.position(name), target, unit);
+        shown.push_back({name, unit, group.position(name), target});
+    }
+    std::fflush(stdout);
+    MoveReport report;
+    {
+        MoveProgress progress(std::move(shown));
+        report = group.moveTo(targets, overrides, &signals.stopRequested(), progress.observer());
+    }
     if (!args.hold)
         group.release();
     printMoveSummary(group, node, report);
@@ -135,7 +145,12 @@ void runHome(const MoveArgs &args, const std::string &motorName)
     printRealtime(group.realtimeStatus());
     std::printf("%s: homing towards the endstop (direction %+d)\n", motorName.c_str(),
                 motor->homingDirection);
-    const HomeReport report = group.home(motorName, &signals.stopRequested());
+    std::fflush(stdout);
+    HomeReport report;
+    {
+        MoveProgress progress({{motorName, unitName(*motor), group.position(motorName), {}}});
+        report = group.home(motorName, &signals.stopRequested(), progress.observer());
+    }
     group.release();
     std::printf("%s: %s after %lld steps; position is now %.3f %s; enable released\n",
                 motorName.c_str(), report.found ? "endstop found" : "endstop NOT found",

@@ -63,8 +63,9 @@ public:
 
     MoveReport moveTo(const std::map<std::string, double> &targets,
                       const std::map<std::string, MotionOverride> &overrides,
-                      const std::atomic<bool> *stop);
-    HomeReport home(const std::string &motor, const std::atomic<bool> *stop);
+                      const std::atomic<bool> *stop, const PositionObserver &observer);
+    HomeReport home(const std::string &motor, const std::atomic<bool> *stop,
+                    const PositionObserver &observer);
 
     size_t index(const std::string &motor) const;
 
@@ -82,10 +83,11 @@ public:
 private:
     /* Step rate and acceleration of motor i in steps/s and steps/s^2, validated. */
     AxisRequest axis(size_t i, int64_t to, double speed, double accel) const;
-    MoveReport run(const std::vector<AxisRequest> &axes, const std::atomic<bool> *stop);
+    MoveReport run(const std::vector<AxisRequest> &axes, const std::atomic<bool> *stop,
+                   const PositionObserver &observer);
     /* Moves motor i by `delta` steps; false (with `message`) if the move stopped early. */
     bool stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
-                std::string &message);
+                const PositionObserver &observer, std::string &message);
     bool endstopActive(size_t i) const;
     int64_t homingTravelLimit(const MotorConfig &m) const;
     void save();
@@ -164,16 +166,25 @@ void MotorGroup::Impl::save()
 }
 
 MoveReport MotorGroup::Impl::run(const std::vector<AxisRequest> &axes,
-                                 const std::atomic<bool> *stop)
+                                 const std::atomic<bool> *stop, const PositionObserver &observer)
 {
-    MoveReport report = executor_->execute(MovePlan::plan(axes), stop);
+    MoveObserver watch;
+    if (observer) {
+        watch.onProgress = [this, &observer](std::span<const int64_t> steps) {
+            std::vector<double> positions(steps.size());
+            for (size_t i = 0; i < steps.size(); ++i)
+                positions[i] = configs_[i].positionForStep(steps[i]);
+            observer(positions);
+        };
+    }
+    MoveReport report = executor_->execute(MovePlan::plan(axes), stop, observer ? &watch : nullptr);
     steps_ = report.finalSteps;
     return report;
 }
 
 MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets,
                                     const std::map<std::string, MotionOverride> &overrides,
-                                    const std::atomic<bool> *stop)
+                                    const std::atomic<bool> *stop, const PositionObserver &observer)
 {
     /* Everything is checked before the first edge. */
     std::vector<AxisRequest> axes;
@@ -196,19 +207,19 @@ MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets
         axes[i] = axis(i, m.stepForPosition(target), limit(m, "speed", m.maxSpeed, over.maxSpeed),
                        limit(m, "acceleration", m.maxAccel, over.maxAccel));
     }
-    MoveReport report = run(axes, stop);
+    MoveReport report = run(axes, stop, observer);
     save();
     return report;
 }
 
 bool MotorGroup::Impl::stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
-                              std::string &message)
+                              const PositionObserver &observer, std::string &message)
 {
     std::vector<AxisRequest> axes;
     for (size_t a = 0; a < names_.size(); ++a)
         axes.push_back(AxisRequest{steps_[a], steps_[a], 0, 0});
     axes[i] = axis(i, steps_[i] + delta, speed, configs_[i].maxAccel);
-    const MoveReport report = run(axes, stop);
+    const MoveReport report = run(axes, stop, observer);
     if (!report.completed)
         message = "move stopped: " + report.stopReason;
     return report.completed;
@@ -234,7 +245,8 @@ int64_t MotorGroup::Impl::homingTravelLimit(const MotorConfig &m) const
     return std::llround(1.1 * travel * m.stepsPerUnit()) + 1;
 }
 
-HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bool> *stop)
+HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bool> *stop,
+                                  const PositionObserver &observer)
 {
     const size_t i = index(motor);
     const MotorConfig &m = configs_[i];
@@ -261,7 +273,7 @@ HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bo
             return finish({false, 0,
                            "endstop not found within " +
                                format(double(limitSteps) / m.stepsPerUnit()) + " " + unitName(m)});
-        if (!stepBy(i, dir * std::min(chunk, limitSteps - travelled()), speed, stop,
+        if (!stepBy(i, dir * std::min(chunk, limitSteps - travelled()), speed, stop, observer,
                     report.message))
             return finish(report);
     }
@@ -270,10 +282,10 @@ HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bo
     while (endstopActive(i)) {
         if (++backedOff > limitSteps)
             return finish({false, 0, "endstop stays active while backing off"});
-        if (!stepBy(i, -dir, speed, stop, report.message))
+        if (!stepBy(i, -dir, speed, stop, observer, report.message))
             return finish(report);
     }
-    if (!stepBy(i, dir, speed, stop, report.message))
+    if (!stepBy(i, dir, speed, stop, observer, report.message))
         return finish(report);
     if (!endstopActive(i))
         return finish({false, 0, "endstop is not stable at its edge"});
@@ -299,14 +311,15 @@ MotorGroup::~MotorGroup()
 
 MoveReport MotorGroup::moveTo(const std::map<std::string, double> &targets,
                               const std::map<std::string, MotionOverride> &overrides,
-                              const std::atomic<bool> *stop)
+                              const std::atomic<bool> *stop, const PositionObserver &observer)
 {
-    return impl_->moveTo(targets, overrides, stop);
+    return impl_->moveTo(targets, overrides, stop, observer);
 }
 
-HomeReport MotorGroup::home(const std::string &motor, const std::atomic<bool> *stop)
+HomeReport MotorGroup::home(const std::string &motor, const std::atomic<bool> *stop,
+                            const PositionObserver &observer)
 {
-    return impl_->home(motor, stop);
+    return impl_->home(motor, stop, observer);
 }
 
 void MotorGroup::release() noexcept

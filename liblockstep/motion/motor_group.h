@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ struct HomeReport {
 /* The executor settings a rig file gives (step pulse, DIR and ENABLE set-up, lateness bound). */
 ExecutorOptions executorOptionsFor(const RigConfig &rig);
 
+/* Each motor's position in its units, in the order of MotorGroup::motors(), while it moves. */
+using PositionObserver = std::function<void(const std::vector<double> &positions)>;
+
 class MotorGroup
 {
 public:
@@ -35,12 +39,15 @@ public:
     ~MotorGroup();
 
     /* Absolute targets in units; motors not named stay. Validates against soft limits and
-     * speeds (throws InputError before anything moves). Keeps ENABLE asserted afterwards. */
+     * speeds (throws InputError before anything moves). Keeps ENABLE asserted afterwards.
+     * `observer`, if given, is called on this thread about ten times a second while moving. */
     MoveReport moveTo(const std::map<std::string, double> &targets,
                       const std::map<std::string, MotionOverride> &overrides = {},
-                      const std::atomic<bool> *stop = nullptr);
+                      const std::atomic<bool> *stop = nullptr,
+                      const PositionObserver &observer = {});
     /* Moves towards the endstop in the homing direction until it triggers, then zeroes. */
-    HomeReport home(const std::string &motor, const std::atomic<bool> *stop = nullptr);
+    HomeReport home(const std::string &motor, const std::atomic<bool> *stop = nullptr,
+                    const PositionObserver &observer = {});
     /* ENABLE inactive on all motors (safe from any thread). */
     void release() noexcept;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "motion/cpu_pin.h"
+#include "util/cpu_accounting.h"
 
 namespace lockstep
 {
@@ -72,7 +74,8 @@ public:
     Impl(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options);
     ~Impl();
 
-    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop);
+    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop,
+                       const MoveObserver *observer);
     void release() noexcept;
 
     RealtimeStatus status_;
@@ -88,6 +91,8 @@ private:
 
     void threadMain();
     void setupRealtime();
+    /* "SCHED_FIFO on cpu 1", or why not: the first thing to know about a late edge. */
+    std::string schedulingSummary() const;
     void run(Job &job);
     /* Returns the release generation the move runs under. */
     uint64_t prepareLines(const MovePlan &plan, MoveReport &report);
@@ -125,7 +130,9 @@ private:
     std::vector<unsigned> offsets_; /* lines of one set() call */
     std::vector<uint8_t> levels_;
     std::vector<size_t> batchAxis_; /* the axis of each line in a STEP batch */
-    bool breathe_ = false;          /* SCHED_FIFO under RT throttling */
+    /* Each axis' absolute step position, published for MoveObserver (relaxed stores). */
+    std::vector<std::atomic<int64_t>> liveSteps_;
+    bool breathe_ = false; /* SCHED_FIFO under RT throttling */
     Nanos lastBreather_ = 0;
 
     std::mutex executeMutex_; /* one execute() at a time */
@@ -141,7 +148,7 @@ private:
 StepExecutor::Impl::Impl(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options)
     : lines_(lines), motors_(std::move(motors)), options_(options), enabled_(motors_.size()),
       dirState_(motors_.size()), axes_(motors_.size()), offsets_(2 * motors_.size()),
-      levels_(2 * motors_.size()), batchAxis_(motors_.size())
+      levels_(2 * motors_.size()), batchAxis_(motors_.size()), liveSteps_(motors_.size())
 {
     validate(options_);
     /* Motors may share one ENABLE line: name it once per call. */
@@ -199,6 +206,14 @@ void StepExecutor::Impl::setupRealtime()
             "step timing is not real-time: " + problems.substr(0, problems.size() - 2);
 }
 
+std::string StepExecutor::Impl::schedulingSummary() const
+{
+    if (!status_.warning.empty())
+        return status_.warning;
+    return std::string(status_.fifo ? "SCHED_FIFO" : "not real-time (disabled)") +
+           (status_.cpu >= 0 ? " on cpu " + std::to_string(status_.cpu) : "");
+}
+
 void StepExecutor::Impl::threadMain()
 {
     setupRealtime();
@@ -222,7 +237,8 @@ void StepExecutor::Impl::threadMain()
     }
 }
 
-MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<bool> *stop)
+MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<bool> *stop,
+                                       const MoveObserver *observer)
 {
     const std::lock_guard serial(executeMutex_);
     if (plan.axisCount() != motors_.size())
@@ -250,15 +266,35 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
     if (options_.recordLateness)
         report.lateness.assign(static_cast<size_t>(2 * totalSteps), 0);
 
+    for (size_t a = 0; a < plan.axisCount(); ++a)
+        liveSteps_[a].store(plan.fromStep(a), std::memory_order_relaxed);
+    std::vector<int64_t> observed(plan.axisCount());
+    auto observe = [&] {
+        for (size_t a = 0; a < observed.size(); ++a)
+            observed[a] = liveSteps_[a].load(std::memory_order_relaxed);
+        observer->onProgress(observed);
+    };
+
     Job job{&plan, stop, &report, nullptr};
     {
         std::unique_lock lock(jobMutex_);
         job_ = &job;
         jobDone_ = false;
         jobCv_.notify_all();
-        jobCv_.wait(lock, [this] { return jobDone_; });
+        if (observer != nullptr && observer->onProgress) {
+            const auto interval = std::chrono::nanoseconds(std::max<Nanos>(observer->interval, 1));
+            while (!jobCv_.wait_for(lock, interval, [this] { return jobDone_; })) {
+                lock.unlock();
+                observe();
+                lock.lock();
+            }
+        } else {
+            jobCv_.wait(lock, [this] { return jobDone_; });
+        }
         job_ = nullptr;
     }
+    if (observer != nullptr && observer->onProgress)
+        observe();
     if (job.error)
         std::rethrow_exception(job.error);
     if (options_.recordLateness)
@@ -406,6 +442,7 @@ void StepExecutor::Impl::run(Job &job)
         return;
     }
     const Nanos start = report.startMonotonic;
+    const CpuAccounting accounting = CpuAccounting::now();
 
     for (;;) {
         /* k-way merge of the axes' next edges; those due at the same instant share a call. */
@@ -447,6 +484,9 @@ void StepExecutor::Impl::run(Job &job)
             ++report.edges;
             if (!axis.high) {
                 ++axis.steps;
+                const size_t a = batchAxis_[i];
+                liveSteps_[a].store(plan.fromStep(a) + plan.direction(a) * axis.steps,
+                                    std::memory_order_relaxed);
                 axis.planned += options_.stepPulse;
             } else {
                 const int64_t n = plan.stepCount(batchAxis_[i]);
@@ -461,7 +501,8 @@ void StepExecutor::Impl::run(Job &job)
         if (worst > options_.maxLateness) {
             abort(plan, report,
                   "edge " + std::to_string(report.edges) + " late by " + micros(worst) +
-                      " (bound " + micros(options_.maxLateness) + ")");
+                      " (bound " + micros(options_.maxLateness) + "; " + schedulingSummary() +
+                      "; during the move: " + CpuAccounting::describeSince(accounting) + ")");
             break;
         }
     }
@@ -479,9 +520,10 @@ StepExecutor::StepExecutor(GpioLines &lines, std::vector<MotorLines> motors,
 
 StepExecutor::~StepExecutor() = default;
 
-MoveReport StepExecutor::execute(const MovePlan &plan, const std::atomic<bool> *stop)
+MoveReport StepExecutor::execute(const MovePlan &plan, const std::atomic<bool> *stop,
+                                 const MoveObserver *observer)
 {
-    return impl_->execute(plan, stop);
+    return impl_->execute(plan, stop, observer);
 }
 
 void StepExecutor::release() noexcept

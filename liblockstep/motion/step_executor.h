@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,14 @@ struct MoveReport {
     Nanos endMonotonic = 0;
 };
 
+/* Watches a move from the thread that called execute(), never from the real-time thread:
+ * about every `interval` it is given each axis' absolute step position at that moment, and
+ * once more when the move has ended. For progress displays. */
+struct MoveObserver {
+    Nanos interval = 100'000'000;
+    std::function<void(std::span<const int64_t> steps)> onProgress;
+};
+
 class StepExecutor
 {
 public:
@@ -63,7 +73,8 @@ public:
     /* Runs the plan: asserts ENABLE (kept asserted afterwards, for holding torque), sets DIR,
      * then every STEP edge at its absolute time. Returns when done or stopped; if stopped
      * (stop flag, lateness bound, GPIO error) ENABLE is already released when it returns. */
-    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop = nullptr);
+    MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop = nullptr,
+                       const MoveObserver *observer = nullptr);
 
     /* ENABLE inactive on every motor. Safe to call from any thread, repeatedly. */
     void release() noexcept;

@@ -148,11 +148,15 @@ full)
     ;;
 move)
     rig=$work/rig.yaml
-    "$LOCKSTEP" move turntable=90 --rig "$rig" --node pi01 >"$work/out.txt" || fail "move"
-    cat "$work/out.txt"
+    "$LOCKSTEP" move turntable=90 --rig "$rig" --node pi01 >"$work/out.txt" 2>"$work/progress.txt" || fail "move"
+    cat "$work/out.txt" "$work/progress.txt"
     grep -q "turntable: at 90.000 deg (step 800)" "$work/out.txt" || fail "not at the target"
     [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE (line 22, active low) still asserted"
     pass "moved to 90 deg (step 800), ENABLE released"
+    # The 1.5 s move shows where the turntable is while it turns: a line a second in a log file.
+    awk '$1 == "moving:" && $2 == "turntable" && $3 > 0 && $3 < 90 && $4 == "deg" { found = 1 }
+         END { exit !found }' "$work/progress.txt" || fail "no progress line with a position between 0 and 90 deg"
+    pass "progress while moving: $(grep -m1 '^moving:' "$work/progress.txt")"
     "$LOCKSTEP" move turntable=30 --rig "$rig" --node pi01 >"$work/out.txt" || fail "second move"
     grep -q "turntable: 90.000 -> 30.000" "$work/out.txt" || fail "did not continue from 90"
     pass "a second move continues from the stored position"

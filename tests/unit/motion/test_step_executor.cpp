@@ -247,6 +247,32 @@ BOOST_AUTO_TEST_CASE(release_from_another_thread_stops_the_move)
     BOOST_TEST(calls.back().offsets == std::vector<unsigned>({4, 7}));
 }
 
+BOOST_AUTO_TEST_CASE(observer_sees_positions_advance_to_the_target)
+{
+    SimBench sim;
+    StepExecutor executor(sim.gpio, kMotors, testOptions());
+    /* About 0.3 s, observed every 20 ms. The second axis starts at step 100 and goes down. */
+    const MovePlan plan = MovePlan::plan({{0, 500, 2000, 20000}, {100, -400, 2000, 20000}});
+    std::vector<std::vector<int64_t>> seen;
+    MoveObserver observer;
+    observer.interval = 20'000'000;
+    observer.onProgress = [&](std::span<const int64_t> steps) {
+        seen.emplace_back(steps.begin(), steps.end());
+    };
+    const MoveReport report = executor.execute(plan, nullptr, &observer);
+    BOOST_TEST(report.completed);
+    BOOST_TEST_REQUIRE(seen.size() >= 3u);
+    /* Somewhere in between on the way, never backwards, and the last call at the target. */
+    BOOST_TEST(std::any_of(seen.begin(), seen.end(),
+                           [](const auto &s) { return s[0] > 0 && s[0] < 500; }));
+    for (size_t i = 1; i < seen.size(); ++i) {
+        BOOST_TEST(seen[i][0] >= seen[i - 1][0]);
+        BOOST_TEST(seen[i][1] <= seen[i - 1][1]);
+    }
+    BOOST_TEST(seen.back() == std::vector<int64_t>({500, -400}), boost::test_tools::per_element());
+    BOOST_TEST(seen.back() == report.finalSteps, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
 {
     SimBench sim;
@@ -257,6 +283,10 @@ BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
     BOOST_TEST(!report.completed);
     BOOST_TEST(report.edges == 1u);
     BOOST_TEST(report.stopReason.find("late by") != std::string::npos, report.stopReason);
+    /* Says what the thread was given and where the time went, for whoever reads the log. */
+    BOOST_TEST(report.stopReason.find("not real-time") != std::string::npos, report.stopReason);
+    BOOST_TEST(report.stopReason.find("involuntary context switches") != std::string::npos,
+               report.stopReason);
     BOOST_TEST(!enabled(sim.gpio, kMotors[0]));
     BOOST_TEST(sim.gpio.get(kMotors[0].step) == 0);
 }
