@@ -16,9 +16,6 @@ namespace lockstep
 namespace
 {
 
-/* Homing moves in chunks of this much travel at homing speed, reading the endstop between. */
-constexpr double kHomingChunkSeconds = 0.02;
-
 const char *unitName(const MotorConfig &m)
 {
     return m.units == Units::Degrees ? "deg" : "mm";
@@ -84,7 +81,8 @@ private:
     /* Step rate and acceleration of motor i in steps/s and steps/s^2, validated. */
     AxisRequest axis(size_t i, int64_t to, double speed, double accel) const;
     MoveReport run(const std::vector<AxisRequest> &axes, const std::atomic<bool> *stop,
-                   const PositionObserver &observer);
+                   const PositionObserver &observer,
+                   std::optional<InputTrigger> until = std::nullopt);
     /* Moves motor i by `delta` steps; false (with `message`) if the move stopped early. */
     bool stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
                 const PositionObserver &observer, std::string &message);
@@ -166,7 +164,8 @@ void MotorGroup::Impl::save()
 }
 
 MoveReport MotorGroup::Impl::run(const std::vector<AxisRequest> &axes,
-                                 const std::atomic<bool> *stop, const PositionObserver &observer)
+                                 const std::atomic<bool> *stop, const PositionObserver &observer,
+                                 std::optional<InputTrigger> until)
 {
     MoveObserver watch;
     if (observer) {
@@ -177,7 +176,10 @@ MoveReport MotorGroup::Impl::run(const std::vector<AxisRequest> &axes,
             observer(positions);
         };
     }
-    MoveReport report = executor_->execute(MovePlan::plan(axes), stop, observer ? &watch : nullptr);
+    const MovePlan plan = MovePlan::plan(axes);
+    const MoveObserver *watching = observer ? &watch : nullptr;
+    MoveReport report = until ? executor_->executeUntil(plan, *until, stop, watching)
+                              : executor_->execute(plan, stop, watching);
     steps_ = report.finalSteps;
     return report;
 }
@@ -254,8 +256,6 @@ HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bo
         throw InputError("motor " + motor + " has no endstop; it cannot be homed");
     const double speed = m.homingSpeed > 0 ? m.homingSpeed : m.maxSpeed / 4;
     const int64_t limitSteps = homingTravelLimit(m);
-    const int64_t chunk =
-        std::max<int64_t>(1, std::llround(speed * m.stepsPerUnit() * kHomingChunkSeconds));
     const int dir = m.homingDirection >= 0 ? 1 : -1;
     const int64_t start = steps_[i];
 
@@ -267,15 +267,23 @@ HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bo
         return r;
     };
 
-    /* Approach in chunks until the endstop reads active... */
-    while (!endstopActive(i)) {
-        if (travelled() >= limitSteps)
-            return finish({false, 0,
-                           "endstop not found within " +
-                               format(double(limitSteps) / m.stepsPerUnit()) + " " + unitName(m)});
-        if (!stepBy(i, dir * std::min(chunk, limitSteps - travelled()), speed, stop, observer,
-                    report.message))
-            return finish(report);
+    /* Approach in one move at homing speed that the executor ends at the step where the
+     * endstop reads active (Klipper homes the same way: the step timer watches the endstop)... */
+    if (!endstopActive(i)) {
+        std::vector<AxisRequest> axes;
+        for (size_t a = 0; a < names_.size(); ++a)
+            axes.push_back(AxisRequest{steps_[a], steps_[a], 0, 0});
+        axes[i] = axis(i, steps_[i] + dir * limitSteps, speed, m.maxAccel);
+        const MoveReport approach =
+            run(axes, stop, observer, InputTrigger{m.endstop->offset, m.endstop->activeLow});
+        if (!approach.triggered) {
+            if (approach.completed)
+                return finish({false, 0,
+                               "endstop not found within " +
+                                   format(double(limitSteps) / m.stepsPerUnit()) + " " +
+                                   unitName(m)});
+            return finish({false, 0, "move stopped: " + approach.stopReason});
+        }
     }
     /* ...then find its edge step by step: back off until it clears, one step back in. */
     int64_t backedOff = 0;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -75,7 +76,7 @@ public:
     ~Impl();
 
     MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop,
-                       const MoveObserver *observer);
+                       const MoveObserver *observer, std::optional<InputTrigger> trigger);
     void release() noexcept;
 
     RealtimeStatus status_;
@@ -86,6 +87,7 @@ private:
         const MovePlan *plan = nullptr;
         const std::atomic<bool> *stop = nullptr;
         MoveReport *report = nullptr;
+        std::optional<InputTrigger> trigger;
         std::exception_ptr error;
     };
 
@@ -99,6 +101,7 @@ private:
     /* Sleeps until `target`, in slices; false when the move must stop (reason set). */
     bool waitUntil(Nanos target, const Job &job, uint64_t generation);
     bool mustStop(const Job &job, uint64_t generation);
+    bool triggered(const InputTrigger &trigger);
     void abort(const MovePlan &plan, MoveReport &report, std::string reason);
     /* Sets the first `count` buffered lines unless release() came since `generation`. */
     bool setLines(size_t count, uint64_t generation);
@@ -238,7 +241,8 @@ void StepExecutor::Impl::threadMain()
 }
 
 MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<bool> *stop,
-                                       const MoveObserver *observer)
+                                       const MoveObserver *observer,
+                                       std::optional<InputTrigger> trigger)
 {
     const std::lock_guard serial(executeMutex_);
     if (plan.axisCount() != motors_.size())
@@ -275,7 +279,7 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
         observer->onProgress(observed);
     };
 
-    Job job{&plan, stop, &report, nullptr};
+    Job job{&plan, stop, &report, trigger, nullptr};
     {
         std::unique_lock lock(jobMutex_);
         job_ = &job;
@@ -443,8 +447,20 @@ void StepExecutor::Impl::run(Job &job)
     }
     const Nanos start = report.startMonotonic;
     const CpuAccounting accounting = CpuAccounting::now();
+    bool stepEnded = true; /* a step's pulse ended since the trigger was last read */
 
     for (;;) {
+        if (job.trigger && stepEnded) {
+            try {
+                report.triggered = triggered(*job.trigger);
+            } catch (const std::exception &e) {
+                abort(plan, report, std::string("GPIO error: ") + e.what());
+                break;
+            }
+            if (report.triggered)
+                break;
+            stepEnded = false;
+        }
         /* k-way merge of the axes' next edges; those due at the same instant share a call. */
         Nanos t = kNever;
         for (size_t a = 0; a < axisCount; ++a)
@@ -489,6 +505,7 @@ void StepExecutor::Impl::run(Job &job)
                                     std::memory_order_relaxed);
                 axis.planned += options_.stepPulse;
             } else {
+                stepEnded = true;
                 const int64_t n = plan.stepCount(batchAxis_[i]);
                 axis.planned =
                     axis.steps < n ? plan.stepTime(batchAxis_[i], axis.steps + 1) : kNever;
@@ -508,8 +525,14 @@ void StepExecutor::Impl::run(Job &job)
     }
     for (size_t a = 0; a < axisCount; ++a)
         report.finalSteps[a] = plan.fromStep(a) + plan.direction(a) * axes_[a].steps;
-    report.completed = report.stopReason.empty();
+    report.completed = report.stopReason.empty() && !report.triggered;
     report.endMonotonic = monotonicNow();
+}
+
+bool StepExecutor::Impl::triggered(const InputTrigger &trigger)
+{
+    const std::lock_guard lock(linesMutex_);
+    return (lines_.get(trigger.line) != 0) != trigger.activeLow;
 }
 
 StepExecutor::StepExecutor(GpioLines &lines, std::vector<MotorLines> motors,
@@ -523,7 +546,13 @@ StepExecutor::~StepExecutor() = default;
 MoveReport StepExecutor::execute(const MovePlan &plan, const std::atomic<bool> *stop,
                                  const MoveObserver *observer)
 {
-    return impl_->execute(plan, stop, observer);
+    return impl_->execute(plan, stop, observer, std::nullopt);
+}
+
+MoveReport StepExecutor::executeUntil(const MovePlan &plan, InputTrigger trigger,
+                                      const std::atomic<bool> *stop, const MoveObserver *observer)
+{
+    return impl_->execute(plan, stop, observer, trigger);
 }
 
 void StepExecutor::release() noexcept

@@ -38,8 +38,15 @@ struct RealtimeStatus {
     std::string warning; /* empty when everything was granted */
 };
 
+/* An input line that ends a move early, for homing: "stop when the endstop reads active". */
+struct InputTrigger {
+    unsigned line = 0;
+    bool activeLow = false;
+};
+
 struct MoveReport {
-    bool completed = false;
+    bool completed = false; /* every planned edge emitted */
+    bool triggered = false; /* executeUntil(): ended early because the input went active */
     std::string stopReason; /* why it stopped early: "stop requested", "late by ...", ... */
     std::vector<int64_t> finalSteps; /* per axis, counted from emitted STEP edges */
     std::vector<Nanos> lateness;     /* per emitted edge, ns after its planned time */
@@ -75,6 +82,14 @@ public:
      * (stop flag, lateness bound, GPIO error) ENABLE is already released when it returns. */
     MoveReport execute(const MovePlan &plan, const std::atomic<bool> *stop = nullptr,
                        const MoveObserver *observer = nullptr);
+
+    /* As execute(), but the move ends after the first step at which `trigger` reads active
+     * (also before the first step if it already does), the pulse finished and ENABLE still
+     * asserted: the motor stops where the input changed. Checked after every step, so the
+     * plan's speed must be one the motor can stop from at once (a homing speed). */
+    MoveReport executeUntil(const MovePlan &plan, InputTrigger trigger,
+                            const std::atomic<bool> *stop = nullptr,
+                            const MoveObserver *observer = nullptr);
 
     /* ENABLE inactive on every motor. Safe to call from any thread, repeatedly. */
     void release() noexcept;

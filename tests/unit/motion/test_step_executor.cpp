@@ -273,6 +273,47 @@ BOOST_AUTO_TEST_CASE(observer_sees_positions_advance_to_the_target)
     BOOST_TEST(seen.back() == report.finalSteps, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(execute_until_stops_at_the_step_where_the_input_goes_active)
+{
+    /* Motor 0 has an endstop on line 8, active low, active from step 300 upwards. */
+    std::vector<SimDriver> drivers = simDrivers();
+    drivers[0].endstop = 8;
+    drivers[0].endstopActiveLow = true;
+    drivers[0].endstopStep = 300;
+    drivers[0].homingDirection = 1;
+    LineRequest request = simRequest();
+    request.inputs.push_back(8);
+    TempDir dir;
+    SimGpio gpio(dir.path(), "node", drivers, request);
+    StepExecutor executor(gpio, kMotors, testOptions());
+    const InputTrigger endstop{8, true};
+
+    const MoveReport report = executor.executeUntil(twoAxisPlan(1000, 0), endstop);
+    BOOST_TEST(report.triggered);
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason.empty());
+    BOOST_TEST(report.finalSteps[0] == 300);
+    BOOST_TEST(gpio.driverStep("m0") == 300);
+    BOOST_TEST(gpio.get(kMotors[0].step) == 0); /* the pulse ended */
+    BOOST_TEST(enabled(gpio, kMotors[0]));      /* held: homing backs off from here */
+
+    /* Already active: nothing moves. */
+    const MoveReport again =
+        executor.executeUntil(MovePlan::plan({{300, 900, 2000, 40000}, {100, 100, 0, 0}}), endstop);
+    BOOST_TEST(again.triggered);
+    BOOST_TEST(again.edges == 0u);
+    BOOST_TEST(gpio.driverStep("m0") == 300);
+
+    /* Never active on the way: the move completes. */
+    BOOST_TEST(
+        executor.execute(MovePlan::plan({{300, 100, 2000, 40000}, {100, 100, 0, 0}})).completed);
+    const MoveReport short_ =
+        executor.executeUntil(MovePlan::plan({{100, 250, 2000, 40000}, {100, 100, 0, 0}}), endstop);
+    BOOST_TEST(short_.completed);
+    BOOST_TEST(!short_.triggered);
+    BOOST_TEST(gpio.driverStep("m0") == 250);
+}
+
 BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
 {
     SimBench sim;
