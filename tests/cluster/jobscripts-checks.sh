@@ -24,4 +24,30 @@ if [ "$rc" -eq 0 ]; then pass "$(tail -n 1 "$RUN/scan.out")"; else
     fail "rc=$rc: $out $(cat "$RUN/scan.out" 2>/dev/null)"
 fi
 
+check "timelapse.sbatch: two runs of the scan on a 6 s schedule, each complete and verified"
+rm -rf "$RUN/timelapse-out"
+run sbatch -W -o "$RUN/timelapse.out" "$JOBSCRIPTS/timelapse.sbatch" "$RUN/scan.yaml" "$RUN/rig.yaml" \
+    "$RUN/timelapse-out" 2 6
+verified=0
+for dir in "$RUN/timelapse-out/run-0001" "$RUN/timelapse-out/run-0002"; do
+    "$BIN/lockstep" verify "$dir" >>"$RUN/timelapse.out" 2>&1 && verified=$((verified + 1))
+done
+# The cadence: each run's scan.json records when it started (CLOCK_REALTIME, ns).
+gap_ms=$(python3 -c '
+import json, sys
+t = [json.load(open(f))["started_realtime_ns"] for f in sys.argv[1:]]
+print((t[1] - t[0]) // 1000000)' "$RUN"/timelapse-out/run-000[12]/cluster/scan.json 2>/dev/null || echo none)
+# Runs start on slots k * 6 s after the first (a run longer than 6 s skips a slot); srun's own
+# start-up varies, so allow a second either side of a slot.
+on_slot=no
+if [ "$gap_ms" != none ] && [ "$gap_ms" -ge 5000 ] && [ "$gap_ms" -lt 40000 ]; then
+    r=$((gap_ms % 6000))
+    if [ "$r" -le 1000 ] || [ "$r" -ge 5000 ]; then on_slot=yes; fi
+fi
+if [ "$rc" -eq 0 ] && [ "$verified" -eq 2 ] && [ "$on_slot" = yes ]; then
+    pass "2 runs verified, started $gap_ms ms apart ($(grep -c 'slot .* skipped' "$RUN/timelapse.out") slot(s) skipped)"
+else
+    fail "rc=$rc, $verified of 2 runs verified, starts $gap_ms ms apart: $out $(cat "$RUN/timelapse.out" 2>/dev/null)"
+fi
+
 . "$HERE/lockstep-checks.sh"
