@@ -100,7 +100,7 @@ Frame SimCamera::expose(Nanos start)
 
     std::vector<double> angles;
     if (motor_) {
-        const MotorTrack track = MotorTrack::load(trackPath_);
+        const MotorTrack track = MotorTrack::loadSince(trackPath_, begin);
         const unsigned instants = track.movedDuring(begin, end) ? kBlurInstants : 1;
         angles.reserve(instants);
         for (unsigned i = 0; i < instants; ++i) {

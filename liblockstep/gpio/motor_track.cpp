@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <iterator>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/errors.h"
 
@@ -39,6 +42,60 @@ MotorTrack MotorTrack::load(const std::string &path, int64_t initialStep)
         track.records_.push_back(record);
     if (in.bad())
         throw RunError("cannot read track " + path);
+    return track;
+}
+
+MotorTrack MotorTrack::loadSince(const std::string &path, Nanos from, int64_t initialStep)
+{
+    MotorTrack track;
+    track.initialStep_ = initialStep;
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return track;
+        throw RunError("cannot read track " + path + ": " + std::strerror(errno));
+    }
+    auto fail = [&](const char *what) {
+        const int error = errno;
+        close(fd);
+        throw RunError(std::string("cannot ") + what + " track " + path + ": " +
+                       std::strerror(error));
+    };
+    struct stat st {
+    };
+    if (fstat(fd, &st) != 0)
+        fail("stat");
+    /* A writer may be appending: only whole records count. */
+    const off_t count = st.st_size / off_t(sizeof(TrackRecord));
+    auto readRecords = [&](off_t first, off_t n, TrackRecord *out) {
+        const size_t bytes = size_t(n) * sizeof(TrackRecord);
+        size_t done = 0;
+        while (done < bytes) {
+            const ssize_t got = pread(fd, reinterpret_cast<char *>(out) + done, bytes - done,
+                                      first * off_t(sizeof(TrackRecord)) + off_t(done));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                fail("read");
+            done += size_t(got);
+        }
+    };
+    /* The first record after `from`; the one before it (if any) holds the step at `from`. */
+    off_t low = 0, high = count;
+    while (low < high) {
+        const off_t mid = low + (high - low) / 2;
+        TrackRecord r{};
+        readRecords(mid, 1, &r);
+        if (r.realtime <= from)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    const off_t first = low > 0 ? low - 1 : 0;
+    track.records_.resize(size_t(count - first));
+    if (!track.records_.empty())
+        readRecords(first, count - first, track.records_.data());
+    close(fd);
     return track;
 }
 

@@ -23,6 +23,10 @@ class MotorTrack
 public:
     /* Reads the whole file; an absent file gives an empty track (motor never moved). */
     static MotorTrack load(const std::string &path, int64_t initialStep = 0);
+    /* Only what answers stepAt(t) and movedDuring(t, ...) for t >= from: the last record at or
+     * before `from` and all after it, found by binary search in the file. A track grows by
+     * every step the motor ever made; a frame needs the last few milliseconds. */
+    static MotorTrack loadSince(const std::string &path, Nanos from, int64_t initialStep = 0);
 
     /* Step position at realtime t: the last record at or before t. */
     int64_t stepAt(Nanos t) const;

@@ -93,6 +93,31 @@ BOOST_AUTO_TEST_CASE(step_at_is_the_last_record_at_or_before)
     BOOST_TEST(track.stepAt(1'000'000) == 8);
 }
 
+BOOST_AUTO_TEST_CASE(load_since_keeps_what_answers_from_then_on)
+{
+    TempDir dir;
+    const std::string path = dir.path() + "/m.track";
+    writeTrack(path, {{100, 5}, {200, 6}, {200, 7}, {300, 8}, {400, 9}}, 7);
+    const MotorTrack whole = MotorTrack::load(path, -1);
+
+    for (Nanos from : {Nanos(0), Nanos(99), Nanos(100), Nanos(150), Nanos(200), Nanos(250),
+                       Nanos(300), Nanos(400), Nanos(1000)}) {
+        const MotorTrack tail = MotorTrack::loadSince(path, from, -1);
+        BOOST_TEST_CONTEXT("from " << from)
+        {
+            for (Nanos t = from; t <= 1100; t += 25)
+                BOOST_TEST(tail.stepAt(t) == whole.stepAt(t), "t " << t);
+            BOOST_TEST(tail.movedDuring(from, 1000) == whole.movedDuring(from, 1000));
+        }
+    }
+    /* It reads the tail only: from 250 the records at and after 200 (step 7). */
+    const MotorTrack tail = MotorTrack::loadSince(path, 250);
+    BOOST_TEST_REQUIRE(tail.records().size() == 3u);
+    BOOST_TEST(tail.records().front().step == 7);
+    BOOST_TEST(MotorTrack::loadSince(path, 1000).records().size() == 1u);
+    BOOST_TEST(MotorTrack::loadSince(dir.path() + "/none.track", 5, 42).stepAt(10) == 42);
+}
+
 BOOST_AUTO_TEST_CASE(moved_during_looks_inside_the_interval)
 {
     TempDir dir;
