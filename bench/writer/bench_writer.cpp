@@ -18,7 +18,7 @@
 #include "camera/sim_scene.h"
 #include "common/bench_support.h"
 #include "image/image.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
 #include "util/clock.h"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 namespace lockstep

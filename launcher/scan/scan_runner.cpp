@@ -24,7 +24,7 @@
 #include "scan/plan_queries.h"
 #include "scan/progress.h"
 #include "scan/scan_layout.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"

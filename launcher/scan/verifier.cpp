@@ -14,7 +14,7 @@
 #include "scan/manifest.h"
 #include "scan/plan_queries.h"
 #include "scan/scan_layout.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "util/statistics.h"
 
 namespace lockstep

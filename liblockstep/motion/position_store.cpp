@@ -1,17 +1,12 @@
 #include "motion/position_store.h"
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -25,7 +20,7 @@ RunError storeError(const std::string &path, const std::string &what)
     return RunError("position store " + path + ": " + what);
 }
 
-/* Temporary in the same directory, fsync, rename: a crash leaves the old or the new file. */
+/* Complete or absent, whatever happens mid-write (util/atomic_file.h). */
 void replaceFile(const std::string &path, const std::string &text)
 {
     const std::filesystem::path target(path);
@@ -33,19 +28,7 @@ void replaceFile(const std::string &path, const std::string &text)
     std::filesystem::create_directories(target.parent_path(), ec);
     if (ec)
         throw storeError(path, "cannot create its directory: " + ec.message());
-    const std::string temporary = path + ".tmp." + std::to_string(getpid());
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw storeError(path, std::strerror(errno));
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ::fsync(fd) == 0 && ok;
-    const int error = errno;
-    ok = ::close(fd) == 0 && ok;
-    if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        const std::string reason = std::strerror(ok ? errno : error);
-        std::remove(temporary.c_str());
-        throw storeError(path, reason);
-    }
+    writeFileAtomic(path, text);
 }
 
 } // namespace

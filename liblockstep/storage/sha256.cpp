@@ -1,4 +1,4 @@
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <openssl/evp.h>
 

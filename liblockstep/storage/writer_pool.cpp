@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "image/image.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 namespace lockstep

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "scratch_dirs.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 using namespace lockstep;

@@ -8,7 +8,7 @@
 
 #include "image/image.h"
 #include "scratch_dirs.h"
-#include "storage/atomic_file.h"
+#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
 #include "util/errors.h"
 
