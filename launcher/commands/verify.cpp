@@ -36,7 +36,8 @@ void addVerifyCommand(CLI::App &app)
     auto *cmd = app.add_subcommand("verify", "Check that a scan is complete and true");
     cmd->add_option("DIR", *dir, "a scan folder, or the --out folder holding scans")->required();
     cmd->add_option("--max-skew-us", options->maxSkewUs,
-                    "largest allowed capture skew within a position");
+                    "largest allowed capture skew within a position (default: the plan's "
+                    "max_skew_us)");
     cmd->add_option("--angle-tolerance", options->angleToleranceDeg,
                     "sim frames: allowed angle error, degrees");
     cmd->callback([dir, options] {

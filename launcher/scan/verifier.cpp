@@ -263,10 +263,11 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
     result_.skew.p50Us = percentile(all, 50);
     result_.skew.p99Us = percentile(all, 99);
     result_.skew.maxUs = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
-    if (result_.skew.maxUs > options_.maxSkewUs)
+    const double bound = options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkewUs);
+    if (result_.skew.maxUs > bound)
         problem("capture skew up to " + std::to_string(long(result_.skew.maxUs)) +
-                " us between cameras of one position (bound " +
-                std::to_string(long(options_.maxSkewUs)) + " us)");
+                " us between cameras of one position (bound " + std::to_string(long(bound)) +
+                " us)");
 }
 
 VerifyResult Verifier::run()

@@ -13,7 +13,8 @@ namespace lockstep
 {
 
 struct VerifyOptions {
-    double maxSkewUs = 5'000; /* per position; above this the scan fails */
+    /* Per position; above this the scan fails. 0: the plan's max_skew_us. */
+    double maxSkewUs = 0;
     double angleToleranceDeg = 1.0;
     double maxSpreadDeg = 3.0; /* ring smear above this = exposed while moving */
 };

@@ -43,6 +43,9 @@ struct ScanPlan {
     unsigned framesPerPosition = 1;
     CaptureSettings capture;
     int64_t captureMarginMs = 50; /* how far in the future rank 0 schedules the capture instant */
+    /* The largest capture skew between the cameras of one position that `lockstep verify`
+     * accepts: what this scan needs (a rig with PTP can ask for far less). */
+    int64_t maxSkewUs = 5'000;
     /* Which cameras take part, as "host/camera"; empty = every camera in the rig. Camera names
      * are unique per node, motor names across the rig. */
     std::vector<std::string> cameras;

@@ -22,6 +22,7 @@ constexpr Range kSweepCount{1, 100'000};
 constexpr Range kSettleMs{0, 600'000};
 constexpr Range kFramesPerPosition{1, 1000};
 constexpr Range kCaptureMarginMs{1, 60'000};
+constexpr Range kMaxSkewUs{1, 10'000'000};
 constexpr Range kExposureUs{1, 60'000'000};
 constexpr Range kGain{1, 64};
 constexpr Range kImageSide{16, 16'384};
@@ -76,7 +77,8 @@ ScanPlan PlanLoader::load()
     }
     MapReader map(reader_, *root,
                   {"scan", "rig", "positions", "motion", "settle_ms", "frames_per_position",
-                   "capture", "capture_margin_ms", "cameras", "return_home", "output"});
+                   "capture", "capture_margin_ms", "max_skew_us", "cameras", "return_home",
+                   "output"});
     if (const Field *f = map.require("scan")) {
         plan_.name = config::readName(reader_, *f).value_or("");
         if (plan_.name == "..")
@@ -99,6 +101,8 @@ ScanPlan PlanLoader::load()
     if (const Field *f = map.find("capture_margin_ms"))
         plan_.captureMarginMs =
             config::readInteger(reader_, *f, kCaptureMarginMs).value_or(plan_.captureMarginMs);
+    if (const Field *f = map.find("max_skew_us"))
+        plan_.maxSkewUs = config::readInteger(reader_, *f, kMaxSkewUs).value_or(plan_.maxSkewUs);
     if (const Field *f = map.find("cameras"))
         readCameras(*f);
     if (const Field *f = map.find("return_home"))

@@ -77,7 +77,8 @@ const std::vector<BadPlan> kBadPlans = {
      planWith("speed: 3\n"),
      {4, 1,
       "unknown key 'speed' (allowed: scan, rig, positions, motion, settle_ms, "
-      "frames_per_position, capture, capture_margin_ms, cameras, return_home, output)"}},
+      "frames_per_position, capture, capture_margin_ms, max_skew_us, cameras, return_home, "
+      "output)"}},
     {"duplicate_plan_key", planWith("scan: t\n"), {4, 1, "duplicate key 'scan' (first at line 1)"}},
     {"sweep_unknown_motor",
      sweep("{motor: table, from: 0, to: 90, count: 4}"),
@@ -176,6 +177,9 @@ const std::vector<BadPlan> kBadPlans = {
      planWith("capture_margin_ms: 0x10\n"),
      {4, 20, "'capture_margin_ms' must be a whole number, got '0x10'"}},
     {"rig_not_a_string", planWith("rig: [a, b]\n"), {4, 6, "'rig' must be a string, got a list"}},
+    {"zero_skew_bound",
+     planWith("max_skew_us: 0\n"),
+     {4, 14, "'max_skew_us' must be between 1 and 10000000, got 0"}},
 };
 
 } // namespace
