@@ -1,5 +1,5 @@
 /* A real camera through libcamera, one source for Debian's 0.0.3 and the Raspberry Pi fork
- * (0.3-0.5). It streams continuously from start() to stop(): completed requests are handed to
+ * (0.3-0.7). It streams continuously from start() to stop(): completed requests are handed to
  * a queue on libcamera's thread and re-queued as soon as they are stale, so the sensor keeps its
  * rhythm between positions. A scheduled capture stretches one frame (FrameDurationLimits) so a
  * later frame starts at the requested instant, then takes the first frame starting at or after

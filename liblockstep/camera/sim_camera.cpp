@@ -1,7 +1,7 @@
 #include "camera/sim_camera.h"
 
+#include <cmath>
 #include <functional>
-#include <random>
 #include <vector>
 
 #include "camera/sim_scene.h"
@@ -52,10 +52,12 @@ void SimCamera::start(const CaptureSettings &settings)
                        std::to_string(settings.width) + "x" + std::to_string(settings.height));
     settings_ = settings;
     period_ = std::max(kMinFramePeriod, Nanos(settings.exposureUs) * 1000);
-    /* Each sensor free-runs from its own power-on instant. */
-    std::random_device entropy;
-    gridOrigin_ =
-        realtimeNow() + Nanos(std::uniform_int_distribution<Nanos>(0, period_ - 1)(entropy));
+    /* Real sensors free-run from unrelated power-on instants. Here the phase follows the
+     * camera's azimuth, so cameras spread around a turntable are never in step by chance and
+     * an unscheduled capture always shows its skew (a random phase did not, now and then). */
+    const double turn = std::fmod(std::fmod(azimuthDeg_, 360.0) + 360.0, 360.0) / 360.0;
+    const Nanos now = realtimeNow();
+    gridOrigin_ = now - now % period_ + Nanos(turn * double(period_));
     lastStart_ = gridOrigin_ - period_;
     started_ = true;
 }

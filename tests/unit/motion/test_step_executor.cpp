@@ -192,8 +192,11 @@ BOOST_AUTO_TEST_CASE(stop_flag_mid_move_releases_enable)
     StepExecutor executor(sim.gpio, kMotors, testOptions());
     std::atomic<bool> stop{false};
     const MovePlan plan = twoAxisPlan(2000, 2000, 2000, 20000); /* about 1.1 s */
+    /* Stop once the motor is under way (a loaded machine may start the move late). */
     std::thread stopper([&] {
-        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 100'000'000);
+        const Nanos giveUp = monotonicNow() + 10 * kNanosPerSecond;
+        while (sim.gpio.driverStep("m0") < 10 && monotonicNow() < giveUp)
+            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 1'000'000);
         stop = true;
     });
     const MoveReport report = executor.execute(plan, &stop);
@@ -233,8 +236,11 @@ BOOST_AUTO_TEST_CASE(release_from_another_thread_stops_the_move)
 {
     RecordingLines lines;
     StepExecutor executor(lines, kMotors, testOptions());
+    /* Release once the move is under way: a few STEP calls after ENABLE and DIR. */
     std::thread releaser([&] {
-        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 50'000'000);
+        const Nanos giveUp = monotonicNow() + 10 * kNanosPerSecond;
+        while (lines.calls().size() < 10 && monotonicNow() < giveUp)
+            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 1'000'000);
         executor.release();
     });
     const MoveReport report = executor.execute(twoAxisPlan(2000, 0, 2000, 20000));
