@@ -18,8 +18,8 @@
 #include "camera/sim_scene.h"
 #include "common/bench_support.h"
 #include "image/image.h"
-#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
+#include "util/atomic_file.h"
 #include "util/clock.h"
 
 using namespace lockstep;

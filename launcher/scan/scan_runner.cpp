@@ -24,8 +24,8 @@
 #include "scan/plan_queries.h"
 #include "scan/progress.h"
 #include "scan/scan_layout.h"
-#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
+#include "util/atomic_file.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 

@@ -8,8 +8,8 @@
 
 #include "image/image.h"
 #include "scratch_dirs.h"
-#include "util/atomic_file.h"
 #include "storage/writer_pool.h"
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 using namespace lockstep;
