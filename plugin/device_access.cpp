@@ -5,12 +5,9 @@
 #include <cstring>
 #include <glob.h>
 #include <sys/acl.h>
+#include <sys/stat.h>
 
 #include "util/errors.h"
-
-extern "C" {
-#include <slurm/spank.h>
-}
 
 namespace lockstep::spank
 {
@@ -81,12 +78,31 @@ DeviceAccess::~DeviceAccess()
 
 void DeviceAccess::grant(const std::string &path, uid_t uid)
 {
+    /* lstat, and the ACL calls below follow no link either: the node itself must be a device. */
+    struct stat st {
+    };
+    if (lstat(path.c_str(), &st) != 0)
+        throw RunError("cannot give access to " + path + ": " + std::strerror(errno));
+    if (!S_ISCHR(st.st_mode))
+        throw RunError("cannot give access to " + path +
+                       ": not a character device node (a symlink or a file is never opened up "
+                       "to a job)");
     Acl acl(path);
     if (acl.findUser(uid))
         return;
     addUserEntry(acl, uid);
     acl.write(path);
     granted_.push_back({path, uid});
+}
+
+void DeviceAccess::report(bool error, const std::string &message) noexcept
+{
+    try {
+        if (log_)
+            log_(error, message);
+    } catch (...) {
+        /* A log that fails cannot stop access being taken back. */
+    }
 }
 
 void DeviceAccess::revokeAll() noexcept
@@ -97,10 +113,10 @@ void DeviceAccess::revokeAll() noexcept
             if (acl_entry_t entry = acl.findUser(grant.uid);
                 entry && acl_delete_entry(acl.get(), entry) == 0)
                 acl.write(grant.path);
-            slurm_info("lockstep: access to %s taken back from uid %u", grant.path.c_str(),
-                       static_cast<unsigned>(grant.uid));
+            report(false,
+                   "access to " + grant.path + " taken back from uid " + std::to_string(grant.uid));
         } catch (const std::exception &e) {
-            slurm_error("lockstep: %s", e.what());
+            report(true, e.what());
         }
     }
     granted_.clear();

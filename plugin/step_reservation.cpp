@@ -87,6 +87,14 @@ void StepReservation::grantAccess(uid_t uid)
             access_.grant(path, uid);
 }
 
+void logToSlurmd(bool error, const std::string &message)
+{
+    if (error)
+        slurm_error("lockstep: %s", message.c_str());
+    else
+        slurm_info("lockstep: %s", message.c_str());
+}
+
 void StepReservation::makeMotorsSafe() const noexcept
 {
     if (motors_.empty())

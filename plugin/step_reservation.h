@@ -23,6 +23,9 @@ struct StepIdentity {
     std::string user;
 };
 
+/* slurm_info / slurm_error with the plugin's "lockstep: " prefix. */
+void logToSlurmd(bool error, const std::string &message);
+
 class StepReservation
 {
 public:
@@ -52,7 +55,7 @@ private:
     std::vector<Device> devices_;
     std::vector<std::string> motors_;
     std::vector<std::unique_ptr<DeviceLock>> locks_;
-    DeviceAccess access_;
+    DeviceAccess access_{logToSlurmd};
 };
 
 /* This machine's name as the rig file would list it. */

@@ -1,15 +1,21 @@
 /* The plugin's parts that need no Slurm: plugstack arguments, --lockstep values, device
- * selection on a node, and the lock directory and device locks. */
+ * selection on a node, the lock directory and device locks, and device access (ACLs). */
 #define BOOST_TEST_MODULE plugin
 #include <boost/test/unit_test.hpp>
 
+#include <acl/libacl.h>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <sys/acl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+#include <vector>
 
+#include "device_access.h"
 #include "device_lock.h"
 #include "device_request.h"
 #include "plugin_args.h"
@@ -198,4 +204,82 @@ BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder)
     BOOST_TEST(
         contains(errorOf([&] { DeviceLock lock(dir, "pi03", "cam3", bob, Conflict::Refuse); }),
                  "lock file " + planted));
+}
+
+namespace
+{
+
+/* The named-user entries of a file's ACL, as "uid:rw-". */
+std::string userEntries(const std::string &path)
+{
+    std::string out;
+    acl_t acl = acl_get_file(path.c_str(), ACL_TYPE_ACCESS);
+    BOOST_REQUIRE(acl != nullptr);
+    acl_entry_t entry;
+    for (int which = ACL_FIRST_ENTRY; acl_get_entry(acl, which, &entry) == 1;
+         which = ACL_NEXT_ENTRY) {
+        acl_tag_t tag;
+        acl_permset_t perms;
+        if (acl_get_tag_type(entry, &tag) != 0 || tag != ACL_USER ||
+            acl_get_permset(entry, &perms) != 0)
+            continue;
+        auto *uid = static_cast<uid_t *>(acl_get_qualifier(entry));
+        out += std::to_string(*uid) + ":" + (acl_get_perm(perms, ACL_READ) == 1 ? "r" : "-") +
+               (acl_get_perm(perms, ACL_WRITE) == 1 ? "w" : "-") +
+               (acl_get_perm(perms, ACL_EXECUTE) == 1 ? "x" : "-") + " ";
+        acl_free(uid);
+    }
+    acl_free(acl);
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(device_access_is_given_and_taken_back)
+{
+    TempDir tmp;
+    /* A character device like /dev/null, in a directory of our own (mknod needs root). */
+    const std::string device = tmp.path + "/gpiochip9";
+    if (mknod(device.c_str(), S_IFCHR | 0600, makedev(1, 3)) != 0) {
+        BOOST_TEST_MESSAGE("skipped: mknod needs root (CAP_MKNOD) to make a test device node");
+        return;
+    }
+    std::vector<std::string> log;
+    {
+        DeviceAccess access([&](bool error, const std::string &message) {
+            log.push_back((error ? "error: " : "") + message);
+        });
+        access.grant(device, 4242);
+        BOOST_TEST(userEntries(device) == "4242:rw- ");
+        access.grant(device, 4243);
+        BOOST_TEST(userEntries(device) == "4242:rw- 4243:rw- ");
+        access.revokeAll();
+        BOOST_TEST(userEntries(device).empty());
+        BOOST_TEST(log.size() == 2u);
+        BOOST_TEST(log.front() == "access to " + device + " taken back from uid 4242");
+
+        /* An entry that was there before is not ours to take away. */
+        BOOST_REQUIRE(std::system(("setfacl -m u:4244:r " + device).c_str()) == 0);
+        access.grant(device, 4244);
+        access.grant(device, 4245);
+        /* The destructor takes back what is still granted. */
+    }
+    BOOST_TEST(userEntries(device) == "4244:r-- ");
+    BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4245");
+}
+
+BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
+{
+    TempDir tmp;
+    const std::string file = tmp.path + "/video0";
+    std::ofstream(file) << "not a device";
+    const std::string link = tmp.path + "/video1";
+    fs::create_symlink("/dev/null", link);
+    DeviceAccess access([](bool, const std::string &) {});
+    BOOST_TEST(contains(errorOf([&] { access.grant(file, 4242); }), "not a character device"));
+    BOOST_TEST(contains(errorOf([&] { access.grant(link, 4242); }), "not a character device"));
+    BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", 4242); }),
+                        "cannot give access to " + tmp.path + "/none"));
+    /* Nothing was touched behind the link. */
+    BOOST_TEST(userEntries("/dev/null").find("4242") == std::string::npos);
 }
