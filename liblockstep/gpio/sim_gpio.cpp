@@ -312,25 +312,4 @@ void SimGpio::flushTracks()
     impl_->flushTracks();
 }
 
-int readSimLine(const std::string &simDir, const std::string &node, unsigned offset)
-{
-    if (offset >= kSimLineCount)
-        return -1;
-    try {
-        const SharedLines lines(simLinesPath(simDir, node), SharedLines::Mode::ReadOnly);
-        return lines.state().level[offset].load();
-    } catch (const RunError &) {
-        return -1;
-    }
-}
-
-void writeSimLine(const std::string &simDir, const std::string &node, unsigned offset,
-                  uint8_t level)
-{
-    if (offset >= kSimLineCount)
-        throw RunError(lineName(offset) + " does not exist on the simulated chip");
-    SharedLines lines(simLinesPath(simDir, node), SharedLines::Mode::OpenExisting);
-    lines.state().level[offset].store(level ? 1 : 0);
-}
-
 } // namespace lockstep

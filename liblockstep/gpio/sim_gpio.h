@@ -80,9 +80,12 @@ private:
 };
 
 /* Reads the physical level of a line from a node's shared state file (for tests and the
- * plugin); -1 if the file or line does not exist. */
+ * plugin); -1 if the file or line does not exist or the file is not a state file. Both
+ * functions are safe for root in a directory jobs write to (sim_line_access.cpp): no symlink
+ * followed below simDir, nothing but a regular state file opened, never blocking. */
 int readSimLine(const std::string &simDir, const std::string &node, unsigned offset);
-/* Drives a line in a node's shared state file, whoever holds it (the plugin's safe state). */
+/* Drives a line in a node's shared state file, whoever holds it (the plugin's safe state);
+ * throws RunError saying why it could not. */
 void writeSimLine(const std::string &simDir, const std::string &node, unsigned offset,
                   uint8_t level);
 
