@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 #include "util/errors.h"
@@ -15,9 +16,19 @@ namespace lockstep::spank
 namespace
 {
 
+constexpr std::chrono::milliseconds kWaitPoll(100);
+
 std::string errnoText(int err)
 {
     return std::strerror(err);
+}
+
+/* "600 s", or "250 ms" below a second. */
+std::string durationText(std::chrono::milliseconds duration)
+{
+    if (duration.count() % 1000 == 0)
+        return std::to_string(duration.count() / 1000) + " s";
+    return std::to_string(duration.count()) + " ms";
 }
 
 /* Files in the lock directory: regular, owned by root, one link (no hard link planted by a
@@ -93,7 +104,8 @@ std::string LockHolder::str() const
 }
 
 DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::string &device,
-                       const LockHolder &self, Conflict conflict)
+                       const LockHolder &self, Conflict conflict,
+                       std::chrono::milliseconds waitLimit)
 {
     const std::string file = node + "." + device + ".lock";
     const std::string path = dir.path() + "/" + file;
@@ -102,14 +114,23 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
         throw RunError("lock file " + path + ": " + errnoText(errno));
     try {
         checkLockFile(fd_, path);
-        const int op = conflict == Conflict::Wait ? LOCK_EX : LOCK_EX | LOCK_NB;
+        /* Never a blocking flock: polling keeps the wait bounded (slurmstepd cannot be
+         * interrupted here, and jobs spanning nodes can wait for each other). */
+        const auto deadline = std::chrono::steady_clock::now() + waitLimit;
         int rc = 0;
-        while ((rc = flock(fd_, op)) != 0 && errno == EINTR) {
+        while ((rc = flock(fd_, LOCK_EX | LOCK_NB)) != 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EWOULDBLOCK)
+                throw RunError("lock file " + path + ": " + errnoText(errno));
+            if (conflict == Conflict::Refuse)
+                throw RunError(device + " on " + node + " is in use by " + readHolder(fd_).str());
+            if (std::chrono::steady_clock::now() >= deadline)
+                throw RunError(device + " on " + node + " is still in use by " +
+                               readHolder(fd_).str() + " after waiting " + durationText(waitLimit) +
+                               " (conflict=wait)");
+            std::this_thread::sleep_for(kWaitPoll);
         }
-        if (rc != 0 && errno == EWOULDBLOCK)
-            throw RunError(device + " on " + node + " is in use by " + readHolder(fd_).str());
-        if (rc != 0)
-            throw RunError("lock file " + path + ": " + errnoText(errno));
         writeHolder(fd_, self);
     } catch (...) {
         close(fd_);

@@ -2,6 +2,7 @@
  * life of the job step, each file naming its holder so that a refused job learns who has it. */
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "plugin_args.h"
@@ -40,9 +41,11 @@ class DeviceLock
 {
 public:
     /* Locks <dir>/<node>.<device>.lock. With Conflict::Refuse a held lock throws RunError
-     * naming the holder; with Conflict::Wait it blocks until the holder lets go. */
+     * naming the holder; with Conflict::Wait it waits until the holder lets go, at most
+     * `waitLimit`, and then throws RunError naming the holder. */
     DeviceLock(const LockDir &dir, const std::string &node, const std::string &device,
-               const LockHolder &self, Conflict conflict);
+               const LockHolder &self, Conflict conflict,
+               std::chrono::milliseconds waitLimit = std::chrono::milliseconds(0));
     ~DeviceLock();
     DeviceLock(const DeviceLock &) = delete;
     DeviceLock &operator=(const DeviceLock &) = delete;

@@ -25,12 +25,30 @@ Conflict parseConflict(const std::string &value)
     throw InputError("plugstack.conf: conflict= must be refuse or wait, got '" + value + "'");
 }
 
+/* Whole seconds, 1 to one day. */
+unsigned parseSeconds(const std::string &key, const std::string &value)
+{
+    constexpr unsigned kMax = 86400;
+    unsigned seconds = 0;
+    bool valid = !value.empty() && value.size() <= 5 && value.front() != '0';
+    for (const char c : value) {
+        valid &= c >= '0' && c <= '9';
+        if (valid)
+            seconds = seconds * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (!valid || seconds > kMax)
+        throw InputError("plugstack.conf: " + key + "= must be whole seconds from 1 to " +
+                         std::to_string(kMax) + ", got '" + value + "'");
+    return seconds;
+}
+
 } // namespace
 
 std::string PluginArgs::str() const
 {
     return "rig=" + rig + " lockdir=" + lockDir +
-           " conflict=" + (conflict == Conflict::Wait ? "wait" : "refuse");
+           " conflict=" + (conflict == Conflict::Wait ? "wait" : "refuse") +
+           " wait_timeout=" + std::to_string(waitTimeoutSeconds);
 }
 
 PluginArgs parsePluginArgs(const std::vector<std::string> &args)
@@ -48,9 +66,11 @@ PluginArgs parsePluginArgs(const std::vector<std::string> &args)
             result.lockDir = requireAbsolute(key, value);
         else if (key == "conflict")
             result.conflict = parseConflict(value);
+        else if (key == "wait_timeout")
+            result.waitTimeoutSeconds = parseSeconds(key, value);
         else
             throw InputError("plugstack.conf: unknown argument '" + key +
-                             "' (known: rig, lockdir, conflict)");
+                             "' (known: rig, lockdir, conflict, wait_timeout)");
     }
     return result;
 }

@@ -13,8 +13,11 @@ struct PluginArgs {
     std::string rig = "/etc/lockstep/rig.yaml";
     std::string lockDir = "/run/lockstep";
     Conflict conflict = Conflict::Refuse;
+    /* With conflict=wait, how long a step waits for a device before it fails: bounded, because
+     * two multi-node jobs can each hold a device the other waits for on another node. */
+    unsigned waitTimeoutSeconds = 600;
 
-    /* "rig=... lockdir=... conflict=refuse" for the log. */
+    /* "rig=... lockdir=... conflict=refuse wait_timeout=600" for the log. */
     std::string str() const;
 };
 

@@ -48,7 +48,7 @@ StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &re
     if (devices_.empty())
         return;
     const LockDir dir(args.lockDir);
-    lockDevices(dir, step, args.conflict);
+    lockDevices(dir, step, args);
     grantAccess(step.uid);
 }
 
@@ -58,15 +58,18 @@ StepReservation::~StepReservation()
     /* access_ and locks_ are released by their destructors, in that order. */
 }
 
-void StepReservation::lockDevices(const LockDir &dir, const StepIdentity &step, Conflict conflict)
+void StepReservation::lockDevices(const LockDir &dir, const StepIdentity &step,
+                                  const PluginArgs &args)
 {
+    /* Devices come in rig-file order, so two steps on one node never wait for each other. */
     const LockHolder self{step.jobId, step.stepId, step.user};
+    const std::chrono::seconds waitLimit(args.waitTimeoutSeconds);
     for (const Device &device : devices_) {
-        if (conflict == Conflict::Wait)
-            slurm_info("lockstep: job %u waits for %s if it is in use", step.jobId,
-                       device.name.c_str());
-        locks_.push_back(
-            std::make_unique<DeviceLock>(dir, node_->hostname, device.name, self, conflict));
+        if (args.conflict == Conflict::Wait)
+            slurm_info("lockstep: job %u waits up to %u s for %s if it is in use", step.jobId,
+                       args.waitTimeoutSeconds, device.name.c_str());
+        locks_.push_back(std::make_unique<DeviceLock>(dir, node_->hostname, device.name, self,
+                                                      args.conflict, waitLimit));
     }
 }
 

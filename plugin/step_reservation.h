@@ -47,7 +47,7 @@ public:
     std::string deviceList() const;
 
 private:
-    void lockDevices(const LockDir &dir, const StepIdentity &step, Conflict conflict);
+    void lockDevices(const LockDir &dir, const StepIdentity &step, const PluginArgs &args);
     void grantAccess(uid_t uid);
 
     RigConfig rig_;

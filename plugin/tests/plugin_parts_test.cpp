@@ -4,14 +4,17 @@
 #include <boost/test/unit_test.hpp>
 
 #include <acl/libacl.h>
+#include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <sys/acl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -108,6 +111,14 @@ BOOST_AUTO_TEST_CASE(plugin_args_are_strict_key_value)
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"rig"}); }), "is not key=value"));
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"lockdir=run/ls"}); }), "absolute path"));
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"conflict=maybe"}); }), "refuse or wait"));
+
+    BOOST_TEST(parsePluginArgs({}).waitTimeoutSeconds == 600U);
+    BOOST_TEST(parsePluginArgs({"wait_timeout=86400"}).waitTimeoutSeconds == 86400U);
+    for (const char *bad : {"wait_timeout=0", "wait_timeout=", "wait_timeout=010",
+                            "wait_timeout=86401", "wait_timeout=5s", "wait_timeout=-1"})
+        BOOST_TEST(contains(errorOf([&] { parsePluginArgs({bad}); }),
+                            "wait_timeout= must be whole seconds from 1 to 86400"),
+                   bad);
 }
 
 BOOST_AUTO_TEST_CASE(device_request_syntax)
@@ -197,6 +208,34 @@ BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder)
     BOOST_TEST(errorOf([&] {
                    DeviceLock again(dir, "pi01", "turntable", bob, Conflict::Refuse);
                }).empty());
+
+    /* Waiting: bounded, naming the holder when it gives up; taken as soon as it is free. */
+    {
+        const auto first =
+            std::make_unique<DeviceLock>(dir, "pi01", "turntable", alice, Conflict::Refuse);
+        const auto start = std::chrono::steady_clock::now();
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Wait,
+                                         std::chrono::milliseconds(300));
+                   }) == "turntable on pi01 is still in use by job 42 (user alice) after waiting "
+                         "300 ms (conflict=wait)");
+        const auto waited = std::chrono::steady_clock::now() - start;
+        BOOST_TEST((waited >= std::chrono::milliseconds(300)));
+    }
+    {
+        auto first =
+            std::make_unique<DeviceLock>(dir, "pi01", "turntable", alice, Conflict::Refuse);
+        std::thread releaser([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            first.reset();
+        });
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Wait,
+                                         std::chrono::seconds(30));
+                   }).empty());
+        releaser.join();
+        BOOST_TEST(!first);
+    }
 
     /* A lock file replaced by a symlink is not followed. */
     const std::string planted = tmp.path + "/pi03.cam3.lock";
