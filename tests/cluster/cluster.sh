@@ -256,6 +256,37 @@ cmd_down() {
     stop_pidfile "$STATE/slurmctld.pid"
     stop_pidfile "$STATE/munge/munged.pid"
     ip link delete "$BRIDGE" 2>/dev/null || true
+    left=$(leftovers)
+    if [ -n "$left" ]; then
+        echo "down: still there after tear-down:" >&2
+        echo "$left" >&2
+        return 1
+    fi
+    log "down: no daemon, node process, namespace, veth or bridge left"
+}
+
+# What of the cluster is still there, one line each; nothing when it is all gone. Node
+# processes (slurmd, slurmstepd, job tasks) are found as processes outside this script's network
+# namespace that carry this cluster's SLURM_CONF, so nothing else on the machine is mistaken.
+leftovers() {
+    for f in "$STATE/munge/munged.pid" "$STATE/slurmctld.pid"; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f" 2>/dev/null || true)
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "process: $(basename "$f" .pid) (pid $pid)"
+    done
+    root_net=$(readlink /proc/$$/ns/net) # tear-down runs in the root network namespace
+    for p in /proc/[0-9]*; do
+        net=$(readlink "$p/ns/net" 2>/dev/null) || continue
+        [ "$net" != "$root_net" ] || continue
+        if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "SLURM_CONF=$CONF"; then
+            echo "process: pid ${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" | cut -c1-60)) in a node's namespace"
+        fi
+    done
+    ip link show "$BRIDGE" >/dev/null 2>&1 && echo "bridge: $BRIDGE"
+    for n in $NODES; do
+        [ -e "/run/netns/$n" ] && echo "network namespace: $n"
+        ip link show "$(veth_host "$n")" >/dev/null 2>&1 && echo "veth: $(veth_host "$n")"
+    done
     return 0
 }
 

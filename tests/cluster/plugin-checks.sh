@@ -75,28 +75,50 @@ else
     fail "the first job never started: $(cat "$RUN/first.out")"
 fi
 
-check "scancel of a job whose task holds ENABLE asserted: ENABLE is safe within one second"
-rm -f "$RUN/enabled"
-srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
-    "echo \$SLURM_JOB_ID >$RUN/job; exec $BIN/sim_line $RUN/rig.yaml $MOTOR_NODE $MOTOR --hold" \
-    >"$RUN/enabled" 2>&1 &
-srun_pid=$!
-i=0
-while ! grep -q enabled "$RUN/enabled" && [ "$i" -lt 300 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-if grep -q enabled "$RUN/enabled"; then
+# Starts a step whose task asserts ENABLE and holds it, cancels the job with `scancel ARGS...`
+# and checks that ENABLE is safe within one second and that slurmd logged the plugin doing it.
+# sim_line --hold does no clean-up of its own: whatever ends it, only the plugin can release.
+check_cancel_makes_enable_safe() { # SCANCEL_ARGS...
+    rm -f "$RUN/enabled" "$RUN/job"
+    srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+        "echo \$SLURM_JOB_ID >$RUN/job; exec $BIN/sim_line $RUN/rig.yaml $MOTOR_NODE $MOTOR --hold" \
+        >"$RUN/enabled" 2>&1 &
+    srun_pid=$!
+    i=0
+    while ! grep -q enabled "$RUN/enabled" && [ "$i" -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if ! grep -q enabled "$RUN/enabled"; then
+        kill "$srun_pid" 2>/dev/null || true
+        fail "the job never asserted ENABLE: $(cat "$RUN/enabled")"
+        return
+    fi
+    job=$(cat "$RUN/job")
     level_before=$(enable_level)
     start=$(date +%s%N)
-    scancel "$(cat "$RUN/job")"
+    scancel "$@" "$job"
     wait_enable_off "$start"
     wait "$srun_pid" 2>/dev/null || true
-    if [ "$level_before" = "$ENABLE_ON" ] && [ "$level" = "$ENABLE_OFF" ]; then
-        pass "ENABLE $level_before -> $level within $elapsed_ms ms of scancel"
-        grep -h "lockstep: .*$MOTOR" "$STATE/log/slurmd-$MOTOR_NODE.log" | tail -n 1 | sed 's/^/  log: /'
-    else fail "ENABLE was $level_before while held, $level one second after scancel"; fi
-else
-    kill "$srun_pid" 2>/dev/null || true
-    fail "the job never asserted ENABLE: $(cat "$RUN/enabled")"
-fi
+    logged=
+    i=0
+    while [ -z "$logged" ] && [ "$i" -lt 50 ]; do
+        logged=$(grep -h "\[$job\.0\] lockstep: motor $MOTOR: ENABLE .* driven inactive" \
+            "$STATE/log/slurmd-$MOTOR_NODE.log" | head -n 1)
+        [ -n "$logged" ] || sleep 0.1
+        i=$((i + 1))
+    done
+    if [ "$level_before" = "$ENABLE_ON" ] && [ "$level" = "$ENABLE_OFF" ] && [ -n "$logged" ]; then
+        pass "ENABLE $level_before -> $level within $elapsed_ms ms of scancel $*"
+        echo "  log: $logged"
+    else
+        fail "ENABLE was $level_before while held, $level one second after scancel $*;" \
+            "slurmd log line: ${logged:-none}"
+    fi
+}
+
+check "scancel of a job whose task holds ENABLE asserted: ENABLE is safe within one second, logged"
+check_cancel_makes_enable_safe
+
+check "scancel -s KILL (no clean-up possible in the task): ENABLE is safe within one second, logged"
+check_cancel_makes_enable_safe -s KILL

@@ -106,6 +106,10 @@ base | jobscripts) . "$HERE/$suite-checks.sh" ;;
     ;;
 esac
 
+trap - EXIT
+check "tear-down leaves no daemon, node process, namespace, veth or bridge behind"
+if down_out=$("$CLUSTER" down 2>&1); then pass "$(echo "$down_out" | tail -n 1)"; else fail "$down_out"; fi
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed; logs:"
     for f in "$STATE"/log/*.log; do
