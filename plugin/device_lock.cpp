@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
@@ -12,6 +13,8 @@
 
 namespace lockstep::spank
 {
+
+namespace fs = std::filesystem;
 
 namespace
 {
@@ -64,15 +67,44 @@ void writeHolder(int fd, const LockHolder &self)
         return;
 }
 
+/* Every directory above the lock directory, symlinks resolved, must be root's and writable by
+ * nobody else unless sticky (like /tmp): otherwise a user could rename the lock directory away
+ * and put their own in its place between our checks and our use. */
+void checkAncestors(const std::string &path)
+{
+    std::error_code ec;
+    const fs::path parent = fs::canonical(fs::path(path).parent_path(), ec);
+    if (ec)
+        throw RunError("lock directory " + path + ": parent: " + ec.message());
+    for (fs::path dir = parent;; dir = dir.parent_path()) {
+        struct stat st = {};
+        if (stat(dir.c_str(), &st) != 0)
+            throw RunError("lock directory " + path + ": " + dir.string() + ": " +
+                           errnoText(errno));
+        const bool othersWrite = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+        if (st.st_uid != 0 || (othersWrite && !(st.st_mode & S_ISVTX)))
+            throw RunError("lock directory " + path + ": " + dir.string() +
+                           " above it must be owned by root and writable only by root (or "
+                           "sticky, like /tmp)");
+        if (dir == dir.root_path())
+            break;
+    }
+}
+
 } // namespace
 
 LockDir::LockDir(const std::string &path) : path_(path)
 {
-    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
-        throw RunError("lock directory " + path + ": " + errnoText(errno));
     struct stat st = {};
-    if (lstat(path.c_str(), &st) != 0)
-        throw RunError("lock directory " + path + ": " + errnoText(errno));
+    if (lstat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT)
+            throw RunError("lock directory " + path + ": " + errnoText(errno));
+        checkAncestors(path);
+        if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+            throw RunError("lock directory " + path + ": " + errnoText(errno));
+        if (lstat(path.c_str(), &st) != 0)
+            throw RunError("lock directory " + path + ": " + errnoText(errno));
+    }
     if (S_ISLNK(st.st_mode))
         throw RunError("lock directory " + path + " is a symlink: refusing to use it");
     if (!S_ISDIR(st.st_mode))
@@ -80,6 +112,7 @@ LockDir::LockDir(const std::string &path) : path_(path)
     if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
         throw RunError("lock directory " + path +
                        " must be owned by root and writable only by root");
+    checkAncestors(path);
     fd_ = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd_ < 0)
         throw RunError("lock directory " + path + ": " + errnoText(errno));

@@ -80,8 +80,9 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 {
     return guarded("init", [&](PluginState &state) {
         state.args = lockstep::spank::parsePluginArgs(std::vector<std::string>(av, av + ac));
-        if (spank_context() == S_CTX_SLURMD)
-            return lockstep::spank::slurmdInit(state);
+        /* The option is registered in every context (slurm-spank.md), slurmd's too. */
+        if (spank_context() == S_CTX_SLURMD && lockstep::spank::slurmdInit(state) != 0)
+            return -1;
         return lockstep::spank::registerOption(sp);
     });
 }

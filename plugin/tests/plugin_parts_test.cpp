@@ -179,6 +179,16 @@ BOOST_AUTO_TEST_CASE(unsafe_lock_directories_are_refused)
         struct stat st = {};
         BOOST_TEST(lstat(created.c_str(), &st) == 0);
         BOOST_TEST(S_ISDIR(st.st_mode));
+        /* A parent others may write (not sticky) could swap the directory: refused, and nothing
+         * created in it. Sticky, like /tmp, it is safe. */
+        const std::string shared = tmp.path + "/shared";
+        BOOST_REQUIRE(mkdir(shared.c_str(), 0755) == 0);
+        BOOST_REQUIRE(chmod(shared.c_str(), 0777) == 0);
+        BOOST_TEST(contains(errorOf([&] { LockDir dir(shared + "/locks"); }),
+                            shared + " above it must be owned by root"));
+        BOOST_TEST(!fs::exists(shared + "/locks"));
+        BOOST_REQUIRE(chmod(shared.c_str(), 01777) == 0);
+        BOOST_TEST(errorOf([&] { LockDir dir(shared + "/locks"); }).empty());
     }
 }
 
