@@ -4,12 +4,18 @@ JOBSCRIPTS="$HERE/../../jobscripts"
 export LOCKSTEP="$BIN/lockstep"
 cp "$HERE/scan-cluster.yaml" "$RUN/scan.yaml"
 
-check "hello.sbatch: every node answers with its PMIx rank, host and reserved devices"
+check "hello.sbatch: every node answers with its PMIx rank, size, host, devices and clock offset"
 run sbatch -W -o "$RUN/hello.out" "$JOBSCRIPTS/hello.sbatch"
 rows=$(awk '$1 ~ /^[0-3]$/ { print $1, $2, $4 }' "$RUN/hello.out" 2>/dev/null | tr '\n' ' ')
 expected="0 pi01 turntable,cam1 1 pi02 cam2 2 pi03 cam3 3 pi04 cam4 "
-if [ "$rc" -eq 0 ] && [ "$rows" = "$expected" ]; then pass "$rows"; else
-    fail "rc=$rc rows='$rows': $out $(cat "$RUN/hello.out" 2>/dev/null)"
+# One clock on this machine: rank 0's offset is 0 by definition, the others' within 100 ms.
+offsets=$(awk '$1 ~ /^[0-3]$/ { print $5 }' "$RUN/hello.out" 2>/dev/null | tr '\n' ' ')
+offsets_ok=$(echo "$offsets" | awk '{ ok = NF == 4 && $1 == 0
+    for (i = 2; i <= NF; i++) ok = ok && $i ~ /^-?[0-9]+[.][0-9]$/ && $i > -100000 && $i < 100000
+    print ok ? "yes" : "no" }')
+if [ "$rc" -eq 0 ] && [ "$rows" = "$expected" ] && grep -q "^lockstep hello: 4 tasks" "$RUN/hello.out" &&
+    [ "$offsets_ok" = yes ]; then pass "$rows; offsets (us): $offsets"; else
+    fail "rc=$rc rows='$rows' offsets='$offsets': $out $(cat "$RUN/hello.out" 2>/dev/null)"
 fi
 
 check "home.sbatch: homes the turntable on pi01 (the simulated endstop)"
