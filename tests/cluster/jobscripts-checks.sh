@@ -18,11 +18,12 @@ if [ "$rc" -eq 0 ] && [ "$rows" = "$expected" ] && grep -q "^lockstep hello: 4 t
     fail "rc=$rc rows='$rows' offsets='$offsets': $out $(cat "$RUN/hello.out" 2>/dev/null)"
 fi
 
-check "home.sbatch: homes the turntable on pi01 (the simulated endstop)"
-run sbatch -W --nodelist=pi01 -o "$RUN/home.out" "$JOBSCRIPTS/home.sbatch" "$RUN/rig.yaml" turntable
-if [ "$rc" -eq 0 ] && grep -q "endstop found" "$RUN/home.out"; then pass "$(grep 'endstop found' "$RUN/home.out")"; else
-    fail "rc=$rc: $out $(cat "$RUN/home.out" 2>/dev/null)"
-fi
+check "home.sbatch: placed by its --gres=stepper:1 on pi01, the only node with a stepper; homes it"
+run sbatch -W -o "$RUN/home.out" "$JOBSCRIPTS/home.sbatch" "$RUN/rig.yaml" turntable
+home_node=$(sed -n 's/^lockstep-home: homing turntable on //p' "$RUN/home.out" 2>/dev/null)
+if [ "$rc" -eq 0 ] && grep -q "endstop found" "$RUN/home.out" && [ "$home_node" = pi01 ]; then
+    pass "on $home_node: $(grep 'endstop found' "$RUN/home.out")"
+else fail "rc=$rc node='$home_node': $out $(cat "$RUN/home.out" 2>/dev/null)"; fi
 
 check "scan.sbatch: validate, a four-node scan under srun --mpi=pmix, verify"
 run sbatch -W -o "$RUN/scan.out" "$JOBSCRIPTS/scan.sbatch" "$RUN/scan.yaml" "$RUN/rig.yaml" "$RUN/scan-out"
