@@ -200,10 +200,13 @@ void StepExecutor::Impl::setupRealtime()
     if (!status_.locked)
         problems += std::string("mlockall refused (") + std::strerror(errno) +
                     "; needs CAP_IPC_LOCK or a memlock limit); ";
-    std::string pinError;
-    status_.cpu = pinCallingThread(pinError);
-    if (status_.cpu < 0)
-        problems += "not pinned to a core (" + pinError + "); ";
+    const CoreReservation core = reserveCoreForCallingThread();
+    status_.cpu = core.cpu;
+    status_.isolated = core.isolated;
+    if (core.cpu < 0)
+        problems += "not pinned to a core (" + core.problem + "); ";
+    else if (!core.isolated)
+        problems += "other threads share its core (" + core.problem + "); ";
     if (!problems.empty())
         status_.warning =
             "step timing is not real-time: " + problems.substr(0, problems.size() - 2);
@@ -225,8 +228,10 @@ void StepExecutor::Impl::threadMain()
     jobCv_.notify_all();
     for (;;) {
         jobCv_.wait(lock, [this] { return quit_ || (job_ != nullptr && !jobDone_); });
-        if (quit_)
+        if (quit_) {
+            releaseCoreOfCallingThread();
             return;
+        }
         lock.unlock();
         try {
             run(*job_);

@@ -26,7 +26,7 @@ struct ExecutorOptions {
     /* The last stretch of each wait is spent polling the clock instead of sleeping: a timer
      * wake-up costs tens of microseconds, more than a step pulse or a 50 kHz step period. */
     Nanos spinBelow = 50'000;
-    bool realtime = true;       /* try SCHED_FIFO + mlockall + a pinned core */
+    bool realtime = true;       /* try SCHED_FIFO + mlockall + a core of its own */
     bool recordLateness = true; /* keep every edge's lateness in the report */
 };
 
@@ -34,8 +34,9 @@ struct ExecutorOptions {
 struct RealtimeStatus {
     bool fifo = false;
     bool locked = false;
-    int cpu = -1;        /* the core the thread is pinned to, -1 if not pinned */
-    std::string warning; /* empty when everything was granted */
+    int cpu = -1;          /* the core the thread is pinned to, -1 if not pinned */
+    bool isolated = false; /* the process's other threads are kept off that core */
+    std::string warning;   /* empty when everything was granted */
 };
 
 /* An input line that ends a move early, for homing: "stop when the endstop reads active". */
@@ -68,10 +69,11 @@ struct MoveObserver {
 class StepExecutor
 {
 public:
-    /* Starts the executor thread (SCHED_FIFO, mlockall, hwloc-pinned when permitted). The
-     * motors are in the same order as the plan's axes. Lines start with ENABLE inactive. */
+    /* Starts the executor thread (SCHED_FIFO, mlockall, hwloc-pinned to a core that the
+     * process's other threads keep off while it runs, when permitted). The motors are in the
+     * same order as the plan's axes. Lines start with ENABLE inactive. */
     StepExecutor(GpioLines &lines, std::vector<MotorLines> motors, ExecutorOptions options);
-    /* Drives every ENABLE inactive, then stops the thread. */
+    /* Drives every ENABLE inactive, then stops the thread (the other threads get its core). */
     ~StepExecutor();
 
     StepExecutor(const StepExecutor &) = delete;

@@ -1,9 +1,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <future>
+#include <memory>
 #include <thread>
+#include <unistd.h>
 
 #include <hwloc.h>
+#include <hwloc/linux.h>
 
 #include "gpio/sim_gpio.h"
 #include "motion/cpu_pin.h"
@@ -92,6 +97,93 @@ MovePlan twoAxisPlan(int64_t steps0, int64_t steps1, double rate = 2000, double 
 {
     return MovePlan::plan({{0, steps0, rate, accel}, {100, 100 + steps1, rate, accel}});
 }
+
+struct TopologyDeleter {
+    void operator()(hwloc_topology *t) const { hwloc_topology_destroy(t); }
+};
+struct BitmapDeleter {
+    void operator()(hwloc_bitmap_s *b) const { hwloc_bitmap_free(b); }
+};
+using Topology = std::unique_ptr<hwloc_topology, TopologyDeleter>;
+using Bitmap = std::unique_ptr<hwloc_bitmap_s, BitmapDeleter>;
+
+Topology loadTopology(const char *synthetic = nullptr)
+{
+    hwloc_topology_t raw = nullptr;
+    BOOST_REQUIRE(hwloc_topology_init(&raw) == 0);
+    Topology topology(raw);
+    if (synthetic != nullptr)
+        BOOST_REQUIRE(hwloc_topology_set_synthetic(raw, synthetic) == 0);
+    BOOST_REQUIRE(hwloc_topology_load(raw) == 0);
+    return topology;
+}
+
+Bitmap cpus(std::initializer_list<unsigned> list)
+{
+    Bitmap set(hwloc_bitmap_alloc());
+    for (const unsigned cpu : list)
+        hwloc_bitmap_set(set.get(), cpu);
+    return set;
+}
+
+/* The binding of the calling thread, or of a thread started now (what inheritance gives). */
+Bitmap threadBinding(hwloc_topology_t topology)
+{
+    Bitmap set(hwloc_bitmap_alloc());
+    BOOST_REQUIRE(hwloc_get_cpubind(topology, set.get(), HWLOC_CPUBIND_THREAD) == 0);
+    return set;
+}
+Bitmap newThreadBinding(hwloc_topology_t topology)
+{
+    Bitmap set(hwloc_bitmap_alloc());
+    int rc = -1;
+    std::thread([&] { rc = hwloc_get_cpubind(topology, set.get(), HWLOC_CPUBIND_THREAD); }).join();
+    BOOST_REQUIRE(rc == 0);
+    return set;
+}
+
+/* What this process may use; the caller skips (saying so) with fewer than two CPUs. */
+bool severalCpus(hwloc_topology_t topology)
+{
+    const Bitmap allowed(hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topology)));
+    hwloc_bitmap_and(allowed.get(), allowed.get(), threadBinding(topology).get());
+    if (hwloc_bitmap_weight(allowed.get()) >= 2)
+        return true;
+    std::printf("skipped: this process may use only one CPU, no core can be kept apart\n");
+    return false;
+}
+
+/* A thread that holds a core reservation until told to end. */
+class Reserver
+{
+public:
+    Reserver()
+        : thread_([this] {
+              const CoreReservation reservation = reserveCoreForCallingThread();
+              reserved_.set_value({reservation, gettid()});
+              end_.get_future().wait();
+              releaseCoreOfCallingThread();
+          }),
+          result_(reserved_.get_future().get())
+    {
+    }
+    ~Reserver()
+    {
+        end_.set_value();
+        thread_.join();
+    }
+    Reserver(const Reserver &) = delete;
+    Reserver &operator=(const Reserver &) = delete;
+
+    const CoreReservation &reservation() const { return result_.first; }
+    pid_t tid() const { return result_.second; }
+
+private:
+    std::promise<std::pair<CoreReservation, pid_t>> reserved_;
+    std::promise<void> end_;
+    std::thread thread_;
+    std::pair<CoreReservation, pid_t> result_;
+};
 
 } // namespace
 
@@ -398,7 +490,7 @@ BOOST_AUTO_TEST_CASE(realtime_status_explains_what_was_refused)
     options.realtime = true;
     StepExecutor executor(lines, kMotors, options);
     const RealtimeStatus &status = executor.realtimeStatus();
-    const bool everything = status.fifo && status.locked && status.cpu >= 0;
+    const bool everything = status.fifo && status.locked && status.cpu >= 0 && status.isolated;
     BOOST_TEST(status.warning.empty() == everything, status.warning);
     BOOST_TEST(executor.execute(twoAxisPlan(20, 20)).completed);
 }
@@ -421,6 +513,87 @@ BOOST_AUTO_TEST_CASE(executor_cpu_is_the_last_allowed_core)
     BOOST_TEST(chooseExecutorCpu(topology, allowed) == -1);
     hwloc_bitmap_free(allowed);
     hwloc_topology_destroy(topology);
+}
+
+BOOST_AUTO_TEST_CASE(other_threads_keep_off_the_executor_core)
+{
+    const Topology topology = loadTopology("pack:1 core:4 pu:2");
+    const Bitmap others(hwloc_bitmap_alloc());
+    /* Whole machine: the executor on PU 6, its hyper-thread 7 left idle too. */
+    BOOST_TEST(
+        splitForExecutor(topology.get(), cpus({0, 1, 2, 3, 4, 5, 6, 7}).get(), others.get()) == 6);
+    BOOST_TEST(hwloc_bitmap_isequal(others.get(), cpus({0, 1, 2, 3, 4, 5}).get()));
+    /* PUs 1-4: the executor on PU 4, alone in what is allowed of its core. */
+    BOOST_TEST(splitForExecutor(topology.get(), cpus({1, 2, 3, 4}).get(), others.get()) == 4);
+    BOOST_TEST(hwloc_bitmap_isequal(others.get(), cpus({1, 2, 3}).get()));
+    /* One core: the others get its other hyper-thread rather than nothing. */
+    BOOST_TEST(splitForExecutor(topology.get(), cpus({2, 3}).get(), others.get()) == 2);
+    BOOST_TEST(hwloc_bitmap_isequal(others.get(), cpus({3}).get()));
+    /* One CPU: nothing to keep apart. */
+    BOOST_TEST(splitForExecutor(topology.get(), cpus({5}).get(), others.get()) == 5);
+    BOOST_TEST(hwloc_bitmap_iszero(others.get()));
+    BOOST_TEST(splitForExecutor(topology.get(), cpus({}).get(), others.get()) == -1);
+    BOOST_TEST(hwloc_bitmap_iszero(others.get()));
+}
+
+BOOST_AUTO_TEST_CASE(threads_started_after_the_executor_avoid_its_core)
+{
+    const Topology topology = loadTopology();
+    if (!severalCpus(topology.get()))
+        return;
+    const Bitmap before = newThreadBinding(topology.get());
+    int cpu = -1;
+    {
+        RecordingLines lines;
+        ExecutorOptions options = testOptions();
+        options.realtime = true;
+        StepExecutor executor(lines, kMotors, options);
+        const RealtimeStatus &status = executor.realtimeStatus();
+        cpu = status.cpu;
+        BOOST_TEST_REQUIRE(cpu >= 0, status.warning);
+        BOOST_TEST(status.isolated, status.warning);
+        BOOST_TEST(hwloc_bitmap_isset(before.get(), static_cast<unsigned>(cpu)));
+        /* Like a writer pool or camera started after the motors, and this thread itself. */
+        const Bitmap later = newThreadBinding(topology.get());
+        BOOST_TEST(!hwloc_bitmap_isset(later.get(), static_cast<unsigned>(cpu)));
+        BOOST_TEST(!hwloc_bitmap_iszero(later.get()));
+        BOOST_TEST(
+            !hwloc_bitmap_isset(threadBinding(topology.get()).get(), static_cast<unsigned>(cpu)));
+        BOOST_TEST(executor.execute(twoAxisPlan(20, 20)).completed);
+    }
+    /* The executor is gone: its core is everyone's again. */
+    BOOST_TEST(hwloc_bitmap_isequal(newThreadBinding(topology.get()).get(), before.get()));
+    BOOST_TEST(hwloc_bitmap_isequal(threadBinding(topology.get()).get(), before.get()));
+}
+
+BOOST_AUTO_TEST_CASE(a_second_reservation_leaves_the_first_core_alone)
+{
+    const Topology topology = loadTopology();
+    if (!severalCpus(topology.get()))
+        return;
+    const Bitmap before = newThreadBinding(topology.get());
+    {
+        const Reserver first;
+        const int cpu = first.reservation().cpu;
+        BOOST_TEST_REQUIRE(cpu >= 0, first.reservation().problem);
+        BOOST_TEST(first.reservation().isolated, first.reservation().problem);
+        {
+            const Reserver second;
+            BOOST_TEST(second.reservation().cpu >= 0, second.reservation().problem);
+            BOOST_TEST(second.reservation().cpu != cpu);
+            /* The first executor stays alone on its CPU; nobody else is given it. */
+            const Bitmap firstBinding(hwloc_bitmap_alloc());
+            BOOST_REQUIRE(
+                hwloc_linux_get_tid_cpubind(topology.get(), first.tid(), firstBinding.get()) == 0);
+            BOOST_TEST(
+                hwloc_bitmap_isequal(firstBinding.get(), cpus({static_cast<unsigned>(cpu)}).get()));
+            BOOST_TEST(!hwloc_bitmap_isset(newThreadBinding(topology.get()).get(),
+                                           static_cast<unsigned>(cpu)));
+        }
+        BOOST_TEST(!hwloc_bitmap_isset(newThreadBinding(topology.get()).get(),
+                                       static_cast<unsigned>(cpu)));
+    }
+    BOOST_TEST(hwloc_bitmap_isequal(newThreadBinding(topology.get()).get(), before.get()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
