@@ -4,7 +4,9 @@
 #       (settle 0, 64x48 frames), against the naive design of one `srun -N4 --mpi=pmix` step
 #       per position (cluster_pmix_probe: PMIx_Init, one collecting fence, exit), N times, in
 #       the same allocation, and `srun -N4 true` N times as the floor of any step launch;
-#  (ii) capture skew across the four nodes: per position, max - min sensor_ts of its frames.
+#  (ii) capture skew across the four nodes: per position, max - min sensor_ts of its frames,
+#       against the naive steps' spread of the instants they could capture at (each task's
+#       start, and its return from the fence).
 # Brings the cluster up and takes it down again (trap). Needs root.
 #
 #   bench/cluster/run.sh --build BUILD_DIR [--positions N] [--margin-ms MS]
@@ -90,7 +92,7 @@ cd "$RUN"
 
 now_ns() { date +%s%N; }
 SCAN_CMD="srun -N4 --ntasks-per-node=1 --mpi=pmix $BIN/lockstep scan $RUN/plan.yaml --rig $RUN/rig.yaml --out $RUN/out"
-NAIVE_CMD="srun -N4 --ntasks-per-node=1 --mpi=pmix $BIN/pmix_probe"
+NAIVE_CMD="srun -N4 --ntasks-per-node=1 --mpi=pmix $BIN/pmix_probe --times"
 FLOOR_CMD="srun -N4 --ntasks-per-node=1 true"
 
 # One allocation of the four nodes for both designs; the job script times each step.
@@ -105,7 +107,8 @@ echo "scan \$(((\$(now_ns) - start) / 1000))" >"$RUN/times"
 i=0
 while [ "\$i" -lt $positions ]; do
     start=\$(now_ns)
-    $NAIVE_CMD >"$RUN/naive.log" 2>&1
+    echo "step \$i" >>"$RUN/naive.log"
+    $NAIVE_CMD >>"$RUN/naive.log" 2>&1
     echo "naive \$(((\$(now_ns) - start) / 1000))" >>"$RUN/times"
     start=\$(now_ns)
     $FLOOR_CMD
@@ -133,12 +136,13 @@ echo "  naive:    $NAIVE_CMD   ($positions times, one step per position)"
 echo "  floor:    $FLOOR_CMD   ($positions times, interleaved with the naive steps)"
 echo "verify: $verify"
 echo
-python3 - "$RUN/times" "$RUN/out/bench/manifest.jsonl" "$positions" "$margin_ms" <<'EOF'
+python3 - "$RUN/times" "$RUN/out/bench/manifest.jsonl" "$positions" "$margin_ms" "$RUN/naive.log" <<'EOF'
 import json
 import statistics
 import sys
 
-times_path, manifest_path, n, margin_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+times_path, manifest_path, n, margin_ms, naive_log = (sys.argv[1], sys.argv[2], int(sys.argv[3]),
+                                                     sys.argv[4], sys.argv[5])
 
 
 def pct(values, p):
@@ -197,10 +201,29 @@ print("| ---: | ---: | ---: | ---: |")
 medians = [statistics.median(v) for v in phases.values()]
 print("| " + " | ".join("%.1f ms" % m for m in medians) + " | %.1f ms |" % (period - sum(medians)))
 print()
-print("capture skew across the 4 nodes, per position (max - min sensor_ts, %d positions):" % len(skews))
-print("| p50 | p99 | max |")
-print("| ---: | ---: | ---: |")
-print("| %.0f us | %.0f us | %.0f us |" % (pct(skews, 50), pct(skews, 99), max(skews)))
+print("capture skew across the 4 nodes (lockstep per position, naive per step):")
+# The naive design's capture instants: each task's start, or its return from the fence.
+naive_starts, naive_fences, step = {}, {}, None
+for line in open(naive_log):
+    f = line.split()
+    if f[:1] == ["step"]:
+        step = int(f[1])
+    elif f[:1] == ["times"] and len(f) == 4:
+        naive_starts.setdefault(step, []).append(int(f[2]))
+        naive_fences.setdefault(step, []).append(int(f[3]))
+spread = lambda d: [(max(v) - min(v)) / 1e3 for v in d.values() if len(v) == 4]
+print("| design | p50 | p99 | max |")
+print("| --- | ---: | ---: | ---: |")
+print("| lockstep: max - min sensor_ts per position (%d) | %.0f us | %.0f us | %.0f us |"
+      % (len(skews), pct(skews, 50), pct(skews, 99), max(skews)))
+for name, d in (("naive, capture as each task starts", naive_starts),
+                ("naive, capture when the fence returns", naive_fences)):
+    s = spread(d)
+    if s:
+        print("| %s: max - min per step (%d) | %.0f us | %.0f us | %.0f us |"
+              % (name, len(s), pct(s, 50), pct(s, 99), max(s)))
+    else:
+        print("| %s | no times in %s | | |" % (name, naive_log))
 print()
 print("(the period includes capture_margin_ms = %s ms, the lead time of each capture instant)" % margin_ms)
 EOF

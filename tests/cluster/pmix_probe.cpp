@@ -1,12 +1,17 @@
 /* A PMIx client for the cluster tests: every rank publishes its hostname, waits in a
  * collecting fence (the only kind that is a cross-node barrier under Slurm 22.05, see
  * notes/pmix.md) and reads every peer's hostname back. Rank 0 prints one line per rank:
- * "rank R/N HOST". Exit status 1 on any PMIx failure. */
+ * "rank R/N HOST". Exit status 1 on any PMIx failure.
+ * With --times every rank also prints "times RANK START_NS FENCE_NS": CLOCK_REALTIME when main()
+ * began and when the fence returned, the instants a step-per-position design could capture at
+ * (bench/cluster/run.sh measures their spread across nodes as that design's skew). */
 #include <pmix.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <time.h>
 #include <unistd.h>
 
 namespace
@@ -76,10 +81,23 @@ bool peerHost(const pmix_proc_t &self, uint32_t rank, std::string &host)
     return true;
 }
 
-bool run(const pmix_proc_t &self)
+int64_t realtimeNs()
+{
+    timespec ts = {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+bool run(const pmix_proc_t &self, bool printTimes, int64_t startNs)
 {
     uint32_t size = 0;
-    if (!publishHost(hostName()) || !collectingFence(self) || !jobSize(self, size))
+    if (!publishHost(hostName()) || !collectingFence(self))
+        return false;
+    const int64_t fenceNs = realtimeNs();
+    if (printTimes)
+        std::printf("times %u %lld %lld\n", self.rank, static_cast<long long>(startNs),
+                    static_cast<long long>(fenceNs));
+    if (!jobSize(self, size))
         return false;
     if (self.rank != 0)
         return true;
@@ -94,12 +112,18 @@ bool run(const pmix_proc_t &self)
 
 } // namespace
 
-int main()
+int main(int argc, char **argv)
 {
+    const int64_t startNs = realtimeNs();
+    const bool printTimes = argc == 2 && std::strcmp(argv[1], "--times") == 0;
+    if (argc > 1 && !printTimes) {
+        std::fprintf(stderr, "usage: %s [--times]\n", argv[0]);
+        return 2;
+    }
     pmix_proc_t self;
     if (!check(PMIx_Init(&self, nullptr, 0), "PMIx_Init"))
         return 1;
-    const bool ok = run(self);
+    const bool ok = run(self, printTimes, startNs);
     PMIx_Finalize(nullptr, 0);
     return ok ? 0 : 1;
 }
