@@ -1,8 +1,10 @@
 /* lockstep move / lockstep home: one node's motors, from the command line. */
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include "commands/commands.h"
 #include "commands/move_progress.h"
@@ -120,12 +122,24 @@ void runMove(const MoveArgs &args)
         MoveProgress progress(std::move(shown));
         report = group.moveTo(targets, overrides, &signals.stopRequested(), progress.observer());
     }
-    if (!args.hold)
+    if (!args.hold || !report.completed)
         group.release();
     printMoveSummary(group, node, report);
-    std::printf("enable: %s\n", args.hold ? "held (--hold)" : "released");
     if (!report.completed)
         stopped(signals, "move stopped: " + report.stopReason);
+    if (!args.hold) {
+        std::printf("enable: released\n");
+        return;
+    }
+    /* Holding torque lasts as long as this process holds the lines: until Ctrl-C or SIGTERM
+     * (exit status 128 + signal, as for an interrupted move). */
+    std::printf("enable: held (--hold) until Ctrl-C or SIGTERM\n");
+    std::fflush(stdout);
+    while (!signals.stopRequested())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    group.release();
+    std::printf("enable: released\n");
+    commandStatus() = 128 + signals.signalNumber();
 }
 
 void runHome(const MoveArgs &args, const std::string &motorName)
@@ -171,7 +185,8 @@ void addMoveCommands(CLI::App &app)
     move->add_option("--node", args->node, "this node's name in the rig (default: hostname)");
     move->add_option("--speed", args->speed, "max speed, units/s (not above the rig's)");
     move->add_option("--accel", args->accel, "max acceleration, units/s^2 (not above the rig's)");
-    move->add_flag("--hold", args->hold, "keep ENABLE asserted after the move (holding torque)");
+    move->add_flag("--hold", args->hold,
+                   "keep ENABLE asserted after the move (holding torque) until Ctrl-C or SIGTERM");
     move->callback([args] { runMove(*args); });
 
     auto homeMotor = std::make_shared<std::string>();

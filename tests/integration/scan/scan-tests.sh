@@ -172,6 +172,22 @@ move)
     "$LOCKSTEP" move turntable=30 --rig "$rig" --node pi01 >"$work/out.txt" || fail "second move"
     grep -q "turntable: 90.000 -> 30.000" "$work/out.txt" || fail "did not continue from 90"
     pass "a second move continues from the stored position"
+    "$LOCKSTEP" move turntable=40 --hold --rig "$rig" --node pi01 >"$work/hold.txt" 2>&1 &
+    hold_pid=$!
+    i=0
+    while ! grep -q "held (--hold)" "$work/hold.txt" && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    held=$("$SIM_LINE" "$rig" pi01 turntable)
+    kill -TERM "$hold_pid"
+    hold_rc=0
+    wait "$hold_pid" || hold_rc=$?
+    cat "$work/hold.txt"
+    [ "$held" = 0 ] || fail "--hold: ENABLE not asserted while holding (level $held)"
+    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "--hold: ENABLE still asserted after SIGTERM"
+    [ "$hold_rc" -eq 143 ] || fail "--hold: exit status $hold_rc after SIGTERM, expected 143"
+    pass "--hold keeps ENABLE asserted until SIGTERM, then releases it (exit 143)"
     if "$LOCKSTEP" move turntable=800 --rig "$rig" --node pi01 2>"$work/err.txt"; then fail "moved past the soft limit"; fi
     [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE asserted after a refused move"
     cat "$work/err.txt"
