@@ -150,8 +150,7 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
         /* Never a blocking flock: polling keeps the wait bounded (slurmstepd cannot be
          * interrupted here, and jobs spanning nodes can wait for each other). */
         const auto deadline = std::chrono::steady_clock::now() + waitLimit;
-        int rc = 0;
-        while ((rc = flock(fd_, LOCK_EX | LOCK_NB)) != 0) {
+        while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EWOULDBLOCK)
