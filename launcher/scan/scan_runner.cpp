@@ -106,6 +106,7 @@ private:
     void capture(size_t k, Nanos T);
     void submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame);
     json takeStatus(std::optional<size_t> timingsOf);
+    Nanos cameraLead() const;
     /* Exchanges statuses; rank 0 records them. Throws on any rank's error or stop. */
     void exchange(std::optional<size_t> timingsOf);
     void record(const std::vector<json> &statuses);
@@ -135,6 +136,7 @@ private:
     std::map<size_t, PositionRecord> pendingPositions_; /* rank 0: until every node's timings */
     std::string error_;
     Nanos lastExposureEnd_ = 0; /* realtime */
+    Nanos scanLead_ = 0;        /* the longest leadTime() of any camera on any rank */
     std::string peakMemory_;    /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
 };
@@ -365,8 +367,17 @@ void ScanRunner::capture(size_t k, Nanos T)
 {
     const ScanPlan &plan = config_.plan;
     const Nanos start = monotonicNow();
-    /* Frames after the first of a position follow at a fixed gap, each at its own instant. */
-    const Nanos gap = std::max<Nanos>(100'000'000, 2 * plan.capture.exposureUs * 1000 + 50'000'000);
+    /* Frames after the first of a position follow at a fixed gap, each at its own instant,
+     * far enough apart that every camera can be retimed for the next one. The same on every
+     * rank: scanLead_ comes from the exchange. */
+    const Nanos exposure = plan.capture.exposureUs * 1000;
+    const Nanos gap = std::max(
+        {Nanos(100'000'000), 2 * exposure + 50'000'000, scanLead_ + exposure + 20'000'000});
+    if (const Nanos ahead = T - realtimeNow(); ahead < cameraLead())
+        std::fprintf(stderr,
+                     "lockstep: %s: warning: position %zu: capture instant arrived %.1f ms ahead, "
+                     "the cameras need %.1f ms; raise capture_margin_ms\n",
+                     node_->hostname.c_str(), k, double(ahead) / 1e6, double(cameraLead()) / 1e6);
 
     std::vector<std::future<std::vector<Frame>>> shots;
     for (auto &camera : cameras_) {
@@ -390,6 +401,14 @@ void ScanRunner::capture(size_t k, Nanos T)
     timings_[k].captureMs = msSince(start);
 }
 
+Nanos ScanRunner::cameraLead() const
+{
+    Nanos lead = 0;
+    for (const auto &camera : cameras_)
+        lead = std::max(lead, camera->leadTime());
+    return lead;
+}
+
 json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
 {
     rusage usage{};
@@ -397,6 +416,7 @@ json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
     json status = {{"node", node_->hostname},
                    {"error", error_},
                    {"stop", signals_.stopRequested().load()},
+                   {"lead_ns", cameraLead()},
                    {"peak_rss_kb", usage.ru_maxrss}};
     json frames = json::array();
     {
@@ -448,9 +468,11 @@ void ScanRunner::exchange(std::optional<size_t> timingsOf)
     std::vector<json> statuses;
     std::string errors;
     bool stop = false;
+    scanLead_ = 0;
     for (const std::string &text : gathered) {
         statuses.push_back(json::parse(text));
         const json &s = statuses.back();
+        scanLead_ = std::max(scanLead_, s.at("lead_ns").get<Nanos>());
         if (!s.at("error").get<std::string>().empty())
             errors += (errors.empty() ? "" : "; ") + s.at("error").get<std::string>();
         stop = stop || s.at("stop").get<bool>();
@@ -519,8 +541,9 @@ int ScanRunner::run()
             }
         }
         exchange(previous);
-        const Nanos T = std::stoll(
-            coord_->broadcast(std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000)));
+        /* The margin covers the broadcast reaching every rank; the lead, retiming the sensors. */
+        const Nanos T = std::stoll(coord_->broadcast(
+            std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000 + scanLead_)));
         if (coord_->rank() == 0)
             pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}};
         try {

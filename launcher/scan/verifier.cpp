@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "camera/camera.h"
 #include "camera/sim_scene.h"
 #include "config/diagnostic.h"
 #include "config/plan.h"
@@ -173,7 +174,7 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
                 std::to_string(record.bytes));
     else if (sha256Hex(bytes) != record.sha256)
         problem(record.file + ": checksum does not match the manifest");
-    if (record.sensorTimestamp < record.captureInstant)
+    if (record.sensorTimestamp < record.captureInstant - kCaptureAlignTolerance)
         problem(record.file + ": exposure started before the capture instant T");
     readSimAngle(planned, record, bytes, commanded);
 }

@@ -15,6 +15,10 @@
 namespace lockstep
 {
 
+/* A frame whose exposure starts this little before the instant asked for still counts as
+ * starting at it (a sensor retimes in whole lines, and the clock offset is read per frame). */
+constexpr Nanos kCaptureAlignTolerance = 2'000'000;
+
 struct Frame {
     Image image;
     Nanos sensorTimestamp = 0; /* start of exposure, CLOCK_REALTIME */
@@ -32,9 +36,13 @@ public:
     /* Configures and starts streaming with these settings. Throws RunError. */
     virtual void start(const CaptureSettings &settings) = 0;
     /* The frame whose exposure starts at the realtime instant t (the sensor's frame timing is
-     * shifted so a frame starts at t, as libcamera's Raspberry Pi sync does). t must be at
-     * least one frame period ahead. Blocks until the frame is complete. */
+     * shifted so a frame starts at t, as libcamera's Raspberry Pi sync does). Blocks until the
+     * frame is complete. */
     virtual Frame captureAt(Nanos t) = 0;
+    /* How long before t captureAt(t) must be called for the frame to start at t: the sensor
+     * can only retime frames it has not queued yet. Called later, captureAt takes the first
+     * free-running frame after t. Valid once started. */
+    virtual Nanos leadTime() const = 0;
     /* The next frame of the free-running stream, whatever its timing (unscheduled). */
     virtual Frame captureNext() = 0;
     virtual void stop() = 0;

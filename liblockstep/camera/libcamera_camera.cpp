@@ -31,8 +31,6 @@ namespace lc = libcamera;
 constexpr int64_t kMinFrameDurationUs = 33'333;
 /* Enough buffers that the sensor never starves while one frame is being copied out. */
 constexpr unsigned kBufferCount = 3;
-/* A frame starting this much before the requested instant still counts as "at" it. */
-constexpr Nanos kAlignTolerance = 2'000'000;
 constexpr Nanos kFrameTimeout = 2 * kNanosPerSecond;
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now, bracketing the realtime read. Measured per frame:
@@ -292,7 +290,7 @@ void LibcameraCamera::scheduleStart(Nanos startMono)
     const Nanos gap = startMono - lastSensorStart_;
     const Nanos k = gap / period;
     const Nanos delay = gap - k * period;
-    if (gap < 0 || k < Nanos(inFlight_) + 2 || delay < kAlignTolerance)
+    if (gap < 0 || k < Nanos(inFlight_) + 2 || delay < kCaptureAlignTolerance)
         return;
     durationsToApply_ = {frameDurationUs_ + delay / 1000, frameDurationUs_};
 }
@@ -365,13 +363,21 @@ Frame LibcameraCamera::captureNext()
     return toFrame(waitForFrame(std::numeric_limits<Nanos>::min()));
 }
 
+Nanos LibcameraCamera::leadTime() const
+{
+    /* scheduleStart() stretches the first request re-queued after the call; every buffer
+     * in flight, and the frame being exposed, keep their timing. */
+    const Nanos period = measuredPeriod_ > 0 ? measuredPeriod_ : frameDurationUs_ * 1000;
+    return (Nanos(kBufferCount) + 2) * period + kCaptureAlignTolerance;
+}
+
 Frame LibcameraCamera::captureAt(Nanos t)
 {
     if (!running_)
         throw RunError("camera " + name_ + " is not started");
     const Nanos startMono = t - realtimeOffset();
     scheduleStart(startMono);
-    return toFrame(waitForFrame(startMono - kAlignTolerance));
+    return toFrame(waitForFrame(startMono - kCaptureAlignTolerance));
 }
 
 } // namespace lockstep

@@ -44,6 +44,7 @@ public:
     const std::string &name() const override { return name_; }
     void start(const CaptureSettings &settings) override;
     Frame captureAt(Nanos t) override;
+    Nanos leadTime() const override;
     Frame captureNext() override;
     void stop() override;
 

@@ -73,17 +73,25 @@ void SimCamera::requireStarted() const
         throw RunError("camera " + name_ + " is not started");
 }
 
+/* The first free-running frame that starts at or after t. */
+Nanos SimCamera::nextFrameStart(Nanos t) const
+{
+    return gridOrigin_ + (floorDiv(t - gridOrigin_ - 1, period_) + 1) * period_;
+}
+
 Frame SimCamera::captureNext()
 {
     requireStarted();
-    const Nanos now = realtimeNow();
-    const Nanos next = gridOrigin_ + (floorDiv(now - gridOrigin_ - 1, period_) + 1) * period_;
-    return expose(next);
+    return expose(nextFrameStart(realtimeNow()));
 }
 
 Frame SimCamera::captureAt(Nanos t)
 {
     requireStarted();
+    /* Like a real sensor, the frame under way cannot be retimed: asked too late, the camera
+     * gives the first free-running frame after t, and verify sees the skew. */
+    if (t - realtimeNow() < leadTime())
+        return expose(nextFrameStart(t));
     /* One stretched frame, then the sensor free-runs from t. */
     gridOrigin_ = t;
     return expose(t);

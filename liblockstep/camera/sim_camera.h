@@ -23,6 +23,7 @@ public:
     const std::string &name() const override { return name_; }
     void start(const CaptureSettings &settings) override;
     Frame captureAt(Nanos t) override;
+    Nanos leadTime() const override { return period_; }
     Frame captureNext() override;
     void stop() override;
 
@@ -30,6 +31,7 @@ public:
     Nanos framePeriod() const { return period_; }
 
 private:
+    Nanos nextFrameStart(Nanos t) const;
     Frame expose(Nanos start);
     void requireStarted() const;
 

@@ -138,6 +138,29 @@ BOOST_AUTO_TEST_CASE(capture_next_follows_the_free_running_grid)
     BOOST_TEST(after.sequence > scheduled.sequence);
 }
 
+BOOST_AUTO_TEST_CASE(capture_asked_too_late_takes_the_next_free_running_frame)
+{
+    const SimRig sim;
+    SimCamera camera(sim.rig, sim.camera);
+    camera.start(settings(20'000));
+    BOOST_TEST(camera.leadTime() == camera.framePeriod());
+    /* Re-phase the sensor, then ask for an instant it cannot be retimed for. */
+    const Nanos phased = realtimeNow() + 2 * camera.leadTime();
+    camera.captureAt(phased);
+    /* Half-way between two frames of the new grid, less than a frame period ahead (the
+     * scheduled frame ends 25 ms after `phased`). */
+    const Nanos t = phased + 3 * camera.framePeriod() / 2;
+    BOOST_TEST_REQUIRE(t - realtimeNow() < camera.leadTime());
+    const Frame late = camera.captureAt(t);
+    BOOST_TEST(late.sensorTimestamp >= t);
+    /* It started on the grid set by the scheduled frame, not at t. */
+    const double periods = double(late.sensorTimestamp - phased) / double(camera.framePeriod());
+    BOOST_TEST_MESSAGE("late request: exposure began " << (late.sensorTimestamp - t) / 1000.0
+                                                       << " us after t, " << periods
+                                                       << " periods after the scheduled frame");
+    BOOST_TEST(std::abs(periods - std::round(periods)) < 0.2);
+}
+
 BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
 {
     const SimRig sim(90);
