@@ -1,7 +1,8 @@
 /* Coordination of the ranks of one scan, through PMIx only: rank, size and host from PMIx,
  * every barrier a PMIx_Fence WITH PMIX_COLLECT_DATA (without it Slurm 22.05 does not wait for
- * other nodes), data by Put/Commit/Fence/Get on a new key per exchange (keys put again came
- * back stale or missing with OpenPMIx 4.2.2), each value carrying its epoch, which is checked.
+ * other nodes), data by Put/Commit/Fence/Get on two keys alternating by epoch where the server
+ * refreshes reads (Slurm), else on a new key per exchange (mpirun), each value carrying its
+ * epoch, which is checked.
  * Works under `srun --mpi=pmix` and under Open MPI's mpirun. */
 #pragma once
 
@@ -27,6 +28,9 @@ public:
     virtual std::string broadcast(const std::string &value, int root = 0) = 0;
     /* Every rank calls with its value; each gets all values, by rank. One collecting fence. */
     virtual std::vector<std::string> allGather(const std::string &value) = 0;
+    /* Whether exchanges reuse a fixed pair of keys (constant cost) or put a new key each time
+     * (cost grows with the number of exchanges). */
+    virtual bool reusesKeys() const = 0;
 };
 
 /* Connects to the PMIx server of the step (PMIx_Init). Throws RunError with a hint when the

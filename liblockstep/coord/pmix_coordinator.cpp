@@ -33,13 +33,15 @@ std::string encodeValue(uint64_t epoch, const std::string &data)
     return std::to_string(epoch) + ':' + data;
 }
 
-/* Values are keyed by epoch ("lockstep.e.<epoch>"), never overwritten. Overwriting a fixed
- * key was tried and read back stale values on both servers: Open MPI 4.1's mpirun lost
- * overwritten keys (PMIx_Get: NOT-FOUND after about ten epochs) and Slurm 22.05's step
- * returned a peer's value of two epochs before (seen at the third position of every scan on the
- * four-node test cluster). shared/notes/pmix.md measured that keys piling up cost about 3 ms
- * per fence after many epochs: a price paid for correctness, checked by the epoch inside
- * every value. */
+/* Which keys carry the values. Where the server can refresh a client's cache (Slurm 22.05's
+ * slurmstepd, by direct modex), two keys alternate by epoch parity and every read asks for a
+ * refresh: a rank is at most one epoch ahead, because the next fence holds it, so the key of
+ * the other parity is the only one it can have overwritten. Without the refresh a reused key
+ * reads back its first value for ever, and Open MPI 4.1's mpirun fails every refreshing read;
+ * there each epoch gets a key of its own, which is always right but makes every later fence
+ * carry more (bench_key_reuse and docs/performance.md measure both). The epoch inside every
+ * value turns any stale read into an error instead of a wrong capture instant. */
+enum class KeyScheme { Parity, PerEpoch };
 
 /* The PMIx client of one process. */
 class PmixCoordinator : public Coordinator
@@ -50,10 +52,12 @@ public:
         check(PMIx_Init(&self_, nullptr, 0), "PMIx_Init");
         const bool yes = true;
         PMIx_Info_load(&collect_, PMIX_COLLECT_DATA, &yes, PMIX_BOOL);
+        PMIx_Info_load(&refresh_, PMIX_GET_REFRESH_CACHE, &yes, PMIX_BOOL);
         try {
             PMIX_LOAD_PROCID(&job_, self_.nspace, PMIX_RANK_WILDCARD);
             size_ = static_cast<int>(get(job_, PMIX_JOB_SIZE, PMIX_UINT32)->data.uint32);
             host_ = hostName();
+            chooseKeyScheme();
         } catch (...) {
             PMIx_Finalize(nullptr, 0);
             throw;
@@ -62,7 +66,13 @@ public:
 
     ~PmixCoordinator() override
     {
+        /* A refreshing read asks the peer's server, which forgets a peer that has finalized:
+         * nobody leaves while another rank may still be reading its last value. Every path
+         * out of a collective leaves on every rank alike, so this fence pairs up. */
+        if (scheme_ == KeyScheme::Parity)
+            PMIx_Fence(&job_, 1, &collect_, 1);
         PMIX_INFO_DESTRUCT(&collect_);
+        PMIX_INFO_DESTRUCT(&refresh_);
         PMIx_Finalize(nullptr, 0);
     }
 
@@ -100,13 +110,44 @@ public:
         return values;
     }
 
-private:
-    static std::string key(uint64_t epoch) { return "lockstep.e." + std::to_string(epoch); }
+    bool reusesKeys() const override { return scheme_ == KeyScheme::Parity; }
 
-    static ValuePtr get(const pmix_proc_t &proc, const std::string &key, pmix_data_type_t type)
+private:
+    std::string key(uint64_t epoch) const
+    {
+        if (scheme_ == KeyScheme::Parity)
+            return "lockstep.p." + std::to_string(epoch % 2);
+        return "lockstep.e." + std::to_string(epoch);
+    }
+
+    /* Every rank tries one refreshing read of a peer's key; the job reuses keys only if every
+     * rank's read worked, so all ranks agree (the verdict travels on per-epoch keys). */
+    void chooseKeyScheme()
+    {
+        if (size_ < 2)
+            return;
+        const uint64_t epoch = ++epoch_;
+        scheme_ = KeyScheme::Parity;
+        put(epoch, "probe");
+        fence();
+        bool refreshed = false;
+        try {
+            refreshed = fetch(epoch, (rank() + 1) % size_) == "probe";
+        } catch (const RunError &) {
+            refreshed = false;
+        }
+        scheme_ = KeyScheme::PerEpoch;
+        bool everyRank = true;
+        for (const std::string &verdict : allGather(refreshed ? "1" : "0"))
+            everyRank = everyRank && verdict == "1";
+        scheme_ = everyRank ? KeyScheme::Parity : KeyScheme::PerEpoch;
+    }
+
+    ValuePtr get(const pmix_proc_t &proc, const std::string &key, pmix_data_type_t type,
+                 bool refresh = false) const
     {
         pmix_value_t *raw = nullptr;
-        check(PMIx_Get(&proc, key.c_str(), nullptr, 0, &raw),
+        check(PMIx_Get(&proc, key.c_str(), refresh ? &refresh_ : nullptr, refresh ? 1 : 0, &raw),
               "PMIx_Get(" + key + ", rank " + std::to_string(proc.rank) + ")");
         ValuePtr value(raw);
         if (value->type != type)
@@ -141,7 +182,8 @@ private:
     {
         pmix_proc_t proc;
         PMIX_LOAD_PROCID(&proc, self_.nspace, static_cast<pmix_rank_t>(from));
-        const ValuePtr value = get(proc, key(epoch), PMIX_BYTE_OBJECT);
+        const ValuePtr value =
+            get(proc, key(epoch), PMIX_BYTE_OBJECT, scheme_ == KeyScheme::Parity);
         const std::string_view encoded(value->data.bo.bytes, value->data.bo.size);
 
         uint64_t valueEpoch = 0;
@@ -160,6 +202,8 @@ private:
     pmix_proc_t job_{};
     /* Without PMIX_COLLECT_DATA Slurm's server completes a fence node-locally: no barrier. */
     pmix_info_t collect_{};
+    pmix_info_t refresh_{};
+    KeyScheme scheme_ = KeyScheme::PerEpoch;
     int size_ = 0;
     std::string host_;
     uint64_t epoch_ = 0;

@@ -27,6 +27,7 @@ public:
         return value;
     }
     std::vector<std::string> allGather(const std::string &value) override { return {value}; }
+    bool reusesKeys() const override { return true; } /* no keys at all: constant cost */
 
 private:
     std::string host_;

@@ -9,6 +9,10 @@ run env LSAN_OPTIONS="suppressions=$HERE/../integration/barrier/pmix-leaks.supp"
 # Boost.Test ends every rank's output with this line when all its test cases passed.
 passed=$(echo "$out" | grep -c '^ *[0-3]: \*\*\* No errors detected$' || true)
 waits=$(echo "$out" | grep 'fence, rank [0-9]* late: waited' | sed 's/^ *0: //' | paste -sd ';' -)
-if [ "$rc" -eq 0 ] && [ "$passed" -eq 4 ] && [ -n "$waits" ]; then pass "$waits"; else
-    fail "rc=$rc, $passed of 4 ranks passed: $out"
+# Under Slurm the coordinator must have chosen the constant-cost pair of keys on every rank.
+reused=$(echo "$out" | grep -c 'two keys, reused by epoch parity' || true)
+if [ "$rc" -eq 0 ] && [ "$passed" -eq 4 ] && [ -n "$waits" ] && [ "$reused" -eq 4 ]; then
+    pass "$waits; keys reused on $reused ranks"
+else
+    fail "rc=$rc, $passed of 4 ranks passed, $reused reused keys: $out"
 fi

@@ -9,6 +9,7 @@
 #define BOOST_TEST_MODULE barrier
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -146,6 +147,17 @@ BOOST_AUTO_TEST_CASE(broadcast_and_all_gather_deliver_the_current_epoch)
         }
     }
     BOOST_TEST(mismatches == 0, "first mismatch: " << first);
+}
+
+BOOST_AUTO_TEST_CASE(slurm_steps_reuse_a_fixed_pair_of_keys)
+{
+    BOOST_TEST_MESSAGE("rank " << coord().rank() << ": "
+                               << (coord().reusesKeys() ? "two keys, reused by epoch parity"
+                                                        : "a new key per exchange"));
+    /* slurmstepd refreshes a client's cache on request, so a Slurm step must not fall back to
+     * keys that pile up (mpirun cannot, and may use either). */
+    if (std::getenv("SLURM_STEP_ID") != nullptr)
+        BOOST_TEST(coord().reusesKeys());
 }
 
 BOOST_AUTO_TEST_CASE(broadcast_from_a_rank_outside_the_job_is_refused)
