@@ -14,10 +14,7 @@ LoadedConfig loadPlanAndRig(const std::string &planPath, const std::string &rigP
             throw InputError(planPath + ": the plan names no `rig:` file; give --rig RIG");
         rigFile = *named;
     }
-    LoadedConfig config;
-    config.rig = loadRig(rigFile);
-    config.plan = loadPlan(planPath, config.rig);
-    return config;
+    return loadPlanWithRig(planPath, rigFile);
 }
 
 } // namespace lockstep

@@ -9,12 +9,8 @@
 namespace lockstep
 {
 
-struct LoadedConfig {
-    RigConfig rig;
-    ScanPlan plan;
-};
-
-/* rigPath empty: the plan's own `rig:`. Throws ConfigError (every problem) or InputError. */
+/* rigPath empty: the plan's own `rig:`. Throws ConfigError (every problem of both files at once,
+ * see loadPlanWithRig) or InputError. */
 LoadedConfig loadPlanAndRig(const std::string &planPath, const std::string &rigPath);
 
 } // namespace lockstep

@@ -63,6 +63,19 @@ std::string framePath(const std::string &pattern, unsigned position, unsigned fr
  * speeds over the motor's maximum). Throws ConfigError with every problem found. */
 ScanPlan loadPlan(const std::string &path, const RigConfig &rig);
 
+/* A plan with the rig it was checked against. */
+struct LoadedConfig {
+    RigConfig rig;
+    ScanPlan plan;
+};
+
+/* Loads a rig file and a plan and reports the problems of both at once: a ConfigError with the
+ * rig file's diagnostics, then the plan's, each file in file order. A rig with problems (even one
+ * that cannot be parsed) does not hide the plan's: the plan is then checked for everything that
+ * does not depend on the rig (keys, types, ranges, camera and pattern syntax), and against the
+ * rig's motors and cameras once the rig is valid. */
+LoadedConfig loadPlanWithRig(const std::string &planPath, const std::string &rigPath);
+
 } // namespace lockstep
 
 namespace lockstep

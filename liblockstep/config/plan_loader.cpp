@@ -35,11 +35,13 @@ std::string formatTarget(double value)
     return buf;
 }
 
-/* Reads a plan file against a loaded rig, collecting every problem in the Reader. */
+/* Reads a plan file against a loaded rig, collecting every problem in the Reader. Without a rig
+ * (nullptr: the rig file has problems of its own) only what does not depend on the rig is
+ * checked. */
 class PlanLoader
 {
 public:
-    PlanLoader(const std::string &path, const RigConfig &rig) : reader_(path), rig_(rig)
+    PlanLoader(const std::string &path, const RigConfig *rig) : reader_(path), rig_(rig)
     {
         plan_.path = path;
     }
@@ -50,7 +52,7 @@ private:
     void readPositions(const Field &field);
     void readSweep(const Field &field);
     void readPositionList(const Field &field);
-    /* The rig's motor named by a key, or nullptr after reporting. */
+    /* The rig's motor named by a key, or nullptr after reporting (or without a rig). */
     const MotorConfig *motorOf(const Field &key);
     /* An absolute target within the motor's soft limits. */
     std::optional<double> readTarget(const Field &field, const MotorConfig &motor);
@@ -64,7 +66,7 @@ private:
     void checkOutputCollisions(const Field &where);
 
     Reader reader_;
-    const RigConfig &rig_;
+    const RigConfig *rig_;
     ScanPlan plan_;
 };
 
@@ -111,7 +113,7 @@ ScanPlan PlanLoader::load()
     if (const Field *f = map.find("output"))
         pattern = readOutput(*f);
     /* The default pattern tells positions and cameras apart, not frames. */
-    if (pattern || frames)
+    if (rig_ && (pattern || frames))
         checkOutputCollisions(pattern ? *pattern : *frames);
     reader_.throwIfFailed();
     return plan_;
@@ -165,19 +167,25 @@ void PlanLoader::readPositionList(const Field &field)
 {
     for (const Field &entry : config::sequenceEntries(reader_, field)) {
         Position position;
-        for (const Field &target : config::mapEntries(reader_, entry))
-            if (const MotorConfig *motor = motorOf(target))
+        for (const Field &target : config::mapEntries(reader_, entry)) {
+            if (!rig_) {
+                config::readNumber(reader_, target);
+            } else if (const MotorConfig *motor = motorOf(target)) {
                 if (auto at = readTarget(target, *motor))
                     position.targets.emplace(motor->name, *at);
+            }
+        }
         plan_.positions.push_back(std::move(position));
     }
 }
 
 const MotorConfig *PlanLoader::motorOf(const Field &key)
 {
-    const MotorConfig *motor = rig_.findMotor(key.name);
+    if (!rig_)
+        return nullptr;
+    const MotorConfig *motor = rig_->findMotor(key.name);
     if (!motor)
-        reader_.error(key.keyMark, "unknown motor '" + key.name + "': rig '" + rig_.name +
+        reader_.error(key.keyMark, "unknown motor '" + key.name + "': rig '" + rig_->name +
                                        "' has no such motor");
     return motor;
 }
@@ -203,8 +211,13 @@ void PlanLoader::readMotion(const Field &field)
     for (const Field &entry : config::mapEntries(reader_, field)) {
         const MotorConfig *motor = motorOf(entry);
         MapReader map(reader_, entry, {"max_speed", "max_accel"});
-        if (!motor)
+        if (!motor) {
+            if (!rig_) /* the values can still be checked on their own */
+                for (const char *key : {"max_speed", "max_accel"})
+                    if (const Field *f = map.find(key))
+                        config::readNumber(reader_, *f, kPositive);
             continue;
+        }
         MotionOverride limits;
         const auto limit = [&](const char *key, double rigMax) -> std::optional<double> {
             const Field *f = map.find(key);
@@ -261,13 +274,13 @@ void PlanLoader::readCameras(const Field &field)
             continue;
         }
         const std::string host = name->substr(0, slash);
-        const NodeConfig *node = rig_.findNode(host);
-        if (!node) {
-            reader_.error(entry, "unknown camera '" + *name + "': rig '" + rig_.name +
+        const NodeConfig *node = rig_ ? rig_->findNode(host) : nullptr;
+        if (rig_ && !node) {
+            reader_.error(entry, "unknown camera '" + *name + "': rig '" + rig_->name +
                                      "' has no host '" + host + "'");
             continue;
         }
-        if (!node->findCamera(name->substr(slash + 1))) {
+        if (node && !node->findCamera(name->substr(slash + 1))) {
             reader_.error(entry, "unknown camera '" + *name + "': host '" + host +
                                      "' has no camera '" + name->substr(slash + 1) + "'");
             continue;
@@ -301,7 +314,7 @@ std::optional<Field> PlanLoader::readOutput(const Field &field)
 void PlanLoader::checkOutputCollisions(const Field &where)
 {
     std::vector<std::pair<std::string, std::string>> cameras;
-    for (const NodeConfig &node : rig_.nodes)
+    for (const NodeConfig &node : rig_->nodes)
         for (const CameraConfig &camera : node.cameras) {
             const std::string name = node.hostname + "/" + camera.name;
             if (plan_.cameras.empty() ||
@@ -330,7 +343,28 @@ void PlanLoader::checkOutputCollisions(const Field &where)
 
 ScanPlan loadPlan(const std::string &path, const RigConfig &rig)
 {
-    return PlanLoader(path, rig).load();
+    return PlanLoader(path, &rig).load();
+}
+
+LoadedConfig loadPlanWithRig(const std::string &planPath, const std::string &rigPath)
+{
+    LoadedConfig config;
+    std::vector<Diagnostic> diagnostics;
+    bool rigValid = true;
+    try {
+        config.rig = loadRig(rigPath);
+    } catch (const ConfigError &e) {
+        diagnostics = e.diagnostics();
+        rigValid = false;
+    }
+    try {
+        config.plan = PlanLoader(planPath, rigValid ? &config.rig : nullptr).load();
+    } catch (const ConfigError &e) {
+        diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    if (!diagnostics.empty())
+        throw ConfigError(std::move(diagnostics));
+    return config;
 }
 
 std::optional<std::string> planRigPath(const std::string &planPath)

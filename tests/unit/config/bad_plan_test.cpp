@@ -231,4 +231,69 @@ BOOST_AUTO_TEST_CASE(plan_rig_path_reports_a_bad_plan)
     BOOST_TEST(planRigPath(duplicate).value_or("") == dir.path() + "/r.yaml");
 }
 
+BOOST_AUTO_TEST_CASE(rig_problems_do_not_hide_the_plans)
+{
+    const ScratchDir dir;
+    const std::string rig =
+        dir.write("rig.yaml", "rig: r\n"
+                              "nodes:\n"
+                              "  - host: pi01\n"
+                              "    cameras:\n"
+                              "      - {name: cam, backend: real, rotation: 90}\n"
+                              "  - host: pi01\n");
+    /* The rig is not valid: the plan is checked for all that does not depend on it (no "unknown
+     * motor 'lift'", no soft limits), and reported after the rig. */
+    const std::string plan = dir.write("plan.yaml", "scan: s\n"
+                                                    "positions:\n"
+                                                    "  - {lift: 10}\n"
+                                                    "  - {lift: up}\n"
+                                                    "settle_ms: -1\n"
+                                                    "motion: {lift: {max_speed: 0}}\n"
+                                                    "cameras: [pi01/cam, cam, pi01/cam]\n");
+    test::checkDiagnostics([&] { loadPlanWithRig(plan, rig); },
+                           {{rig, 5, 46, "'rotation' must be 0 or 180, got 90"},
+                            {rig, 6, 11, "host 'pi01' is already defined at line 3"},
+                            {plan, 4, 12, "'lift' must be a number, got 'up'"},
+                            {plan, 5, 12, "'settle_ms' must be between 0 and 600000, got -1"},
+                            {plan, 6, 28, "'max_speed' must be greater than 0, got 0"},
+                            {plan, 7, 21, "camera 'cam' must be written as host/camera"},
+                            {plan, 7, 26, "camera 'pi01/cam' is listed twice"}});
+}
+
+BOOST_AUTO_TEST_CASE(plan_problems_are_reported_when_the_rig_cannot_be_parsed)
+{
+    const ScratchDir dir;
+    const std::string rig = dir.write("rig.yaml", "rig: r\nnodes: [{host: a}\n");
+    const std::string plan = dir.write("plan.yaml", "scan: s\n"
+                                                    "positions:\n"
+                                                    "  sweep: {motor: turntable, from: 0, to: "
+                                                    "east, count: 4}\n"
+                                                    "return_home: yes\n");
+    test::checkDiagnostics([&] { loadPlanWithRig(plan, rig); },
+                           {{rig, 3, 1, "end of sequence flow not found"},
+                            {plan, 3, 42, "'to' must be a number, got 'east'"},
+                            {plan, 4, 14, "'return_home' must be true or false, got 'yes'"}});
+}
+
+BOOST_AUTO_TEST_CASE(a_valid_rig_checks_the_plan_against_it)
+{
+    const ScratchDir dir;
+    const std::string rig =
+        dir.write("rig.yaml", "rig: r\n"
+                              "nodes:\n"
+                              "  - host: pi01\n"
+                              "    motors:\n"
+                              "      - {name: lift, backend: real, step: {line: 1}, "
+                              "dir: {line: 2}, enable: {line: 3}, max_speed: 10, "
+                              "max_accel: 20}\n");
+    const std::string bad = dir.write("bad.yaml", "scan: s\npositions: [{tilt: 10}]\n");
+    test::checkDiagnostics([&] { loadPlanWithRig(bad, rig); }, bad,
+                           {{2, 14, "unknown motor 'tilt': rig 'r' has no such motor"}});
+    const LoadedConfig good =
+        loadPlanWithRig(dir.write("good.yaml", "scan: s\npositions: [{lift: 10}]\n"), rig);
+    BOOST_TEST(good.rig.name == "r");
+    BOOST_TEST_REQUIRE(good.plan.positions.size() == 1U);
+    BOOST_TEST(good.plan.positions[0].targets.at("lift") == 10.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

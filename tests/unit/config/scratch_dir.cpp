@@ -39,6 +39,15 @@ std::string ScratchDir::write(const std::string &name, const std::string &text) 
 void checkDiagnostics(const std::function<void()> &load, const std::string &file,
                       const std::vector<ExpectedDiagnostic> &expected)
 {
+    std::vector<ExpectedFileDiagnostic> inFile;
+    for (const ExpectedDiagnostic &e : expected)
+        inFile.push_back({file, e.line, e.column, e.message});
+    checkDiagnostics(load, inFile);
+}
+
+void checkDiagnostics(const std::function<void()> &load,
+                      const std::vector<ExpectedFileDiagnostic> &expected)
+{
     try {
         load();
         BOOST_ERROR("no ConfigError thrown");
@@ -49,7 +58,7 @@ void checkDiagnostics(const std::function<void()> &load, const std::string &file
         for (std::size_t i = 0; i < got.size(); ++i) {
             BOOST_TEST_CONTEXT("diagnostic " << i)
             {
-                BOOST_TEST(got[i].file == file);
+                BOOST_TEST(got[i].file == expected[i].file);
                 BOOST_TEST(got[i].line == expected[i].line);
                 BOOST_TEST(got[i].column == expected[i].column);
                 BOOST_TEST(got[i].message == expected[i].message);

@@ -32,9 +32,20 @@ struct ExpectedDiagnostic {
     std::string message;
 };
 
+/* ... and of a diagnostic of one of several files. */
+struct ExpectedFileDiagnostic {
+    std::string file;
+    int line;
+    int column;
+    std::string message;
+};
+
 /* Runs `load` and checks (with Boost.Test assertions) that it throws a ConfigError whose
  * diagnostics are exactly `expected`, in that order, all naming `file`. */
 void checkDiagnostics(const std::function<void()> &load, const std::string &file,
                       const std::vector<ExpectedDiagnostic> &expected);
+/* The same for diagnostics of several files. */
+void checkDiagnostics(const std::function<void()> &load,
+                      const std::vector<ExpectedFileDiagnostic> &expected);
 
 } // namespace lockstep::test
