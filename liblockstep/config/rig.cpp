@@ -1,6 +1,9 @@
 #include "config/rig.h"
 
 #include <cmath>
+#include <sstream>
+
+#include "util/clock.h"
 
 namespace lockstep
 {
@@ -19,6 +22,13 @@ double microstepsPerRev(const MotorConfig &motor)
     return static_cast<double>(motor.stepsPerRev) * motor.microsteps * motor.gearRatio;
 }
 
+std::string format(double v)
+{
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
 } // namespace
 
 double MotorConfig::stepsPerUnit() const
@@ -35,6 +45,22 @@ int64_t MotorConfig::stepForPosition(double units) const
 double MotorConfig::positionForStep(int64_t step) const
 {
     return static_cast<double>(step) * unitsPerRev(*this) / microstepsPerRev(*this);
+}
+
+double maxStepRate(int64_t stepPulseNs)
+{
+    return static_cast<double>(kNanosPerSecond) / (2 * static_cast<double>(stepPulseNs));
+}
+
+std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t stepPulseNs)
+{
+    const double rate = speed * motor.stepsPerUnit();
+    const double maxRate = maxStepRate(stepPulseNs);
+    if (rate <= maxRate)
+        return "";
+    return format(speed) + (motor.units == Units::Degrees ? " deg/s" : " mm/s") + " is " +
+           format(rate) + " steps/s, above the " + format(maxRate) + " steps/s that a " +
+           format(static_cast<double>(stepPulseNs) / 1000) + " us step pulse allows";
 }
 
 const MotorConfig *NodeConfig::findMotor(const std::string &motorName) const

@@ -89,6 +89,15 @@ struct RigConfig {
     const MotorConfig *findMotor(const std::string &motor) const;
 };
 
+/* The fastest step rate, steps/s, with a STEP pulse of stepPulseNs: the step executor keeps STEP
+ * inactive at least as long as active, so a step period is at least two pulses. */
+double maxStepRate(int64_t stepPulseNs);
+
+/* Why the motor cannot move at `speed` (units/s) with this STEP pulse ("S deg/s is R steps/s,
+ * above the M steps/s that a P us step pulse allows"), or "" if it can. The rig loader checks
+ * max_speed with it, MotorGroup every move. */
+std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t stepPulseNs);
+
 /* Loads and validates a rig file. Throws ConfigError with every problem found. */
 RigConfig loadRig(const std::string &path);
 

@@ -65,6 +65,7 @@ private:
     Names motors_;
     std::vector<std::pair<std::string, Field>> simCameraMotors_;
     bool usesSim_ = false;
+    bool stepPulseKnown_ = true; /* false: step_pulse_us was reported */
 };
 
 RigConfig RigLoader::load()
@@ -109,7 +110,9 @@ void RigLoader::readExecutor(const Field &field)
             if (auto us = config::readNumber(reader_, *f, range))
                 ns = std::llround(*us * 1000.0);
     };
+    const std::size_t errors = reader_.errorCount();
     microseconds("step_pulse_us", rig_.stepPulseNs, {0, 1000, true});
+    stepPulseKnown_ = reader_.errorCount() == errors;
     microseconds("dir_setup_us", rig_.dirSetupNs, {0, 1000});
     microseconds("enable_setup_us", rig_.enableSetupNs, {0, 1'000'000});
     microseconds("max_lateness_us", rig_.maxLatenessNs, {0, 1'000'000, true});
@@ -218,6 +221,7 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     motor.enable = line(map.require("enable"), "enable").value_or(LineConfig{});
     motor.endstop = line(map.find("endstop"), "endstop");
 
+    const std::size_t errorsBeforeSteps = reader_.errorCount();
     if (const Field *f = map.find("steps_per_rev"))
         if (auto v = config::readInteger(reader_, *f, kStepsPerRev))
             motor.stepsPerRev = static_cast<unsigned>(*v);
@@ -244,8 +248,17 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     } else if (motor.units == Units::Millimetres) {
         reader_.error(map.find("units")->keyMark, "units: mm needs 'mm_per_rev'");
     }
-    if (const Field *f = map.require("max_speed"))
+    if (const Field *f = map.require("max_speed")) {
         motor.maxSpeed = config::readNumber(reader_, *f, kPositive).value_or(0);
+        /* The rule of every move (MotorGroup): max_speed must be a step rate the STEP pulse can
+         * drive. Checked only if the step pulse and the steps per unit are known to be right. */
+        if (stepPulseKnown_ && reader_.errorCount() == errorsBeforeSteps) {
+            const std::string tooFast =
+                speedBeyondStepPulse(motor, motor.maxSpeed, rig_.stepPulseNs);
+            if (!tooFast.empty())
+                reader_.error(*f, "'max_speed' " + tooFast);
+        }
+    }
     if (const Field *f = map.require("max_accel"))
         motor.maxAccel = config::readNumber(reader_, *f, kPositive).value_or(0);
     if (const Field *f = map.find("homing"))

@@ -44,6 +44,9 @@ public:
     void error(const YAML::Mark &mark, std::string message);
     void error(const Field &field, std::string message) { error(field.mark(), std::move(message)); }
     bool failed() const { return !diagnostics_.empty(); }
+    /* How many problems were reported so far: compared before and after reading some keys, it
+     * tells whether all of them were good. */
+    std::size_t errorCount() const { return diagnostics_.size(); }
     /* Throws ConfigError with every diagnostic, in file order, if there is any. */
     void throwIfFailed();
 

@@ -140,14 +140,11 @@ AxisRequest MotorGroup::Impl::axis(size_t i, int64_t to, double speed, double ac
     const double stepAccel = accel * m.stepsPerUnit();
     if (!(rate > 0) || !(stepAccel > 0) || !std::isfinite(rate) || !std::isfinite(stepAccel))
         throw InputError("motor " + m.name + ": speed and acceleration must be positive");
-    /* The executor keeps STEP inactive at least as long as active. */
-    const double maxRate =
-        static_cast<double>(kNanosPerSecond) / (2 * static_cast<double>(options_.stepPulse));
-    if (to != steps_[i] && rate > maxRate)
-        throw InputError("motor " + m.name + ": " + format(speed) + " " + unitName(m) + "/s is " +
-                         format(rate) + " steps/s, above the " + format(maxRate) +
-                         " steps/s that a " + format(double(options_.stepPulse) / 1000) +
-                         " us step pulse allows");
+    if (to != steps_[i]) {
+        const std::string tooFast = speedBeyondStepPulse(m, speed, options_.stepPulse);
+        if (!tooFast.empty())
+            throw InputError("motor " + m.name + ": " + tooFast);
+    }
     return AxisRequest{steps_[i], to, rate, stepAccel};
 }
 

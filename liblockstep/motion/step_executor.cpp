@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 
+#include "config/rig.h"
 #include "motion/cpu_pin.h"
 #include "util/cpu_accounting.h"
 
@@ -260,9 +261,7 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
         totalSteps += plan.stepCount(a);
         /* STEP must go inactive before the axis' next step: keep a period of at least two
          * pulses (50 % duty at most). */
-        if (plan.stepCount(a) > 0 &&
-            plan.peakStepRate(a) * 2 * static_cast<double>(options_.stepPulse) >
-                static_cast<double>(kNanosPerSecond))
+        if (plan.stepCount(a) > 0 && plan.peakStepRate(a) > maxStepRate(options_.stepPulse))
             throw std::invalid_argument(
                 "axis " + std::to_string(a) + " peaks at " + std::to_string(plan.peakStepRate(a)) +
                 " steps/s, too fast for a " + micros(options_.stepPulse) + " step pulse");

@@ -133,6 +133,11 @@ const std::vector<BadRig> kBadRigs = {
     {"homing_faster_than_max_speed",
      motorWith("        endstop: {line: 4}\n        homing: {speed: 20}\n"),
      {14, 25, "'speed' must be greater than 0 and at most 10, got 20"}},
+    {"max_speed_beyond_the_step_pulse",
+     "executor: {step_pulse_us: 100}\n" + motorWith("        gear_ratio: 100\n"),
+     {12, 20,
+      "'max_speed' 10 deg/s is 8888.89 steps/s, above the 5000 steps/s that a 100 us step pulse "
+      "allows"}},
     {"zero_gear_ratio",
      motorWith("        gear_ratio: 0\n"),
      {13, 21, "'gear_ratio' must be greater than 0, got 0"}},
