@@ -63,6 +63,15 @@ std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t
            format(static_cast<double>(stepPulseNs) / 1000) + " us step pulse allows";
 }
 
+std::vector<const MotorConfig *> mixedBackends(const std::vector<const MotorConfig *> &motors)
+{
+    std::vector<const MotorConfig *> mixed;
+    for (const MotorConfig *motor : motors)
+        if (motor->backend != motors.front()->backend)
+            mixed.push_back(motor);
+    return mixed;
+}
+
 const MotorConfig *NodeConfig::findMotor(const std::string &motorName) const
 {
     for (const MotorConfig &motor : motors)

@@ -47,7 +47,11 @@ private:
 
     void readExecutor(const Field &field);
     void readNode(const Field &field);
-    std::optional<MotorConfig> readMotor(const Field &field, std::vector<LineUse> &lines);
+    /* `backend`: the motor's backend key, if its value is good. */
+    std::optional<MotorConfig> readMotor(const Field &field, std::vector<LineUse> &lines,
+                                         std::optional<Field> &backend);
+    /* The motors of a node share one GPIO backend; reported at each backend key that differs. */
+    void checkBackends(const NodeConfig &node, const std::vector<std::optional<Field>> &backends);
     std::optional<LineConfig> readLine(const Field &field, const std::string &user,
                                        std::vector<LineUse> &lines);
     void readHoming(const Field &field, MotorConfig &motor);
@@ -143,10 +147,16 @@ void RigLoader::readNode(const Field &field)
         node.gpioChip = config::readString(reader_, *f).value_or("");
 
     std::vector<LineUse> lines;
+    std::vector<std::optional<Field>> backends; /* one per entry of node.motors */
     if (const Field *f = map.find("motors"))
-        for (const Field &entry : config::sequenceEntries(reader_, *f, true))
-            if (auto motor = readMotor(entry, lines))
+        for (const Field &entry : config::sequenceEntries(reader_, *f, true)) {
+            std::optional<Field> backend;
+            if (auto motor = readMotor(entry, lines, backend)) {
                 node.motors.push_back(std::move(*motor));
+                backends.push_back(std::move(backend));
+            }
+        }
+    checkBackends(node, backends);
 
     Names cameraNames;
     if (const Field *f = map.find("cameras"))
@@ -154,6 +164,31 @@ void RigLoader::readNode(const Field &field)
             if (auto camera = readCamera(entry, cameraNames))
                 node.cameras.push_back(std::move(*camera));
     rig_.nodes.push_back(std::move(node));
+}
+
+void RigLoader::checkBackends(const NodeConfig &node,
+                              const std::vector<std::optional<Field>> &backends)
+{
+    /* Motors whose backend was reported take no part. */
+    std::vector<const MotorConfig *> motors;
+    std::vector<const Field *> keys;
+    for (std::size_t i = 0; i < node.motors.size(); ++i)
+        if (backends[i]) {
+            motors.push_back(&node.motors[i]);
+            keys.push_back(&*backends[i]);
+        }
+    const auto name = [](const Backend backend) {
+        return backend == Backend::Real ? "real" : "sim";
+    };
+    for (const MotorConfig *motor : mixedBackends(motors)) {
+        const std::size_t i = static_cast<std::size_t>(
+            std::find(motors.begin(), motors.end(), motor) - motors.begin());
+        reader_.error(*keys[i], "motor '" + motor->name + "' has backend " + name(motor->backend) +
+                                    ", but motor '" + motors.front()->name + "' at " +
+                                    lineOf(keys.front()->mark()) + " has backend " +
+                                    name(motors.front()->backend) +
+                                    ": the motors of a node must share one GPIO backend");
+    }
 }
 
 std::optional<Backend> RigLoader::readBackend(MapReader &map)
@@ -199,7 +234,8 @@ std::optional<LineConfig> RigLoader::readLine(const Field &field, const std::str
     return line;
 }
 
-std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<LineUse> &lines)
+std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<LineUse> &lines,
+                                                std::optional<Field> &backend)
 {
     MapReader map(reader_, field,
                   {"name", "backend", "step", "dir", "enable", "endstop", "homing", "steps_per_rev",
@@ -210,7 +246,10 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     MotorConfig motor;
     if (const Field *f = map.require("name"))
         motor.name = readUniqueName(*f, motors_, "motor").value_or("");
-    motor.backend = readBackend(map).value_or(Backend::Sim);
+    if (const std::optional<Backend> b = readBackend(map)) {
+        motor.backend = *b;
+        backend = *map.find("backend");
+    }
 
     const std::string who = motor.name.empty() ? field.name : "motor '" + motor.name + "'";
     const auto line = [&](const Field *f, const char *key) -> std::optional<LineConfig> {

@@ -27,11 +27,12 @@ std::vector<const MotorConfig *> findMotors(const NodeConfig &node,
         const MotorConfig *motor = node.findMotor(name);
         if (!motor)
             throw InputError("node " + node.hostname + " has no motor " + name);
-        if (!configs.empty() && motor->backend != configs.front()->backend)
-            throw InputError("motors " + configs.front()->name + " and " + name +
-                             " use different GPIO backends: open them separately");
         configs.push_back(motor);
     }
+    const std::vector<const MotorConfig *> mixed = mixedBackends(configs);
+    if (!mixed.empty())
+        throw InputError("motors " + configs.front()->name + " and " + mixed.front()->name +
+                         " use different GPIO backends: open them separately");
     return configs;
 }
 

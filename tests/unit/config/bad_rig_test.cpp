@@ -176,6 +176,12 @@ const std::vector<BadRig> kBadRigs = {
      kMotorHead + "        backend: sim\n        step: 17\n        dir: {line: 2}\n"
                   "        enable: {line: 3}\n        max_speed: 10\n        max_accel: 20\n",
      {8, 15, "'step' must be a mapping, got '17'"}},
+    {"motors_of_a_node_mix_backends",
+     motorWith("      - {name: n, backend: real, step: {line: 4}, dir: {line: 5}, enable: {line: "
+               "6}, max_speed: 1, max_accel: 1}\n"),
+     {13, 28,
+      "motor 'n' has backend real, but motor 'm' at line 7 has backend sim: the motors of a node "
+      "must share one GPIO backend"}},
     {"duplicate_motor_across_nodes",
      motorWith("  - host: b\n    motors:\n      - {name: m, backend: sim, step: {line: 1}, dir: "
                "{line: 2}, enable: {line: 3}, max_speed: 1, max_accel: 1}\n"),

@@ -203,6 +203,21 @@ BOOST_AUTO_TEST_CASE(defaults_ids_units_and_sim_dir_resolution)
     BOOST_TEST(rig.findNode("b")->findCamera("right")->index == 0);
 }
 
+BOOST_AUTO_TEST_CASE(cameras_of_a_node_may_mix_backends)
+{
+    /* Each camera is opened on its own (motors share one GPIO request and may not mix). */
+    const ScratchDir dir;
+    const RigConfig rig = loadRig(dir.write("rig.yaml", "rig: r\n"
+                                                        "sim_dir: s\n"
+                                                        "nodes:\n"
+                                                        "  - host: a\n"
+                                                        "    cameras:\n"
+                                                        "      - {name: left, backend: real}\n"
+                                                        "      - {name: right, backend: sim}\n"));
+    BOOST_TEST((rig.findNode("a")->findCamera("left")->backend == Backend::Real));
+    BOOST_TEST((rig.findNode("a")->findCamera("right")->backend == Backend::Sim));
+}
+
 BOOST_AUTO_TEST_CASE(sweep_list_and_plan_defaults)
 {
     const ScratchDir dir;
