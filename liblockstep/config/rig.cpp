@@ -63,6 +63,15 @@ std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t
            format(static_cast<double>(stepPulseNs) / 1000) + " us step pulse allows";
 }
 
+std::optional<double> homingTravel(const MotorConfig &motor)
+{
+    if (motor.softMin && motor.softMax)
+        return *motor.softMax - *motor.softMin;
+    if (motor.units == Units::Degrees)
+        return 360.0; /* a turntable meets its endstop within a turn */
+    return std::nullopt;
+}
+
 std::vector<const MotorConfig *> mixedBackends(const std::vector<const MotorConfig *> &motors)
 {
     std::vector<const MotorConfig *> mixed;

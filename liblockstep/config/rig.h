@@ -98,6 +98,12 @@ double maxStepRate(int64_t stepPulseNs);
  * max_speed with it, MotorGroup every move. */
 std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t stepPulseNs);
 
+/* How far `lockstep home` moves looking for the endstop (units, before its 10 % margin): the
+ * soft-limit span, or one turn for deg without both limits. nullopt for mm without both soft
+ * limits: homing has no bound and is refused, so the rig loader reports such a motor with an
+ * endstop. */
+std::optional<double> homingTravel(const MotorConfig &motor);
+
 /* A real GPIO chip and the simulated lines cannot be opened as one: motors whose lines are
  * opened together must share a backend. The motors whose backend differs from the first one's
  * (none: they can be opened together). openMotorLines applies it to the motors it opens, the rig

@@ -300,10 +300,18 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     }
     if (const Field *f = map.require("max_accel"))
         motor.maxAccel = config::readNumber(reader_, *f, kPositive).value_or(0);
-    if (const Field *f = map.find("homing"))
-        readHoming(*f, motor);
+    const Field *homing = map.find("homing");
+    if (homing)
+        readHoming(*homing, motor);
+    const std::size_t errorsBeforeLimits = reader_.errorCount();
     if (const Field *f = map.find("soft_limits"))
         readSoftLimits(*f, motor);
+    /* The rule of `lockstep home` (MotorGroup), for every motor it can home: one with an
+     * endstop. Not checked if the soft limits were reported. */
+    if (motor.endstop && reader_.errorCount() == errorsBeforeLimits && !homingTravel(motor))
+        reader_.error(homing ? homing->keyMark : map.find("endstop")->keyMark,
+                      "homing a motor in mm needs both soft_limits, 'min' and 'max', to bound "
+                      "its travel");
     if (const Field *f = map.find("sim")) {
         MapReader sim(reader_, *f, {"endstop_at"});
         if (const Field *at = sim.find("endstop_at")) {

@@ -232,16 +232,12 @@ bool MotorGroup::Impl::endstopActive(size_t i) const
 
 int64_t MotorGroup::Impl::homingTravelLimit(const MotorConfig &m) const
 {
-    double travel = 0;
-    if (m.softMin && m.softMax)
-        travel = *m.softMax - *m.softMin;
-    else if (m.units == Units::Degrees)
-        travel = 360; /* a turntable meets its endstop within a turn */
-    else
+    const std::optional<double> travel = homingTravel(m);
+    if (!travel)
         throw InputError("motor " + m.name +
                          ": homing needs soft_min and soft_max to bound its travel");
     /* 10 % margin for a start slightly beyond the soft limits. */
-    return std::llround(1.1 * travel * m.stepsPerUnit()) + 1;
+    return std::llround(1.1 * *travel * m.stepsPerUnit()) + 1;
 }
 
 HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bool> *stop,

@@ -138,6 +138,14 @@ const std::vector<BadRig> kBadRigs = {
      {12, 20,
       "'max_speed' 10 deg/s is 8888.89 steps/s, above the 5000 steps/s that a 100 us step pulse "
       "allows"}},
+    {"homing_in_mm_without_soft_limits",
+     motorWith("        units: mm\n        mm_per_rev: 8\n        endstop: {line: 4}\n"
+               "        homing: {direction: -1}\n"),
+     {16, 9, "homing a motor in mm needs both soft_limits, 'min' and 'max', to bound its travel"}},
+    {"endstop_in_mm_with_one_soft_limit",
+     motorWith("        units: mm\n        mm_per_rev: 8\n        endstop: {line: 4}\n"
+               "        soft_limits: {min: 0}\n"),
+     {15, 9, "homing a motor in mm needs both soft_limits, 'min' and 'max', to bound its travel"}},
     {"zero_gear_ratio",
      motorWith("        gear_ratio: 0\n"),
      {13, 21, "'gear_ratio' must be greater than 0, got 0"}},
