@@ -166,6 +166,9 @@ void PlanLoader::readSweep(const Field &field)
 void PlanLoader::readPositionList(const Field &field)
 {
     for (const Field &entry : config::sequenceEntries(reader_, field)) {
+        if (entry.value.IsMap() && entry.value.size() == 0)
+            reader_.error(entry, "'" + entry.name +
+                                     "' is empty: a position gives at least one motor a target");
         Position position;
         for (const Field &target : config::mapEntries(reader_, entry)) {
             if (!rig_) {

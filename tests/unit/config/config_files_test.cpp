@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(sweep_list_and_plan_defaults)
                                                           "rig: rig.yaml\n"
                                                           "positions:\n"
                                                           "  - {lift: 1, tilt: -15}\n"
-                                                          "  - {}\n"
+                                                          "  - {lift: 2}\n"
                                                           "  - {tilt: 2.5}\n"
                                                           "frames_per_position: 3\n"
                                                           "output: {pattern: \"{frame}/{camera}-"
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(sweep_list_and_plan_defaults)
     BOOST_TEST_REQUIRE(list.positions.size() == 3U);
     BOOST_TEST(list.positions[0].targets.at("lift") == 1.0);
     BOOST_TEST(list.positions[0].targets.at("tilt") == -15.0);
-    BOOST_TEST(list.positions[1].targets.empty());
+    BOOST_TEST(list.positions[1].targets.at("lift") == 2.0);
     BOOST_TEST(list.positions[2].targets.size() == 1U);
     BOOST_TEST(list.framesPerPosition == 3U);
     BOOST_TEST(*planRigPath(dir.path() + "/list.yaml") == dir.path() + "/rig.yaml");
