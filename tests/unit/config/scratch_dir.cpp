@@ -40,6 +40,7 @@ void checkDiagnostics(const std::function<void()> &load, const std::string &file
                       const std::vector<ExpectedDiagnostic> &expected)
 {
     std::vector<ExpectedFileDiagnostic> inFile;
+    inFile.reserve(expected.size());
     for (const ExpectedDiagnostic &e : expected)
         inFile.push_back({file, e.line, e.column, e.message});
     checkDiagnostics(load, inFile);
