@@ -2,7 +2,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include "motion/move_plan.h"
 
@@ -25,6 +27,21 @@ double observedPeakRate(const MovePlan &p, size_t a)
         peak = std::max(peak, 1e9 / static_cast<double>(dt));
     }
     return peak;
+}
+
+/* FNV-1a over every step time of every axis: one number for a whole plan. */
+uint64_t digestOf(const MovePlan &p, size_t axes)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t a = 0; a < axes; ++a)
+        for (int64_t k = 1; k <= p.stepCount(a); ++k) {
+            const auto t = static_cast<uint64_t>(p.stepTime(a, k));
+            for (int byte = 0; byte < 8; ++byte) {
+                h ^= (t >> (8 * byte)) & 0xff;
+                h *= 1099511628211ull;
+            }
+        }
+    return h;
 }
 
 } // namespace
@@ -113,6 +130,19 @@ BOOST_AUTO_TEST_CASE(deterministic)
     for (size_t ax = 0; ax < 2; ++ax)
         for (int64_t k = 1; k <= a.stepCount(ax); ++k)
             BOOST_TEST_REQUIRE(a.stepTime(ax, k) == b.stepTime(ax, k));
+}
+
+/* The same move must give the same step times on every node of a rig, whatever its CPU: the
+ * planner uses only correctly rounded operations and is built with -ffp-contract=off (no fused
+ * multiply-add on aarch64). These digests were recorded on x86-64; a Pi must reproduce them. */
+BOOST_AUTO_TEST_CASE(step_times_match_the_recorded_reference)
+{
+    const MovePlan turntable = MovePlan::plan({axis(0, 89, 2000, 8000)}); /* 10 deg at 3200/rev */
+    const MovePlan pair = MovePlan::plan({axis(0, 1234, 3333.3, 12345.6), axis(0, -77, 100, 1000)});
+    const MovePlan triangle = MovePlan::plan({axis(-500, 500, 50000, 3000)});
+    BOOST_TEST(digestOf(turntable, 1) == 13400627677123200267ull);
+    BOOST_TEST(digestOf(pair, 2) == 9493719557239177763ull);
+    BOOST_TEST(digestOf(triangle, 1) == 9056709061711045542ull);
 }
 
 BOOST_AUTO_TEST_CASE(zero_length_move)
