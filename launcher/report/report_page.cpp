@@ -9,6 +9,7 @@
 #include "config/plan.h"
 #include "config/rig.h"
 #include "report/contact_sheet.h"
+#include "report/markup_escape.h"
 #include "report/svg_chart.h"
 #include "scan/manifest.h"
 #include "scan/plan_queries.h"
@@ -115,11 +116,11 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
 {
     std::ostringstream page;
     page << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>lockstep scan "
-         << data.plan.name
+         << escapeMarkup(data.plan.name)
          << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
          << "td,th{padding:2px 10px;text-align:left}.ok{color:#2a7a2a}.fail{color:#b22}"
          << "img{max-width:100%;border:1px solid #ccc}</style></head><body>\n";
-    page << "<h1>Scan " << data.plan.name << "</h1>\n";
+    page << "<h1>Scan " << escapeMarkup(data.plan.name) << "</h1>\n";
     page << "<p>" << data.plan.positions.size() << " positions &times; " << data.cameras.size()
          << " cameras &times; " << data.plan.framesPerPosition << " frame(s); "
          << data.manifest.frames.size() << " frames recorded. Verification: "
@@ -133,14 +134,14 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
     if (!verify.ok()) {
         page << "<h2 class=\"fail\">Problems</h2><ul>\n";
         for (const std::string &p : verify.problems)
-            page << "<li>" << p << "</li>\n";
+            page << "<li>" << escapeMarkup(p) << "</li>\n";
         page << "</ul>\n";
     }
     page << "<h2>Contact sheet</h2><p>Positions top to bottom (0 to "
          << (data.plan.positions.empty() ? 0 : data.plan.positions.size() - 1)
          << "), cameras left to right: ";
     for (size_t c = 0; c < data.cameras.size(); ++c)
-        page << (c ? ", " : "") << data.cameras[c];
+        page << (c ? ", " : "") << escapeMarkup(data.cameras[c]);
     page << ".</p>\n<img src=\"" << sheet << "\" alt=\"contact sheet\">\n";
     page << "<h2>Capture skew</h2>\n<img src=\"" << skew << "\" alt=\"skew per position\">\n";
     page << "<h2>Timing</h2>\n<img src=\"" << timing << "\" alt=\"time per position\">\n";

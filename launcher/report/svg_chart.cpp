@@ -5,35 +5,13 @@
 #include <cstdio>
 #include <sstream>
 
+#include "report/markup_escape.h"
+
 namespace lockstep
 {
 
 namespace
 {
-
-std::string escape(const std::string &text)
-{
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '&':
-            out += "&amp;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
 
 /* 1, 2 or 5 times a power of ten, so axis labels read well. */
 double niceStep(double range, int ticks)
@@ -75,7 +53,7 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
         << "\" font-family=\"sans-serif\" font-size=\"12\">\n";
     svg << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     svg << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-        << escape(title) << "</text>\n";
+        << escapeMarkup(title) << "</text>\n";
     for (int tick = 0; tick <= ticks; ++tick) {
         const double v = tick * step;
         const double y = top + plotH - v / top_value * plotH;
@@ -85,7 +63,7 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
             << number(v) << "</text>\n";
     }
     svg << "<text transform=\"translate(16," << top + plotH / 2
-        << ") rotate(-90)\" text-anchor=\"middle\">" << escape(yLabel) << "</text>\n";
+        << ") rotate(-90)\" text-anchor=\"middle\">" << escapeMarkup(yLabel) << "</text>\n";
 
     const size_t n = std::max<size_t>(categories.size(), 1);
     const double groupW = plotW / double(n);
@@ -98,18 +76,18 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
             const double h = v / top_value * plotH;
             svg << "<rect x=\"" << gx + barW * double(s) << "\" y=\"" << top + plotH - h
                 << "\" width=\"" << barW << "\" height=\"" << h << "\" fill=\"" << series[s].colour
-                << "\"><title>" << escape(series[s].name) << " " << escape(categories[c]) << ": "
-                << number(v) << "</title></rect>\n";
+                << "\"><title>" << escapeMarkup(series[s].name) << " "
+                << escapeMarkup(categories[c]) << ": " << number(v) << "</title></rect>\n";
         }
         if (c % labelEvery == 0)
             svg << "<text x=\"" << gx + groupW * 0.4 << "\" y=\"" << top + plotH + 16
-                << "\" text-anchor=\"middle\">" << escape(categories[c]) << "</text>\n";
+                << "\" text-anchor=\"middle\">" << escapeMarkup(categories[c]) << "</text>\n";
     }
     double lx = left;
     for (const ChartSeries &s : series) {
         svg << "<rect x=\"" << lx << "\" y=\"" << height - 18
             << "\" width=\"12\" height=\"12\" fill=\"" << s.colour << "\"/><text x=\"" << lx + 16
-            << "\" y=\"" << height - 8 << "\">" << escape(s.name) << "</text>\n";
+            << "\" y=\"" << height - 8 << "\">" << escapeMarkup(s.name) << "</text>\n";
         lx += 30 + 7.0 * double(s.name.size());
     }
     svg << "<line x1=\"" << left << "\" x2=\"" << left << "\" y1=\"" << top << "\" y2=\""
