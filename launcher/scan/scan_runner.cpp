@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <set>
+#include <slurm/slurm_version.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -75,6 +76,16 @@ StartDecision startFromJson(const json &j)
             j.at("run_error").get<std::string>()};
 }
 
+/* "22.05.8", as Slurm writes its own version. */
+std::string slurmVersion()
+{
+    char text[32];
+    std::snprintf(text, sizeof(text), "%d.%02d.%d", SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+                  SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+                  SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+    return text;
+}
+
 bool isTemporaryName(const std::string &name)
 {
     return !name.empty() && name[0] == '.' && name.find(".tmp") != std::string::npos;
@@ -98,7 +109,7 @@ private:
     void identify();
     StartDecision prepareOutput(); /* rank 0 only */
     size_t completedPositions(const ManifestContents &manifest) const;
-    void writeScanJson();
+    void writeScanJson(const std::string &planText, const std::string &rigText);
     void openDevices();
 
     void moveAndSettle(size_t k);
@@ -229,7 +240,7 @@ StartDecision ScanRunner::prepareOutput()
             makeDirectories(layout.root);
             writeFileAtomic(layout.planCopy(), planText);
             writeFileAtomic(layout.rigCopy(), rigText);
-            writeScanJson();
+            writeScanJson(planText, rigText);
         }
         manifest_ = std::make_unique<ManifestWriter>(layout.manifest(), keep);
     } catch (const std::exception &e) {
@@ -238,7 +249,7 @@ StartDecision ScanRunner::prepareOutput()
     return decision;
 }
 
-void ScanRunner::writeScanJson()
+void ScanRunner::writeScanJson(const std::string &planText, const std::string &rigText)
 {
     json cameras = json::array();
     for (const NodeConfig &node : config_.rig.nodes)
@@ -250,6 +261,8 @@ void ScanRunner::writeScanJson()
         {"scan", config_.plan.name},
         {"plan", "plan.yaml"},
         {"rig", "rig.yaml"},
+        {"plan_text", planText}, /* scan.json alone tells how the scan was made */
+        {"rig_text", rigText},
         {"plan_source", fs::absolute(config_.plan.path).string()},
         {"rig_source", fs::absolute(config_.rig.path).string()},
         {"positions", config_.plan.positions.size()},
@@ -263,7 +276,11 @@ void ScanRunner::writeScanJson()
          {{"lockstep", LOCKSTEP_VERSION},
           {"libcamera", std::to_string(LIBCAMERA_VERSION_MAJOR) + "." +
                             std::to_string(LIBCAMERA_VERSION_MINOR) + "." +
-                            std::to_string(LIBCAMERA_VERSION_PATCH)}}},
+                            std::to_string(LIBCAMERA_VERSION_PATCH)},
+          {"pmix", pmixVersion()},
+          {"slurm", slurmVersion()},
+          {"coordination",
+           coord_->reusesKeys() ? "pmix, two keys reused" : "pmix, key per exchange"}}},
     };
     writeFileAtomic(layout_->scanJson(), scan.dump(2) + "\n");
 }

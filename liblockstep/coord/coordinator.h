@@ -38,6 +38,8 @@ public:
 std::unique_ptr<Coordinator> connectPmix();
 /* Whether the environment shows a PMIx server (PMIX_RANK / PMIX_NAMESPACE set). */
 bool underPmix();
+/* The PMIx library's own version string (PMIx_Get_version). */
+std::string pmixVersion();
 /* A coordinator for a single process (size 1), for scans on one node without a launcher. */
 std::unique_ptr<Coordinator> soloCoordinator();
 

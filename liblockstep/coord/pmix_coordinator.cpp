@@ -211,6 +211,11 @@ private:
 
 } // namespace
 
+std::string pmixVersion()
+{
+    return PMIx_Get_version();
+}
+
 bool underPmix()
 {
     return std::getenv("PMIX_RANK") != nullptr || std::getenv("PMIX_NAMESPACE") != nullptr;

@@ -49,6 +49,18 @@ e2e)
     cat "$work/verify.txt"
     grep -q "24 frames checked, 24 angles read from pixels" "$work/verify.txt" || fail "verify did not read every angle"
     pass "verify: complete, checksums match, angles read from pixels match the commanded ones"
+    python3 - "$work/out/t/scan.json" "$work/plan.yaml" "$work/rig.yaml" <<'PY' || fail "scan.json"
+import json, sys
+scan = json.load(open(sys.argv[1]))
+assert scan["plan_text"] == open(sys.argv[2]).read(), "plan_text is not the plan"
+assert scan["rig_text"] == open(sys.argv[3]).read(), "rig_text is not the rig"
+versions = scan["versions"]
+for key in ("lockstep", "libcamera", "pmix", "slurm", "coordination"):
+    assert versions.get(key), "no version of " + key
+assert scan["ranks"] == ["pi01", "pi02", "pi03", "pi04"], scan["ranks"]
+print("scan.json:", versions)
+PY
+    pass "scan.json holds the plan, the rig and the versions"
     "$LOCKSTEP" report "$work/out" || fail "report"
     for f in index.html contact-sheet.jpg skew.svg timing.svg; do
         [ -s "$work/out/t/report/$f" ] || fail "report/$f missing"
