@@ -212,6 +212,24 @@ move)
     [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "--hold: ENABLE still asserted after SIGTERM"
     [ "$hold_rc" -eq 143 ] || fail "--hold: exit status $hold_rc after SIGTERM, expected 143"
     pass "--hold keeps ENABLE asserted until SIGTERM, then releases it (exit 143)"
+    # Ctrl-C in the middle of a move: the move stops, ENABLE is released, exit status 130.
+    "$LOCKSTEP" move turntable=300 --rig "$rig" --node pi01 >"$work/int.txt" 2>&1 &
+    int_pid=$!
+    i=0
+    while ! grep -q "^moving:" "$work/int.txt" && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    moving=$("$SIM_LINE" "$rig" pi01 turntable)
+    kill -INT "$int_pid"
+    int_rc=0
+    wait "$int_pid" || int_rc=$?
+    cat "$work/int.txt"
+    [ "$moving" = 0 ] || fail "SIGINT: ENABLE was not asserted during the move (level $moving)"
+    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "SIGINT: ENABLE still asserted"
+    [ "$int_rc" -eq 130 ] || fail "SIGINT: exit status $int_rc, expected 130"
+    grep -q "move: STOPPED" "$work/int.txt" || fail "SIGINT: the move was not reported stopped"
+    pass "SIGINT during a move stops it and releases ENABLE (exit 130)"
     if "$LOCKSTEP" move turntable=800 --rig "$rig" --node pi01 2>"$work/err.txt"; then fail "moved past the soft limit"; fi
     [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE asserted after a refused move"
     cat "$work/err.txt"
