@@ -3,9 +3,12 @@
 #include <acl/libacl.h>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/acl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/errors.h"
 
@@ -69,11 +72,88 @@ void addUserEntry(Acl &acl, uid_t uid)
         throw RunError(std::string("cannot build an ACL entry: ") + std::strerror(errno));
 }
 
+/* What a grant record says: the entry was added by lockstep (and is removed by the last step
+ * that uses it), or nothing (no lockstep step has it). */
+constexpr char kAdded[] = "added\n";
+
+std::string recordName(const std::string &path, uid_t uid)
+{
+    std::string name = "access.";
+    for (char c : path)
+        name += c == '/' ? '_' : c;
+    return name + "." + std::to_string(uid);
+}
+
+/* A file in the registry directory: regular, ours, one link (no hard link planted by a user
+ * elsewhere), never reached through a symlink. */
+int openRecord(int dir, const std::string &name)
+{
+    const int fd = openat(dir, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw RunError("grant record " + name + ": " + std::strerror(errno));
+    struct stat st = {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+        close(fd);
+        throw RunError("grant record " + name + " is not a plain file of ours: refusing it");
+    }
+    return fd;
+}
+
+void lockOrThrow(int fd, int operation, const std::string &what)
+{
+    while (flock(fd, operation) != 0)
+        if (errno != EINTR)
+            throw RunError("cannot lock " + what + ": " + std::strerror(errno));
+}
+
+/* access.lock held exclusively for one decision. */
+class RegistryMutex
+{
+public:
+    explicit RegistryMutex(int dir) : fd_(openRecord(dir, "access.lock"))
+    {
+        try {
+            lockOrThrow(fd_, LOCK_EX, "access.lock");
+        } catch (...) {
+            close(fd_);
+            throw;
+        }
+    }
+    ~RegistryMutex() { close(fd_); }
+    RegistryMutex(const RegistryMutex &) = delete;
+    RegistryMutex &operator=(const RegistryMutex &) = delete;
+
+private:
+    int fd_;
+};
+
+bool saysAdded(int record)
+{
+    char buf[sizeof(kAdded)] = {};
+    return pread(record, buf, sizeof(buf) - 1, 0) == ssize_t(sizeof(kAdded) - 1) &&
+           std::strcmp(buf, kAdded) == 0;
+}
+
+void mark(int record, bool added)
+{
+    if (ftruncate(record, 0) != 0 ||
+        (added && pwrite(record, kAdded, sizeof(kAdded) - 1, 0) != ssize_t(sizeof(kAdded) - 1)))
+        throw RunError(std::string("cannot write a grant record: ") + std::strerror(errno));
+}
+
 } // namespace
+
+DeviceAccess::DeviceAccess(Log log, int registryDir)
+    : log_(std::move(log)), dir_(fcntl(registryDir, F_DUPFD_CLOEXEC, 0))
+{
+    if (dir_ < 0)
+        throw RunError(std::string("cannot keep the lock directory open: ") + std::strerror(errno));
+}
 
 DeviceAccess::~DeviceAccess()
 {
     revokeAll();
+    close(dir_);
 }
 
 void DeviceAccess::grant(const std::string &path, uid_t uid)
@@ -87,12 +167,29 @@ void DeviceAccess::grant(const std::string &path, uid_t uid)
         throw RunError("cannot give access to " + path +
                        ": not a character device node (a symlink or a file is never opened up "
                        "to a job)");
-    Acl acl(path);
-    if (acl.findUser(uid))
-        return;
-    addUserEntry(acl, uid);
-    acl.write(path);
-    granted_.push_back({path, uid});
+    const RegistryMutex decide(dir_);
+    const std::string name = recordName(path, uid);
+    const int record = openRecord(dir_, name);
+    try {
+        Acl acl(path);
+        if (acl.findUser(uid)) {
+            /* Added by a lockstep step still running (or one that died): share it. Any other
+             * entry is the administrator's. */
+            if (!saysAdded(record)) {
+                close(record);
+                return;
+            }
+        } else {
+            addUserEntry(acl, uid);
+            acl.write(path);
+            mark(record, true);
+        }
+        lockOrThrow(record, LOCK_SH, name);
+    } catch (...) {
+        close(record);
+        throw;
+    }
+    granted_.push_back({path, uid, record});
 }
 
 void DeviceAccess::report(bool error, const std::string &message) noexcept
@@ -109,15 +206,24 @@ void DeviceAccess::revokeAll() noexcept
 {
     for (const Grant &grant : granted_) {
         try {
-            Acl acl(grant.path);
-            if (acl_entry_t entry = acl.findUser(grant.uid);
-                entry && acl_delete_entry(acl.get(), entry) == 0)
-                acl.write(grant.path);
-            report(false,
-                   "access to " + grant.path + " taken back from uid " + std::to_string(grant.uid));
+            const RegistryMutex decide(dir_);
+            /* Exclusive only if no other step holds the record: then we are the last. */
+            if (flock(grant.record, LOCK_EX | LOCK_NB) != 0) {
+                report(false, "access to " + grant.path + " stays with uid " +
+                                  std::to_string(grant.uid) + " for another step");
+            } else {
+                Acl acl(grant.path);
+                if (acl_entry_t entry = acl.findUser(grant.uid);
+                    entry && acl_delete_entry(acl.get(), entry) == 0)
+                    acl.write(grant.path);
+                mark(grant.record, false);
+                report(false, "access to " + grant.path + " taken back from uid " +
+                                  std::to_string(grant.uid));
+            }
         } catch (const std::exception &e) {
             report(true, e.what());
         }
+        close(grant.record);
     }
     granted_.clear();
 }

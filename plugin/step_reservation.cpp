@@ -49,7 +49,7 @@ StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &re
         return;
     const LockDir dir(args.lockDir);
     lockDevices(dir, step, args);
-    grantAccess(step.uid);
+    grantAccess(dir, step.uid);
 }
 
 StepReservation::~StepReservation()
@@ -73,7 +73,7 @@ void StepReservation::lockDevices(const LockDir &dir, const StepIdentity &step,
     }
 }
 
-void StepReservation::grantAccess(uid_t uid)
+void StepReservation::grantAccess(const LockDir &dir, uid_t uid)
 {
     if (uid == 0)
         return;
@@ -83,11 +83,14 @@ void StepReservation::grantAccess(uid_t uid)
         realMotor |= device.motor && device.motor->backend == Backend::Real;
         realCamera |= device.camera && device.camera->backend == Backend::Real;
     }
+    if (!realMotor && !realCamera)
+        return;
+    access_ = std::make_unique<DeviceAccess>(logToSlurmd, dir.fd());
     if (realMotor)
-        access_.grant(findHeaderChip(node_->gpioChip), uid);
+        access_->grant(findHeaderChip(node_->gpioChip), uid);
     if (realCamera)
         for (const std::string &path : cameraDeviceNodes())
-            access_.grant(path, uid);
+            access_->grant(path, uid);
 }
 
 void logToSlurmd(bool error, const std::string &message)

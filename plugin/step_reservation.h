@@ -48,14 +48,14 @@ public:
 
 private:
     void lockDevices(const LockDir &dir, const StepIdentity &step, const PluginArgs &args);
-    void grantAccess(uid_t uid);
+    void grantAccess(const LockDir &dir, uid_t uid);
 
     RigConfig rig_;
     const NodeConfig *node_ = nullptr;
     std::vector<Device> devices_;
     std::vector<std::string> motors_;
     std::vector<std::unique_ptr<DeviceLock>> locks_;
-    DeviceAccess access_{logToSlurmd};
+    std::unique_ptr<DeviceAccess> access_; /* after locks_: taken back before they go */
 };
 
 /* This machine's name as the rig file would list it. */

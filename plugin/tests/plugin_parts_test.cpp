@@ -14,6 +14,7 @@
 #include <sys/acl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -284,20 +285,41 @@ std::string userEntries(const std::string &path)
 
 } // namespace
 
+/* An open directory for DeviceAccess's grant records, closed on scope exit. */
+struct RegistryDir {
+    explicit RegistryDir(const std::string &path) : fd(open(path.c_str(), O_RDONLY | O_DIRECTORY))
+    {
+        BOOST_REQUIRE(fd >= 0);
+    }
+    ~RegistryDir() { close(fd); }
+    RegistryDir(const RegistryDir &) = delete;
+    RegistryDir &operator=(const RegistryDir &) = delete;
+    int fd;
+};
+
+/* A character device like /dev/null, in a directory of our own; false without CAP_MKNOD. */
+bool makeTestDevice(const std::string &device)
+{
+    if (mknod(device.c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0)
+        return true;
+    BOOST_TEST_MESSAGE("skipped: mknod needs root (CAP_MKNOD) to make a test device node");
+    return false;
+}
+
 BOOST_AUTO_TEST_CASE(device_access_is_given_and_taken_back)
 {
     TempDir tmp;
-    /* A character device like /dev/null, in a directory of our own (mknod needs root). */
     const std::string device = tmp.path + "/gpiochip9";
-    if (mknod(device.c_str(), S_IFCHR | 0600, makedev(1, 3)) != 0) {
-        BOOST_TEST_MESSAGE("skipped: mknod needs root (CAP_MKNOD) to make a test device node");
+    if (!makeTestDevice(device))
         return;
-    }
+    const RegistryDir registry(tmp.path);
     std::vector<std::string> log;
     {
-        DeviceAccess access([&](bool error, const std::string &message) {
-            log.push_back((error ? "error: " : "") + message);
-        });
+        DeviceAccess access(
+            [&](bool error, const std::string &message) {
+                log.push_back((error ? "error: " : "") + message);
+            },
+            registry.fd);
         access.grant(device, 4242);
         BOOST_TEST(userEntries(device) == "4242:rw- ");
         access.grant(device, 4243);
@@ -317,6 +339,54 @@ BOOST_AUTO_TEST_CASE(device_access_is_given_and_taken_back)
     BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4245");
 }
 
+BOOST_AUTO_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_ends)
+{
+    TempDir tmp;
+    const std::string device = tmp.path + "/gpiochip9";
+    if (!makeTestDevice(device))
+        return;
+    const RegistryDir registry(tmp.path);
+    std::vector<std::string> log;
+    const auto record = [&](bool, const std::string &message) { log.push_back(message); };
+    /* Two jobs of one user, each driving its own motor on the same GPIO chip. */
+    auto first = std::make_unique<DeviceAccess>(record, registry.fd);
+    auto second = std::make_unique<DeviceAccess>(record, registry.fd);
+    first->grant(device, 4242);
+    second->grant(device, 4242);
+    BOOST_TEST(userEntries(device) == "4242:rw- ");
+    first.reset();
+    BOOST_TEST(userEntries(device) == "4242:rw- ", "the first job's end took the second's access");
+    BOOST_TEST(log.back() == "access to " + device + " stays with uid 4242 for another step");
+    second.reset();
+    BOOST_TEST(userEntries(device).empty());
+    BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4242");
+}
+
+BOOST_AUTO_TEST_CASE(device_access_of_a_step_that_died_is_taken_back_by_the_next)
+{
+    TempDir tmp;
+    const std::string device = tmp.path + "/gpiochip9";
+    if (!makeTestDevice(device))
+        return;
+    const RegistryDir registry(tmp.path);
+    /* A step that is killed before it can take access back: its flock dies with it. */
+    const pid_t child = fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+        DeviceAccess access([](bool, const std::string &) {}, registry.fd);
+        access.grant(device, 4242);
+        _exit(0); /* no destructor runs, as after SIGKILL */
+    }
+    int status = 0;
+    BOOST_REQUIRE(waitpid(child, &status, 0) == child);
+    BOOST_TEST(userEntries(device) == "4242:rw- ");
+    {
+        DeviceAccess next([](bool, const std::string &) {}, registry.fd);
+        next.grant(device, 4242);
+    }
+    BOOST_TEST(userEntries(device).empty(), "the dead step's entry outlived the next step");
+}
+
 BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
 {
     TempDir tmp;
@@ -324,7 +394,8 @@ BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
     std::ofstream(file) << "not a device";
     const std::string link = tmp.path + "/video1";
     fs::create_symlink("/dev/null", link);
-    DeviceAccess access([](bool, const std::string &) {});
+    const RegistryDir registry(tmp.path);
+    DeviceAccess access([](bool, const std::string &) {}, registry.fd);
     BOOST_TEST(contains(errorOf([&] { access.grant(file, 4242); }), "not a character device"));
     BOOST_TEST(contains(errorOf([&] { access.grant(link, 4242); }), "not a character device"));
     BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", 4242); }),
