@@ -75,6 +75,57 @@ else
     fail "the first job never started: $(cat "$RUN/first.out")"
 fi
 
+# Starts a job step on the motor node that holds the motor until $RUN/first.release appears.
+hold_motor() {
+    rm -f "$RUN/first.started" "$RUN/first.release"
+    srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+        "echo \$SLURM_JOB_ID >$RUN/first.started; while [ ! -e $RUN/first.release ]; do sleep 0.1; done" \
+        >"$RUN/first.out" 2>&1 &
+    first_pid=$!
+    wait_for_file "$RUN/first.started"
+}
+
+check "conflict=wait: a second job waits for the held motor, and runs once it is free"
+write_plugstack "$LOCKS" "conflict=wait wait_timeout=30"
+if hold_motor; then
+    rm -f "$RUN/second.ran"
+    srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c "date +%s%N >$RUN/second.ran" >"$RUN/second.out" 2>&1 &
+    second_pid=$!
+    sleep 3
+    early=no
+    [ -e "$RUN/second.ran" ] && early=yes
+    released=$(date +%s%N)
+    touch "$RUN/first.release"
+    first_rc=0 second_rc=0
+    wait "$first_pid" || first_rc=$?
+    wait "$second_pid" || second_rc=$?
+    ran=$(cat "$RUN/second.ran" 2>/dev/null || echo 0)
+    if [ "$early" = no ] && [ "$first_rc" -eq 0 ] && [ "$second_rc" -eq 0 ] && [ "$ran" -ge "$released" ]; then
+        pass "the second job ran $(((ran - released) / 1000000)) ms after the first let go"
+    else fail "early=$early first rc=$first_rc second rc=$second_rc: $(cat "$RUN/second.out" "$RUN/first.out")"; fi
+else
+    kill "$first_pid" 2>/dev/null || true
+    fail "the first job never started: $(cat "$RUN/first.out")"
+fi
+
+check "conflict=wait: wait_timeout bounds the wait, and the message names the holder"
+write_plugstack "$LOCKS" "conflict=wait wait_timeout=2"
+if hold_motor; then
+    first_job=$(cat "$RUN/first.started")
+    run srun -w $MOTOR_NODE --lockstep=$MOTOR true
+    touch "$RUN/first.release"
+    first_rc=0
+    wait "$first_pid" || first_rc=$?
+    if [ "$rc" -ne 0 ] && [ "$first_rc" -eq 0 ] &&
+        echo "$out" | grep -q "$MOTOR on $MOTOR_NODE is still in use by job $first_job (user root) after waiting 2 s (conflict=wait)"; then
+        pass "$(echo "$out" | grep 'still in use' | head -n 1)"
+    else fail "rc=$rc first rc=$first_rc: $out"; fi
+else
+    kill "$first_pid" 2>/dev/null || true
+    fail "the first job never started: $(cat "$RUN/first.out")"
+fi
+write_plugstack "$LOCKS"
+
 # Starts a step whose task asserts ENABLE and holds it, cancels the job with `scancel ARGS...`
 # and checks that ENABLE is safe within one second and that slurmd logged the plugin doing it.
 # sim_line --hold does no clean-up of its own: whatever ends it, only the plugin can release.

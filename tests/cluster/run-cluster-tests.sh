@@ -59,9 +59,9 @@ cp "$probe" "$BIN/pmix_probe"
 cp "$sim_line" "$BIN/sim_line"
 cp "$HERE/rig-cluster-sim.yaml" "$RUN/rig.yaml"
 
-write_plugstack() { # LOCKDIR
+write_plugstack() { # LOCKDIR [CONFLICT OPTIONS]
     if [ -n "$plugin" ]; then
-        echo "required $BIN/spank_lockstep.so rig=$RUN/rig.yaml lockdir=$1 conflict=refuse"
+        echo "required $BIN/spank_lockstep.so rig=$RUN/rig.yaml lockdir=$1 ${2:-conflict=refuse}"
     fi >"$RUN/plugstack.conf"
     # slurmstepd, srun and sbatch re-read it for every job; slurmd reads it when it starts.
     if [ -d "$STATE" ]; then cp "$RUN/plugstack.conf" "$STATE/plugstack.conf"; fi
