@@ -475,12 +475,26 @@ void StepExecutor::Impl::run(Job &job)
             break;
 
         size_t count = 0;
+        bool startsStep = false;
         for (size_t a = 0; a < axisCount; ++a) {
             if (axes_[a].due != t)
                 continue;
+            startsStep |= !axes_[a].high;
             batchAxis_[count] = a;
             offsets_[count] = motors_[a].step;
             levels_[count++] = physical(!axes_[a].high, motors_[a].stepActiveLow);
+        }
+        /* A step already too late is not taken at all: the motor stops one step short instead
+         * of stepping at the wrong moment. (A late end of a pulse only lengthens it.) */
+        if (const Nanos late = monotonicNow() - start - t;
+            startsStep && late > options_.maxLateness) {
+            report.maxLateness = std::max(report.maxLateness, late);
+            abort(plan, report,
+                  "edge " + std::to_string(report.edges + 1) + " would be late by " + micros(late) +
+                      " (bound " + micros(options_.maxLateness) + "; " + schedulingSummary() +
+                      "; during the move: " + CpuAccounting::describeSince(accounting) +
+                      "): not sent");
+            break;
         }
         try {
             if (!setLines(count, generation)) {
