@@ -118,6 +118,10 @@ private:
     void submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame);
     json takeStatus(std::optional<size_t> timingsOf);
     Nanos cameraLead() const;
+    /* Records how long after its exposure ended a frame was handed over (any thread). */
+    void noteHandling(const Frame &frame);
+    /* One frame from every camera before the scan, to measure noteHandling's first value. */
+    void warmUpCameras();
     /* Exchanges statuses; rank 0 records them. Throws on any rank's error or stop. */
     void exchange(std::optional<size_t> timingsOf);
     void record(const std::vector<json> &statuses);
@@ -148,6 +152,8 @@ private:
     std::string error_;
     Nanos lastExposureEnd_ = 0; /* realtime */
     Nanos scanLead_ = 0;        /* the longest leadTime() of any camera on any rank */
+    Nanos frameHandling_ = 0;   /* this node's longest time from exposure end to next request */
+    Nanos scanHandling_ = 0;    /* the longest frameHandling_ of any rank */
     std::string peakMemory_;    /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
 };
@@ -303,6 +309,8 @@ void ScanRunner::openDevices()
         cameras_.push_back(openCamera(config_.rig, *config));
         cameras_.back()->start(config_.plan.capture);
     }
+    if (config_.plan.framesPerPosition > 1)
+        warmUpCameras();
     writer_ = std::make_unique<WriterPool>(
         options_.writerThreads, options_.writerQueue,
         [this](const WriteJob &job, const WriteResult &result) {
@@ -385,11 +393,12 @@ void ScanRunner::capture(size_t k, Nanos T)
     const ScanPlan &plan = config_.plan;
     const Nanos start = monotonicNow();
     /* Frames after the first of a position follow at a fixed gap, each at its own instant,
-     * far enough apart that every camera can be retimed for the next one. The same on every
-     * rank: scanLead_ comes from the exchange. */
+     * far enough apart that every camera has handed over the previous frame (copying or
+     * rendering 12 MP takes a Pi a while: measured, with half again as headroom) and can be
+     * retimed for the next one. The same on every rank: both come from the exchange. */
     const Nanos exposure = plan.capture.exposureUs * 1000;
-    const Nanos gap = std::max(
-        {Nanos(100'000'000), 2 * exposure + 50'000'000, scanLead_ + exposure + 20'000'000});
+    const Nanos gap = std::max({Nanos(100'000'000), 2 * exposure + 50'000'000,
+                                exposure + scanHandling_ * 3 / 2 + scanLead_ + 20'000'000});
     if (const Nanos ahead = T - realtimeNow(); ahead < cameraLead())
         std::fprintf(stderr,
                      "lockstep: %s: warning: position %zu: capture instant arrived %.1f ms ahead, "
@@ -402,9 +411,11 @@ void ScanRunner::capture(size_t k, Nanos T)
         shots.push_back(std::async(std::launch::async, [this, cam, T, gap, &plan] {
             raiseCapturePriority();
             std::vector<Frame> frames;
-            for (unsigned f = 0; f < plan.framesPerPosition; ++f)
+            for (unsigned f = 0; f < plan.framesPerPosition; ++f) {
                 frames.push_back(options_.unscheduled ? cam->captureNext()
                                                       : cam->captureAt(T + Nanos(f) * gap));
+                noteHandling(frames.back());
+            }
             return frames;
         }));
     }
@@ -416,6 +427,25 @@ void ScanRunner::capture(size_t k, Nanos T)
     }
     lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap + plan.capture.exposureUs * 1000;
     timings_[k].captureMs = msSince(start);
+}
+
+void ScanRunner::noteHandling(const Frame &frame)
+{
+    const Nanos handling = realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000;
+    std::lock_guard lock(framesMutex_);
+    frameHandling_ = std::max(frameHandling_, handling);
+}
+
+void ScanRunner::warmUpCameras()
+{
+    std::vector<std::future<void>> shots;
+    for (auto &camera : cameras_) {
+        Camera *cam = camera.get();
+        shots.push_back(
+            std::async(std::launch::async, [this, cam] { noteHandling(cam->captureNext()); }));
+    }
+    for (auto &shot : shots)
+        shot.get();
 }
 
 Nanos ScanRunner::cameraLead() const
@@ -434,6 +464,7 @@ json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
                    {"error", error_},
                    {"stop", signals_.stopRequested().load()},
                    {"lead_ns", cameraLead()},
+                   {"handling_ns", frameHandling_},
                    {"peak_rss_kb", usage.ru_maxrss}};
     json frames = json::array();
     {
@@ -486,10 +517,12 @@ void ScanRunner::exchange(std::optional<size_t> timingsOf)
     std::string errors;
     bool stop = false;
     scanLead_ = 0;
+    scanHandling_ = 0;
     for (const std::string &text : gathered) {
         statuses.push_back(json::parse(text));
         const json &s = statuses.back();
         scanLead_ = std::max(scanLead_, s.at("lead_ns").get<Nanos>());
+        scanHandling_ = std::max(scanHandling_, s.at("handling_ns").get<Nanos>());
         if (!s.at("error").get<std::string>().empty())
             errors += (errors.empty() ? "" : "; ") + s.at("error").get<std::string>();
         stop = stop || s.at("stop").get<bool>();

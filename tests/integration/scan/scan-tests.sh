@@ -102,6 +102,21 @@ PY
     grep -q "pos-0002/pi01-cam.jpg: shows turntable at 120" "$work/v.txt" || { cat "$work/v.txt"; fail "wrong angle not named"; }
     pass "verify: a frame showing the wrong angle is caught from its pixels"
     ;;
+frames)
+    # Several frames per position at a size whose hand-over (rendering, like a Pi copying a
+    # 12 MP frame) takes longer than the default gap: every frame must still start together.
+    write_plan 3 'frames_per_position: 3
+output: { pattern: "pos-{position}/{node}-{camera}-{frame}" }'
+    sed -i 's/width: 320, height: 240/width: 2028, height: 1520/' "$work/plan.yaml"
+    scan --out "$work/out" || fail "scan exited $?"
+    [ "$(count_frames "$work/out/t")" -eq 36 ] || fail "expected 36 frames, found $(count_frames "$work/out/t")"
+    "$LOCKSTEP" verify "$work/out" --max-skew-us 5000 >"$work/verify.txt" || { cat "$work/verify.txt"; fail "verify"; }
+    cat "$work/verify.txt"
+    for f in 00 01 02; do
+        [ -f "$work/out/t/pos-0002/pi03-cam-$f.jpg" ] || fail "frame $f of position 2 missing"
+    done
+    pass "3 positions x 3 frames x 4 cameras, every frame within 5 ms of the others"
+    ;;
 resume)
     SETTLE_MS=300 write_plan 10
     scan --out "$work/out" >"$work/first.txt" 2>&1 &
