@@ -35,7 +35,8 @@ public:
 
 /* Finds the Raspberry Pi header GPIO chip: `spec` is a /dev path or a chip label; empty tries
  * pinctrl-rp1, pinctrl-bcm2711, pinctrl-bcm2835 in that order. Enumerates /dev/gpiochip*,
- * de-duplicated by realpath. Never by number. Throws RunError naming what was tried. */
+ * de-duplicated by realpath. Never by number (see gpio/header_chip.h). Throws RunError naming
+ * what was tried. */
 std::string findHeaderChip(const std::string &spec);
 
 /* The libgpiod backend (builds against libgpiod 1.6 and 2.x). Throws RunError. */
