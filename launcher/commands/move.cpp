@@ -106,6 +106,10 @@ void runMove(const MoveArgs &args)
             o.maxAccel = args.accel;
     }
 
+    /* Bad input is refused before any line is opened. */
+    for (const auto &[name, target] : targets)
+        checkMoveTarget(*node.findMotor(name), target, overrides[name]);
+
     MotorGroup group(rig, node, names, executorOptionsFor(rig));
     const ScopedEmergency emergency(signals, [&group] { group.release(); });
     printRealtime(group.realtimeStatus());

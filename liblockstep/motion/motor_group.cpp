@@ -42,6 +42,19 @@ double limit(const MotorConfig &m, const char *what, double rigValue,
 
 } // namespace
 
+CheckedLimits checkMoveTarget(const MotorConfig &m, double target, const MotionOverride &limits)
+{
+    const std::string where = "motor " + m.name + ": target " + format(target) + " " + unitName(m);
+    if (!std::isfinite(target))
+        throw InputError(where + " is not a number");
+    if (m.softMin && target < *m.softMin)
+        throw InputError(where + " is below its soft minimum " + format(*m.softMin));
+    if (m.softMax && target > *m.softMax)
+        throw InputError(where + " is above its soft maximum " + format(*m.softMax));
+    return {limit(m, "speed", m.maxSpeed, limits.maxSpeed),
+            limit(m, "acceleration", m.maxAccel, limits.maxAccel)};
+}
+
 ExecutorOptions executorOptionsFor(const RigConfig &rig)
 {
     ExecutorOptions options;
@@ -192,19 +205,10 @@ MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets
     for (const auto &[name, target] : targets) {
         const size_t i = index(name);
         const MotorConfig &m = configs_[i];
-        const std::string where =
-            "motor " + name + ": target " + format(target) + " " + unitName(m);
-        if (!std::isfinite(target))
-            throw InputError(where + " is not a number");
-        if (m.softMin && target < *m.softMin)
-            throw InputError(where + " is below its soft minimum " + format(*m.softMin));
-        if (m.softMax && target > *m.softMax)
-            throw InputError(where + " is above its soft maximum " + format(*m.softMax));
         const auto o = overrides.find(name);
-        const MotionOverride none;
-        const MotionOverride &over = o != overrides.end() ? o->second : none;
-        axes[i] = axis(i, m.stepForPosition(target), limit(m, "speed", m.maxSpeed, over.maxSpeed),
-                       limit(m, "acceleration", m.maxAccel, over.maxAccel));
+        const CheckedLimits use =
+            checkMoveTarget(m, target, o != overrides.end() ? o->second : MotionOverride{});
+        axes[i] = axis(i, m.stepForPosition(target), use.speed, use.accel);
     }
     MoveReport report = run(axes, stop, observer);
     save();

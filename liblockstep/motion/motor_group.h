@@ -25,6 +25,17 @@ struct HomeReport {
 /* The executor settings a rig file gives (step pulse, DIR and ENABLE set-up, lateness bound). */
 ExecutorOptions executorOptionsFor(const RigConfig &rig);
 
+/* Checks one move target and the plan's limits for it against the motor's configuration:
+ * finite, inside the soft limits, speed and acceleration positive and not above the rig's.
+ * Touches no hardware, so a command can refuse bad input before it opens any line; moveTo
+ * makes the same checks. Returns the speed and acceleration to use. Throws InputError. */
+struct CheckedLimits {
+    double speed;
+    double accel;
+};
+CheckedLimits checkMoveTarget(const MotorConfig &motor, double target,
+                              const MotionOverride &limits = {});
+
 /* Each motor's position in its units, in the order of MotorGroup::motors(), while it moves. */
 using PositionObserver = std::function<void(const std::vector<double> &positions)>;
 

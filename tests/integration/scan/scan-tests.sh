@@ -245,10 +245,15 @@ move)
     [ "$int_rc" -eq 130 ] || fail "SIGINT: exit status $int_rc, expected 130"
     grep -q "move: STOPPED" "$work/int.txt" || fail "SIGINT: the move was not reported stopped"
     pass "SIGINT during a move stops it and releases ENABLE (exit 130)"
-    if "$LOCKSTEP" move turntable=800 --rig "$rig" --node pi01 2>"$work/err.txt"; then fail "moved past the soft limit"; fi
+    move_rc=0
+    "$LOCKSTEP" move turntable=800 --rig "$rig" --node pi01 >"$work/refused.txt" 2>"$work/err.txt" || move_rc=$?
+    [ "$move_rc" -eq 2 ] || fail "a target beyond the soft limit: exit status $move_rc, expected 2"
     [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "ENABLE asserted after a refused move"
     cat "$work/err.txt"
-    pass "target beyond the soft limit refused"
+    grep -q "turntable: target 800 deg is above its soft maximum 720" "$work/err.txt" || fail "no clear message"
+    # Refused before the lines were opened: no "FROM -> TO" line, no real-time warning.
+    [ ! -s "$work/refused.txt" ] || { cat "$work/refused.txt"; fail "the refused move got as far as opening the motor"; }
+    pass "target beyond the soft limit refused (exit 2) before any line was opened"
     "$LOCKSTEP" home turntable --rig "$rig" --node pi01 >"$work/home.txt" || { cat "$work/home.txt"; fail "home"; }
     cat "$work/home.txt"
     grep -q "endstop found" "$work/home.txt" || fail "endstop not found"
