@@ -306,13 +306,18 @@ bool makeTestDevice(const std::string &device)
     return false;
 }
 
-BOOST_AUTO_TEST_CASE(device_access_is_given_and_taken_back)
-{
+/* A test device node and a registry for grant records, both in a temporary directory. */
+struct AccessBench {
     TempDir tmp;
     const std::string device = tmp.path + "/gpiochip9";
-    if (!makeTestDevice(device))
+    const bool ready = makeTestDevice(device);
+    const RegistryDir registry{tmp.path};
+};
+
+BOOST_FIXTURE_TEST_CASE(device_access_is_given_and_taken_back, AccessBench)
+{
+    if (!ready)
         return;
-    const RegistryDir registry(tmp.path);
     std::vector<std::string> log;
     {
         DeviceAccess access(
@@ -339,13 +344,11 @@ BOOST_AUTO_TEST_CASE(device_access_is_given_and_taken_back)
     BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4245");
 }
 
-BOOST_AUTO_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_ends)
+BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_ends,
+                        AccessBench)
 {
-    TempDir tmp;
-    const std::string device = tmp.path + "/gpiochip9";
-    if (!makeTestDevice(device))
+    if (!ready)
         return;
-    const RegistryDir registry(tmp.path);
     std::vector<std::string> log;
     const auto record = [&](bool, const std::string &message) { log.push_back(message); };
     /* Two jobs of one user, each driving its own motor on the same GPIO chip. */
@@ -362,13 +365,10 @@ BOOST_AUTO_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_
     BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4242");
 }
 
-BOOST_AUTO_TEST_CASE(device_access_of_a_step_that_died_is_taken_back_by_the_next)
+BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_taken_back_by_the_next, AccessBench)
 {
-    TempDir tmp;
-    const std::string device = tmp.path + "/gpiochip9";
-    if (!makeTestDevice(device))
+    if (!ready)
         return;
-    const RegistryDir registry(tmp.path);
     /* A step that is killed before it can take access back: its flock dies with it. */
     const pid_t child = fork();
     BOOST_REQUIRE(child >= 0);

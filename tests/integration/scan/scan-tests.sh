@@ -39,6 +39,31 @@ scan() { # ARGS...
 
 count_frames() { find "$1" -name '*.jpg' -path '*pos-*' | wc -l; }
 
+# Waits up to 10 s for a line matching PATTERN in FILE (written by a command in the background).
+wait_for_line() { # FILE PATTERN
+    i=0
+    while ! grep -q "$2" "$1" 2>/dev/null && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# Starts `lockstep move ARGS` on pi01 in the background, waits for PATTERN in its output, reads
+# ENABLE (level_before), sends SIGNAL and waits; sets move_rc and level_after.
+interrupt_move() { # SIGNAL PATTERN OUTPUT ARGS...
+    signal=$1 pattern=$2 output=$3
+    shift 3
+    "$LOCKSTEP" move "$@" --rig "$work/rig.yaml" --node pi01 >"$output" 2>&1 &
+    move_pid=$!
+    wait_for_line "$output" "$pattern"
+    level_before=$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)
+    kill -"$signal" "$move_pid"
+    move_rc=0
+    wait "$move_pid" || move_rc=$?
+    cat "$output"
+    level_after=$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)
+}
+
 case $test_name in
 e2e)
     write_plan 6
@@ -211,38 +236,16 @@ move)
     "$LOCKSTEP" move turntable=30 --rig "$rig" --node pi01 >"$work/out.txt" || fail "second move"
     grep -q "turntable: 90.000 -> 30.000" "$work/out.txt" || fail "did not continue from 90"
     pass "a second move continues from the stored position"
-    "$LOCKSTEP" move turntable=40 --hold --rig "$rig" --node pi01 >"$work/hold.txt" 2>&1 &
-    hold_pid=$!
-    i=0
-    while ! grep -q "held (--hold)" "$work/hold.txt" && [ "$i" -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    held=$("$SIM_LINE" "$rig" pi01 turntable)
-    kill -TERM "$hold_pid"
-    hold_rc=0
-    wait "$hold_pid" || hold_rc=$?
-    cat "$work/hold.txt"
-    [ "$held" = 0 ] || fail "--hold: ENABLE not asserted while holding (level $held)"
-    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "--hold: ENABLE still asserted after SIGTERM"
-    [ "$hold_rc" -eq 143 ] || fail "--hold: exit status $hold_rc after SIGTERM, expected 143"
+    interrupt_move TERM "held (--hold)" "$work/hold.txt" turntable=40 --hold
+    [ "$level_before" = 0 ] || fail "--hold: ENABLE not asserted while holding (level $level_before)"
+    [ "$level_after" = 1 ] || fail "--hold: ENABLE still asserted after SIGTERM"
+    [ "$move_rc" -eq 143 ] || fail "--hold: exit status $move_rc after SIGTERM, expected 143"
     pass "--hold keeps ENABLE asserted until SIGTERM, then releases it (exit 143)"
     # Ctrl-C in the middle of a move: the move stops, ENABLE is released, exit status 130.
-    "$LOCKSTEP" move turntable=300 --rig "$rig" --node pi01 >"$work/int.txt" 2>&1 &
-    int_pid=$!
-    i=0
-    while ! grep -q "^moving:" "$work/int.txt" && [ "$i" -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    moving=$("$SIM_LINE" "$rig" pi01 turntable)
-    kill -INT "$int_pid"
-    int_rc=0
-    wait "$int_pid" || int_rc=$?
-    cat "$work/int.txt"
-    [ "$moving" = 0 ] || fail "SIGINT: ENABLE was not asserted during the move (level $moving)"
-    [ "$("$SIM_LINE" "$rig" pi01 turntable)" = 1 ] || fail "SIGINT: ENABLE still asserted"
-    [ "$int_rc" -eq 130 ] || fail "SIGINT: exit status $int_rc, expected 130"
+    interrupt_move INT "^moving:" "$work/int.txt" turntable=300
+    [ "$level_before" = 0 ] || fail "SIGINT: ENABLE was not asserted during the move (level $level_before)"
+    [ "$level_after" = 1 ] || fail "SIGINT: ENABLE still asserted"
+    [ "$move_rc" -eq 130 ] || fail "SIGINT: exit status $move_rc, expected 130"
     grep -q "move: STOPPED" "$work/int.txt" || fail "SIGINT: the move was not reported stopped"
     pass "SIGINT during a move stops it and releases ENABLE (exit 130)"
     move_rc=0

@@ -3,10 +3,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "common/error_text.h"
 #include "gpio/gpio_lines.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using lockstep::test::errorOf;
 
 namespace
 {
@@ -21,16 +23,6 @@ bool machineHasGpioChips()
     return false;
 }
 
-std::string errorOf(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const RunError &e) {
-        return e.what();
-    }
-    return {};
-}
-
 bool contains(const std::string &text, const std::string &part)
 {
     return text.find(part) != std::string::npos;
@@ -43,7 +35,7 @@ BOOST_AUTO_TEST_SUITE(gpiod_lines)
 BOOST_AUTO_TEST_CASE(no_chip_gives_a_clear_error)
 {
     BOOST_TEST_MESSAGE("not tested here: requesting lines, set_values and get on a real chip, and "
-                       "label matching on a Raspberry Pi need GPIO hardware (or the kernel's "
+                       "reading labels on a Raspberry Pi need GPIO hardware (or the kernel's "
                        "gpio-sim module); only the no-device paths run on this machine");
     if (machineHasGpioChips()) {
         BOOST_TEST_MESSAGE("skipped: this machine has /dev/gpiochip* devices");

@@ -11,10 +11,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "common/error_text.h"
 #include "gpio/header_chip.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using lockstep::test::errorOf;
 namespace fs = std::filesystem;
 
 namespace
@@ -50,16 +52,6 @@ struct FakeDev {
     fs::path dir;
     std::map<std::string, std::string> labels;
 };
-
-std::string errorOf(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const RunError &e) {
-        return e.what();
-    }
-    return {};
-}
 
 } // namespace
 
