@@ -99,8 +99,10 @@ private:
     void run(Job &job);
     /* Returns the release generation the move runs under. */
     uint64_t prepareLines(const MovePlan &plan, MoveReport &report);
-    /* Sleeps until `target`, in slices; false when the move must stop (reason set). */
-    bool waitUntil(Nanos target, const Job &job, uint64_t generation);
+    /* Sleeps until `target`, in slices. Returns the clock reading that ended the wait (at or
+     * after target, the edge's lateness before the GPIO call), or nothing when the move must
+     * stop (reason set). */
+    std::optional<Nanos> waitUntil(Nanos target, const Job &job, uint64_t generation);
     bool mustStop(const Job &job, uint64_t generation);
     bool triggered(const InputTrigger &trigger);
     void abort(const MovePlan &plan, MoveReport &report, std::string reason);
@@ -389,7 +391,8 @@ bool StepExecutor::Impl::mustStop(const Job &job, uint64_t generation)
     return false;
 }
 
-bool StepExecutor::Impl::waitUntil(Nanos target, const Job &job, uint64_t generation)
+std::optional<Nanos> StepExecutor::Impl::waitUntil(Nanos target, const Job &job,
+                                                   uint64_t generation)
 {
     const Nanos wakeAt = target - options_.spinBelow;
     Nanos now = monotonicNow();
@@ -403,13 +406,14 @@ bool StepExecutor::Impl::waitUntil(Nanos target, const Job &job, uint64_t genera
         if (until - now >= kBreather)
             lastBreather_ = until;
         if (mustStop(job, generation))
-            return false;
+            return std::nullopt;
     }
     if (mustStop(job, generation))
-        return false;
-    while (monotonicNow() < target) {
-    }
-    return true;
+        return std::nullopt;
+    Nanos woke = monotonicNow();
+    while (woke < target)
+        woke = monotonicNow();
+    return woke;
 }
 
 void StepExecutor::Impl::abort(const MovePlan &plan, MoveReport &report, std::string reason)
@@ -451,6 +455,12 @@ void StepExecutor::Impl::run(Job &job)
     }
     const Nanos start = report.startMonotonic;
     const CpuAccounting accounting = CpuAccounting::now();
+    /* Why a move stopped for lateness, with what the thread was given and where time went. */
+    const auto lateness = [&](const std::string &edge, Nanos late) {
+        return edge + " late by " + micros(late) + " (bound " + micros(options_.maxLateness) +
+               "; " + schedulingSummary() +
+               "; during the move: " + CpuAccounting::describeSince(accounting) + ")";
+    };
     bool stepEnded = true; /* a step's pulse ended since the trigger was last read */
 
     for (;;) {
@@ -471,7 +481,8 @@ void StepExecutor::Impl::run(Job &job)
             t = std::min(t, axes_[a].due);
         if (t == kNever)
             break;
-        if (!waitUntil(start + t, job, generation))
+        const std::optional<Nanos> woke = waitUntil(start + t, job, generation);
+        if (!woke)
             break;
 
         size_t count = 0;
@@ -486,14 +497,11 @@ void StepExecutor::Impl::run(Job &job)
         }
         /* A step already too late is not taken at all: the motor stops one step short instead
          * of stepping at the wrong moment. (A late end of a pulse only lengthens it.) */
-        if (const Nanos late = monotonicNow() - start - t;
-            startsStep && late > options_.maxLateness) {
+        if (const Nanos late = *woke - start - t; startsStep && late > options_.maxLateness) {
             report.maxLateness = std::max(report.maxLateness, late);
             abort(plan, report,
-                  "edge " + std::to_string(report.edges + 1) + " would be late by " + micros(late) +
-                      " (bound " + micros(options_.maxLateness) + "; " + schedulingSummary() +
-                      "; during the move: " + CpuAccounting::describeSince(accounting) +
-                      "): not sent");
+                  lateness("edge " + std::to_string(report.edges + 1) + " would be", late) +
+                      ": not sent");
             break;
         }
         try {
@@ -534,10 +542,7 @@ void StepExecutor::Impl::run(Job &job)
         }
         report.maxLateness = std::max(report.maxLateness, worst);
         if (worst > options_.maxLateness) {
-            abort(plan, report,
-                  "edge " + std::to_string(report.edges) + " late by " + micros(worst) +
-                      " (bound " + micros(options_.maxLateness) + "; " + schedulingSummary() +
-                      "; during the move: " + CpuAccounting::describeSince(accounting) + ")");
+            abort(plan, report, lateness("edge " + std::to_string(report.edges), worst));
             break;
         }
     }
