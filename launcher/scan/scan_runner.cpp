@@ -86,6 +86,18 @@ std::string slurmVersion()
     return text;
 }
 
+/* What one camera thread took at one position, and the longest hand-over among them. */
+struct Shots {
+    std::vector<Frame> frames;
+    Nanos handling = 0;
+};
+
+/* How long after its exposure ended a frame was handed over: called when captureAt returns. */
+Nanos handlingOf(const Frame &frame)
+{
+    return realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000;
+}
+
 bool isTemporaryName(const std::string &name)
 {
     return !name.empty() && name[0] == '.' && name.find(".tmp") != std::string::npos;
@@ -118,9 +130,7 @@ private:
     void submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame);
     json takeStatus(std::optional<size_t> timingsOf);
     Nanos cameraLead() const;
-    /* Records how long after its exposure ended a frame was handed over (any thread). */
-    void noteHandling(const Frame &frame);
-    /* One frame from every camera before the scan, to measure noteHandling's first value. */
+    /* One frame from every camera before the scan, for frameHandling_'s first value. */
     void warmUpCameras();
     /* Exchanges statuses; rank 0 records them. Throws on any rank's error or stop. */
     void exchange(std::optional<size_t> timingsOf);
@@ -152,7 +162,7 @@ private:
     std::string error_;
     Nanos lastExposureEnd_ = 0; /* realtime */
     Nanos scanLead_ = 0;        /* the longest leadTime() of any camera on any rank */
-    Nanos frameHandling_ = 0;   /* this node's longest time from exposure end to next request */
+    Nanos frameHandling_ = 0;   /* this node's longest handlingOf() a frame so far */
     Nanos scanHandling_ = 0;    /* the longest frameHandling_ of any rank */
     std::string peakMemory_;    /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
@@ -405,47 +415,40 @@ void ScanRunner::capture(size_t k, Nanos T)
                      "the cameras need %.1f ms; raise capture_margin_ms\n",
                      node_->hostname.c_str(), k, double(ahead) / 1e6, double(cameraLead()) / 1e6);
 
-    std::vector<std::future<std::vector<Frame>>> shots;
+    std::vector<std::future<Shots>> shots;
     for (auto &camera : cameras_) {
         Camera *cam = camera.get();
         shots.push_back(std::async(std::launch::async, [this, cam, T, gap, &plan] {
             raiseCapturePriority();
-            std::vector<Frame> frames;
+            Shots taken;
             for (unsigned f = 0; f < plan.framesPerPosition; ++f) {
-                frames.push_back(options_.unscheduled ? cam->captureNext()
-                                                      : cam->captureAt(T + Nanos(f) * gap));
-                noteHandling(frames.back());
+                taken.frames.push_back(options_.unscheduled ? cam->captureNext()
+                                                            : cam->captureAt(T + Nanos(f) * gap));
+                taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
             }
-            return frames;
+            return taken;
         }));
     }
     for (size_t c = 0; c < shots.size(); ++c) {
-        std::vector<Frame> frames = shots[c].get();
-        for (unsigned f = 0; f < frames.size(); ++f) {
-            submitFrame(k, f, T + Nanos(f) * gap, *cameraConfigs_[c], std::move(frames[f]));
-        }
+        Shots taken = shots[c].get();
+        frameHandling_ = std::max(frameHandling_, taken.handling);
+        for (unsigned f = 0; f < taken.frames.size(); ++f)
+            submitFrame(k, f, T + Nanos(f) * gap, *cameraConfigs_[c], std::move(taken.frames[f]));
     }
     lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap + plan.capture.exposureUs * 1000;
     timings_[k].captureMs = msSince(start);
 }
 
-void ScanRunner::noteHandling(const Frame &frame)
-{
-    const Nanos handling = realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000;
-    std::lock_guard lock(framesMutex_);
-    frameHandling_ = std::max(frameHandling_, handling);
-}
-
 void ScanRunner::warmUpCameras()
 {
-    std::vector<std::future<void>> shots;
+    std::vector<std::future<Nanos>> shots;
     for (auto &camera : cameras_) {
         Camera *cam = camera.get();
         shots.push_back(
-            std::async(std::launch::async, [this, cam] { noteHandling(cam->captureNext()); }));
+            std::async(std::launch::async, [cam] { return handlingOf(cam->captureNext()); }));
     }
     for (auto &shot : shots)
-        shot.get();
+        frameHandling_ = std::max(frameHandling_, shot.get());
 }
 
 Nanos ScanRunner::cameraLead() const
