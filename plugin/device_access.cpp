@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "root_file.h"
 #include "util/errors.h"
 
 namespace lockstep::spank
@@ -84,19 +85,10 @@ std::string recordName(const std::string &path, uid_t uid)
     return name + "." + std::to_string(uid);
 }
 
-/* A file in the registry directory: regular, ours, one link (no hard link planted by a user
- * elsewhere), never reached through a symlink. */
+/* A grant record (or access.lock) in the registry directory. */
 int openRecord(int dir, const std::string &name)
 {
-    const int fd = openat(dir, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        throw RunError("grant record " + name + ": " + std::strerror(errno));
-    struct stat st = {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
-        close(fd);
-        throw RunError("grant record " + name + " is not a plain file of ours: refusing it");
-    }
-    return fd;
+    return openRootFile(dir, name, 0600, "grant record " + name);
 }
 
 void lockOrThrow(int fd, int operation, const std::string &what)

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "root_file.h"
 #include "util/errors.h"
 
 namespace lockstep::spank
@@ -32,17 +33,6 @@ std::string durationText(std::chrono::milliseconds duration)
     if (duration.count() % 1000 == 0)
         return std::to_string(duration.count() / 1000) + " s";
     return std::to_string(duration.count()) + " ms";
-}
-
-/* Files in the lock directory: regular, owned by root, one link (no hard link planted by a
- * user elsewhere). */
-void checkLockFile(int fd, const std::string &path)
-{
-    struct stat st = {};
-    if (fstat(fd, &st) != 0)
-        throw RunError("lock file " + path + ": " + errnoText(errno));
-    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1)
-        throw RunError("lock file " + path + " is not a plain root-owned file: refusing to use it");
 }
 
 LockHolder readHolder(int fd)
@@ -142,11 +132,8 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
 {
     const std::string file = node + "." + device + ".lock";
     const std::string path = dir.path() + "/" + file;
-    fd_ = openat(dir.fd(), file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-        throw RunError("lock file " + path + ": " + errnoText(errno));
+    fd_ = openRootFile(dir.fd(), file, 0644, "lock file " + path);
     try {
-        checkLockFile(fd_, path);
         /* Never a blocking flock: polling keeps the wait bounded (slurmstepd cannot be
          * interrupted here, and jobs spanning nodes can wait for each other). */
         const auto deadline = std::chrono::steady_clock::now() + waitLimit;
