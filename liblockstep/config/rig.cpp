@@ -72,12 +72,12 @@ std::optional<double> homingTravel(const MotorConfig &motor)
     return std::nullopt;
 }
 
-std::vector<const MotorConfig *> mixedBackends(const std::vector<const MotorConfig *> &motors)
+std::vector<std::size_t> mixedBackends(const std::vector<const MotorConfig *> &motors)
 {
-    std::vector<const MotorConfig *> mixed;
-    for (const MotorConfig *motor : motors)
-        if (motor->backend != motors.front()->backend)
-            mixed.push_back(motor);
+    std::vector<std::size_t> mixed;
+    for (std::size_t i = 0; i < motors.size(); ++i)
+        if (motors[i]->backend != motors.front()->backend)
+            mixed.push_back(i);
     return mixed;
 }
 

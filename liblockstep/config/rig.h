@@ -1,6 +1,7 @@
 /* The rig file: every node of the rig, its GPIO chip, motors and cameras. */
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,11 +106,12 @@ std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t
 std::optional<double> homingTravel(const MotorConfig &motor);
 
 /* A real GPIO chip and the simulated lines cannot be opened as one: motors whose lines are
- * opened together must share a backend. The motors whose backend differs from the first one's
+ * opened together must share a backend. The indices of the motors whose backend differs from
+ * the first one's
  * (none: they can be opened together). openMotorLines applies it to the motors it opens, the rig
  * loader to all the motors of each node, since a command may drive them all at once. Cameras
  * are opened one by one and may mix backends. */
-std::vector<const MotorConfig *> mixedBackends(const std::vector<const MotorConfig *> &motors);
+std::vector<std::size_t> mixedBackends(const std::vector<const MotorConfig *> &motors);
 
 /* Loads and validates a rig file. Throws ConfigError with every problem found. */
 RigConfig loadRig(const std::string &path);

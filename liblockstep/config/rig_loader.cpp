@@ -180,15 +180,12 @@ void RigLoader::checkBackends(const NodeConfig &node,
     const auto name = [](const Backend backend) {
         return backend == Backend::Real ? "real" : "sim";
     };
-    for (const MotorConfig *motor : mixedBackends(motors)) {
-        const std::size_t i = static_cast<std::size_t>(
-            std::find(motors.begin(), motors.end(), motor) - motors.begin());
-        reader_.error(*keys[i], "motor '" + motor->name + "' has backend " + name(motor->backend) +
-                                    ", but motor '" + motors.front()->name + "' at " +
-                                    lineOf(keys.front()->mark()) + " has backend " +
-                                    name(motors.front()->backend) +
+    for (const std::size_t i : mixedBackends(motors))
+        reader_.error(*keys[i], "motor '" + motors[i]->name + "' has backend " +
+                                    name(motors[i]->backend) + ", but motor '" +
+                                    motors.front()->name + "' at " + lineOf(keys.front()->mark()) +
+                                    " has backend " + name(motors.front()->backend) +
                                     ": the motors of a node must share one GPIO backend");
-    }
 }
 
 std::optional<Backend> RigLoader::readBackend(MapReader &map)

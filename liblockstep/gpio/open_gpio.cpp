@@ -29,9 +29,10 @@ std::vector<const MotorConfig *> findMotors(const NodeConfig &node,
             throw InputError("node " + node.hostname + " has no motor " + name);
         configs.push_back(motor);
     }
-    const std::vector<const MotorConfig *> mixed = mixedBackends(configs);
+    const std::vector<std::size_t> mixed = mixedBackends(configs);
     if (!mixed.empty())
-        throw InputError("motors " + configs.front()->name + " and " + mixed.front()->name +
+        throw InputError("motors " + configs.front()->name + " and " +
+                         configs[mixed.front()]->name +
                          " use different GPIO backends: open them separately");
     return configs;
 }
