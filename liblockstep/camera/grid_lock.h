@@ -80,8 +80,10 @@ private:
     };
 
     Nanos phaseLocked(uint64_t sequence, Nanos start);
-    Nanos openLoop(uint64_t sequence, Nanos start);
+    Nanos openLoop(Nanos start);
     Nanos clampDuration(Nanos d) const;
+    /* The duration requested for frame `frame` (the nominal one where none was issued). */
+    Nanos requestedFor(uint64_t frame) const;
     /* The duration the sensor really gives for a request: whole lines at its own rate. */
     Nanos predictActual(Nanos requested) const;
     void learnRate(uint64_t sequence, Nanos start);
@@ -93,6 +95,7 @@ private:
     std::deque<Issued> issued_;          /* the last requests, newest at the back */
     std::optional<uint64_t> probeFrame_; /* the frame whose completion issued the probe */
     Nanos probeDuration_ = 0;
+    uint64_t trackingFrom_ = 0;          /* the first frame after the latency was known */
     std::optional<uint64_t> lastSequence_;
     Nanos lastStart_ = 0;
     double rate_ = 1.0; /* actual / requested duration: the sensor clock against CLOCK_REALTIME */

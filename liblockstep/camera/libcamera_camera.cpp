@@ -32,6 +32,7 @@ constexpr int64_t kMinFrameDurationUs = 33'333;
 /* Enough buffers that the sensor never starves while one frame is being copied out. */
 constexpr unsigned kBufferCount = 3;
 constexpr Nanos kFrameTimeout = 2 * kNanosPerSecond;
+constexpr Nanos kAlignTolerance = 2'000'000;
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now, bracketing the realtime read. Measured per frame:
  * chrony slews the realtime clock, so an offset taken once at start would drift. */
@@ -105,7 +106,7 @@ LibcameraCamera::~LibcameraCamera()
     manager_.reset();
 }
 
-void LibcameraCamera::configure(const CaptureSettings &settings)
+void LibcameraCamera::applyConfiguration(const CaptureSettings &settings)
 {
     config_ = camera_->generateConfiguration({lc::StreamRole::StillCapture});
     if (!config_ || config_->empty())
@@ -168,15 +169,24 @@ void LibcameraCamera::mapBuffers()
     }
 }
 
-void LibcameraCamera::start(const CaptureSettings &settings)
+SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
 {
     stop();
     settings_ = settings;
+    SensorMode mode;
+    mode.minFrameDuration = std::max(kMinFrameDurationUs, settings.exposureUs) * 1000;
+    return mode;
+}
+
+void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &)
+{
+    stop();
+    const CaptureSettings &settings = settings_;
     try {
-        configure(settings);
+        applyConfiguration(settings);
         mapBuffers();
 
-        frameDurationUs_ = std::max(kMinFrameDurationUs, settings.exposureUs);
+        frameDurationUs_ = grid.period / 1000;
         lc::ControlList controls(lc::controls::controls);
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 5)
         controls.set(lc::controls::ExposureTimeMode, lc::controls::ExposureTimeModeManual);
@@ -290,7 +300,7 @@ void LibcameraCamera::scheduleStart(Nanos startMono)
     const Nanos gap = startMono - lastSensorStart_;
     const Nanos k = gap / period;
     const Nanos delay = gap - k * period;
-    if (gap < 0 || k < Nanos(inFlight_) + 2 || delay < kCaptureAlignTolerance)
+    if (gap < 0 || k < Nanos(inFlight_) + 2 || delay < kAlignTolerance)
         return;
     durationsToApply_ = {frameDurationUs_ + delay / 1000, frameDurationUs_};
 }
@@ -368,7 +378,7 @@ Nanos LibcameraCamera::leadTime() const
     /* scheduleStart() stretches the first request re-queued after the call; every buffer
      * in flight, and the frame being exposed, keep their timing. */
     const Nanos period = measuredPeriod_ > 0 ? measuredPeriod_ : frameDurationUs_ * 1000;
-    return (Nanos(kBufferCount) + 2) * period + kCaptureAlignTolerance;
+    return (Nanos(kBufferCount) + 2) * period + kAlignTolerance;
 }
 
 Frame LibcameraCamera::captureAt(Nanos t)
@@ -377,7 +387,7 @@ Frame LibcameraCamera::captureAt(Nanos t)
         throw RunError("camera " + name_ + " is not started");
     const Nanos startMono = t - realtimeOffset();
     scheduleStart(startMono);
-    return toFrame(waitForFrame(startMono - kCaptureAlignTolerance));
+    return toFrame(waitForFrame(startMono - kAlignTolerance));
 }
 
 } // namespace lockstep

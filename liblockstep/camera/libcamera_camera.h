@@ -42,10 +42,11 @@ public:
     LibcameraCamera &operator=(const LibcameraCamera &) = delete;
 
     const std::string &name() const override { return name_; }
-    void start(const CaptureSettings &settings) override;
+    SensorMode configure(const CaptureSettings &settings) override;
+    void start(const FrameGrid &grid, const LockOptions &lock) override;
     Frame captureAt(Nanos t) override;
-    Nanos leadTime() const override;
     Frame captureNext() override;
+    LockStats takeLockStats() override { return {}; }
     void stop() override;
 
 private:
@@ -54,7 +55,8 @@ private:
         Nanos sensorStart; /* CLOCK_MONOTONIC: SensorTimestamp (frame start) - exposure */
     };
 
-    void configure(const CaptureSettings &settings);
+    void applyConfiguration(const CaptureSettings &settings);
+    Nanos leadTime() const;
     void mapBuffers();
     void requestCompleted(libcamera::Request *request);
     void requeue(libcamera::Request *request);
