@@ -309,7 +309,6 @@ void ScanRunner::writeScanJson(const std::string &planText, const std::string &r
         {"ranks", hosts_},
         {"started_realtime_ns", realtimeNow()},
         {"started_on", host},
-        {"scheduled_capture", !options_.unscheduled},
         {"capture_sync",
          config_.plan.capture.sync == CaptureSync::PhaseLocked ? "phase_locked" : "open_loop"},
         {"frame_grid", {{"origin_ns", grid_.origin}, {"period_ns", grid_.period}}},
@@ -481,8 +480,7 @@ void ScanRunner::capture(size_t k, Nanos T)
             raiseCapturePriority();
             Shots taken;
             for (unsigned f = 0; f < plan.framesPerPosition; ++f) {
-                taken.frames.push_back(options_.unscheduled ? cam->captureNext()
-                                                            : cam->captureAt(T + Nanos(f) * gap));
+                taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
                 taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
             }
             return taken;

@@ -191,15 +191,23 @@ void SimCamera::advance(Nanos now)
 
 SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
 {
-    const Nanos half = lock_->grid().period / 2;
+    const Nanos period = lock_->grid().period;
     for (;;) {
         advance(realtimeNow());
-        for (const SensorFrame &frame : completed_)
-            if (frame.reportedStart >= t - half && frame.reportedStart < t + half)
-                return frame;
-        if (!completed_.empty() && completed_.back().reportedStart >= t + half)
-            throw RunError("camera " + name_ + ": no frame near " + std::to_string(t) +
-                           ": asked for after its buffer went back to the sensor");
+        /* Decided once a frame starting half a period after t is complete: the frame nearest t
+         * is then known. It may still miss t (checked by the caller). */
+        if (!completed_.empty() && completed_.back().reportedStart >= t + period / 2) {
+            const SensorFrame *nearest = nullptr;
+            for (const SensorFrame &frame : completed_)
+                if (!nearest ||
+                    std::abs(frame.reportedStart - t) < std::abs(nearest->reportedStart - t))
+                    nearest = &frame;
+            if (nearest->reportedStart < t - period || nearest->reportedStart > t + period)
+                throw RunError("camera " + name_ + ": no frame near instant " +
+                               std::to_string(t) +
+                               " left: asked for after its buffer went back to the sensor");
+            return *nearest;
+        }
         sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
     }
 }
