@@ -45,10 +45,11 @@ int jobEpilog(PluginState &state, spank_t sp)
     try {
         recoverNode(state.args, job, slurmNodeName());
     } catch (const std::exception &e) {
-        /* An epilog failure drains the node, which is what a device in an unknown state
-         * deserves; say why first. */
+        /* A device that could not be made safe has already drained the node with its own
+         * reason (NodeSafety). What is left here is configuration (rig file, lock directory)
+         * that no reservation could have used either: logged, and no "Epilog error" drain
+         * that would hide the reason. */
         slurm_error("lockstep: epilog of job %u: %s", job, e.what());
-        return -1;
     }
     return 0;
 }

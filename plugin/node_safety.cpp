@@ -119,6 +119,11 @@ void NodeSafety::declareUnsafe(const Device &device, const std::string &reason) 
     }
 }
 
+bool NodeSafety::markedUnsafe(const Device &device) const
+{
+    return unsafeReason(dir_.fd(), node_.hostname, device.name).has_value();
+}
+
 void NodeSafety::refuseIfUnsafe(const Device &device) const
 {
     const auto reason = unsafeReason(dir_.fd(), node_.hostname, device.name);
@@ -174,7 +179,9 @@ void recoverNode(const PluginArgs &args, unsigned jobId, const std::string &slur
                                  "left behind by job " + std::to_string(last.jobId),
                                  NodeSafety::Leftover::Orphan);
         }
-        if (safe)
+        /* Safe, or marked unsafe: either way no one needs to check it again until an
+         * administrator has removed the mark (which says the hardware was checked). */
+        if (safe || safety.markedUnsafe(device))
             lock->markReleased();
     }
     sweepStaleGrants(dir.fd(), logToSlurmd);

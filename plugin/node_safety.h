@@ -42,6 +42,7 @@ public:
                 Leftover leftover) noexcept;
     /* Throws RunError if the device is marked unsafe, saying how an administrator clears it. */
     void refuseIfUnsafe(const Device &device) const;
+    bool markedUnsafe(const Device &device) const;
 
 private:
     void declareUnsafe(const Device &device, const std::string &reason) noexcept;

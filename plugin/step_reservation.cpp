@@ -147,8 +147,11 @@ void StepReservation::release() noexcept
         safe.push_back(safety_->secure(devices_[i], step_.jobId, step_.stepId, when,
                                        NodeSafety::Leftover::Unsafe));
     access_.reset();
+    /* A device marked unsafe counts as dealt with: the mark refuses it until an administrator
+     * removes it. Only one whose state is unknown (not even the mark could be written) is
+     * left for the next holder to check. */
     for (size_t i = 0; i < locks_.size(); ++i)
-        if (safe[i])
+        if (safe[i] || safety_->markedUnsafe(devices_[i]))
             locks_[i]->markReleased();
     locks_.clear();
 }

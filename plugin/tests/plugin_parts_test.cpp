@@ -150,7 +150,8 @@ BOOST_AUTO_TEST_CASE(device_request_syntax)
     BOOST_TEST(forged == "--lockstep=cam1\\x0alockstep: job 1 step 0 reserved [turntable] on "
                          "pi01: control characters and non-ASCII bytes are not allowed");
     BOOST_TEST(forged.find('\n') == std::string::npos);
-    const std::string huge = errorOf([] { parseDeviceRequest(std::string(200 * 1024, 'a')); });
+    const std::string huge =
+        errorOf([] { parseDeviceRequest(std::string(size_t{200} * 1024, 'a')); });
     BOOST_TEST(huge == "--lockstep: the value is 204800 bytes long, more than 1024");
     std::string many = "d0";
     for (int i = 1; i <= 64; ++i)
