@@ -32,6 +32,11 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
                              Nanos gap, unsigned frames)
 {
     std::vector<std::future<Shots>> pending;
+    std::vector<Nanos> instants;
+    for (unsigned f = 0; f < frames; ++f)
+        instants.push_back(T + Nanos(f) * gap);
+    for (const auto &camera : cameras)
+        camera->expect(instants);
     for (const auto &camera : cameras)
         pending.push_back(std::async(std::launch::async, [cam = camera.get(), T, gap, frames] {
             raiseCapturePriority();

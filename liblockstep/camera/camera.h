@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "camera/frame_grid.h"
@@ -57,6 +58,11 @@ public:
     /* The frame that starts at grid instant t; blocks until it is complete. Throws RunError if
      * t has passed, or the frame's start misses t by more than the lock bound (it names both). */
     virtual Frame captureAt(Nanos t) = 0;
+    /* Announces the instants of the next captures (grid instants, in order): their frames are
+     * then set aside as they complete, however late captureAt() asks for them, rather than
+     * going back to the sensor with the other buffers. A backend that cannot set frames aside
+     * ignores it. */
+    virtual void expect(std::span<const Nanos> instants) { (void)instants; }
     /* The next frame of the stream, whatever its timing. */
     virtual Frame captureNext() = 0;
     /* Lock error figures since the last call. */

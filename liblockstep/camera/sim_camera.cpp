@@ -133,6 +133,8 @@ void SimCamera::start(const FrameGrid &grid, const LockOptions &lock)
     clocks_ = ClockMapping{};
     clocks_.sample();
     completed_.clear();
+    expected_.clear();
+    setAside_.clear();
     requested_.clear();
     lastRequested_ = lock_->nominalDuration();
     nextSequence_ = 0;
@@ -179,6 +181,15 @@ void SimCamera::advance(Nanos now)
         completed_.push_back(frame);
         if (completed_.size() > kBuffers)
             completed_.pop_front();
+        /* A frame of an announced instant is kept for its capture. */
+        const Nanos half = lock_->grid().period / 2;
+        while (!expected_.empty() && expected_.front() < frame.reportedStart - half)
+            expected_.pop_front(); /* no frame came near it: captureAt will say so */
+        if (!expected_.empty() && frame.reportedStart >= expected_.front() - half &&
+            frame.reportedStart < expected_.front() + half) {
+            setAside_.push_back(frame);
+            expected_.pop_front();
+        }
 
         if (auto it = requested_.find(n); it != requested_.end()) {
             lastRequested_ = it->second;
@@ -194,6 +205,14 @@ SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
     const Nanos period = lock_->grid().period;
     for (;;) {
         advance(realtimeNow());
+        /* An announced frame was set aside, however long this thread was kept from asking. */
+        while (!setAside_.empty() && setAside_.front().reportedStart < t - period / 2)
+            setAside_.pop_front();
+        if (!setAside_.empty() && setAside_.front().reportedStart < t + period / 2) {
+            const SensorFrame frame = setAside_.front();
+            setAside_.pop_front();
+            return frame;
+        }
         /* Decided once a frame starting half a period after t is complete: the frame nearest t
          * is then known. It may still miss t (checked by the caller). */
         if (!completed_.empty() && completed_.back().reportedStart >= t + period / 2) {
@@ -203,11 +222,20 @@ SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
                 });
             if (nearest->reportedStart < t - period || nearest->reportedStart > t + period)
                 throw RunError("camera " + name_ + ": no frame near instant " + std::to_string(t) +
-                               " left: asked for after its buffer went back to the sensor");
+                               " left: asked for after its buffer went back to the sensor "
+                               "(the instant reached this node too late: raise "
+                               "capture_margin_ms)");
             return *nearest;
         }
         sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
     }
+}
+
+void SimCamera::expect(std::span<const Nanos> instants)
+{
+    requireState(State::Streaming, "expect frames");
+    expected_.assign(instants.begin(), instants.end());
+    setAside_.clear();
 }
 
 Frame SimCamera::captureAt(Nanos t)

@@ -34,6 +34,7 @@ public:
     SensorMode configure(const CaptureSettings &settings) override;
     void start(const FrameGrid &grid, const LockOptions &lock) override;
     Frame captureAt(Nanos t) override;
+    void expect(std::span<const Nanos> instants) override;
     Frame captureNext() override;
     LockStats takeLockStats() override;
     void stop() override;
@@ -79,6 +80,8 @@ private:
     ClockMapping clocks_;
 
     std::deque<SensorFrame> completed_;   /* the last few, oldest first */
+    std::deque<Nanos> expected_;          /* announced instants whose frame has not completed */
+    std::deque<SensorFrame> setAside_;    /* completed frames of announced instants */
     std::map<uint64_t, Nanos> requested_; /* frame -> duration requested for it */
     Nanos lastRequested_ = 0;             /* a duration stays until another is requested */
     uint64_t nextSequence_ = 0;

@@ -27,7 +27,7 @@ rig: rig.yaml
 positions: { sweep: { motor: turntable, from: 0, to: $(( ($1 - 1) * 30 )), count: $1 } }
 settle_ms: ${SETTLE_MS:-50}
 capture: { exposure_us: 4000, width: 320, height: 240, format: jpeg, quality: 90 }
-capture_margin_ms: 40
+capture_margin_ms: ${MARGIN_MS:-40}
 max_skew_us: ${MAX_SKEW_US:-50000}
 ${2:-}
 PLAN
@@ -130,7 +130,9 @@ PY
 frames)
     # Several frames per position at a size whose hand-over (rendering, like a Pi copying a
     # 12 MP frame) takes longer than the default gap: every frame must still start together.
-    write_plan 3 'frames_per_position: 3
+    # Four ranks rendering 3 MP frames and eight writers encoding them share two cores: the
+    # capture instant may reach a rank 100 ms late, after its frame went back to the sensor.
+    MARGIN_MS=300 write_plan 3 'frames_per_position: 3
 output: { pattern: "pos-{position}/{node}-{camera}-{frame}" }'
     sed -i 's/width: 320, height: 240/width: 2028, height: 1520/' "$work/plan.yaml"
     scan --out "$work/out" || fail "scan exited $?"

@@ -165,6 +165,25 @@ BOOST_AUTO_TEST_CASE(a_frame_asked_for_after_its_buffer_went_back_is_an_error)
     });
 }
 
+BOOST_AUTO_TEST_CASE(announced_frames_are_set_aside_for_a_late_capture)
+{
+    SimRig sim;
+    SimCamera camera(sim.rig, sim.camera);
+    const FrameGrid grid = startAlone(camera, settings());
+    const Nanos t = grid.instantAtOrAfter(realtimeNow() + 20 * kMs);
+    const Nanos instants[] = {t, t + 2 * grid.period};
+    camera.expect(instants);
+    /* Busy for ten periods, as a slow hand-over would keep a capture thread. */
+    sleepUntil(CLOCK_REALTIME, t + 10 * grid.period);
+    const Frame first = camera.captureAt(t);
+    const Frame second = camera.captureAt(t + 2 * grid.period);
+    BOOST_TEST(std::abs(first.sensorTimestamp - t) <= 50'000);
+    BOOST_TEST(std::abs(second.sensorTimestamp - t - 2 * grid.period) <= 50'000);
+    BOOST_TEST(second.sequence == first.sequence + 2);
+    /* Not announced: gone back to the sensor. */
+    BOOST_CHECK_THROW(camera.captureAt(t + grid.period), RunError);
+}
+
 BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
 {
     const SimRig sim(90);
