@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ namespace libcamera
 class Camera;
 class CameraConfiguration;
 class CameraManager;
+class FrameBuffer;
 class FrameBufferAllocator;
 class Request;
 class Stream;
@@ -52,15 +54,21 @@ private:
     struct Completed {
         libcamera::Request *request;
         Nanos sensorStart; /* CLOCK_MONOTONIC: SensorTimestamp (frame start) - exposure */
+        uint64_t sequence;
     };
 
     void configure(const CaptureSettings &settings);
+    std::vector<libcamera::FrameBuffer *> allocateBuffers();
     void mapBuffers();
     void requestCompleted(libcamera::Request *request);
     void requeue(libcamera::Request *request);
+    void markOwnBuffer(libcamera::Request *request);
     /* Waits for the first completed frame whose exposure starts at or after `notBefore`
      * (monotonic), re-queueing older ones. */
-    Completed waitForFrame(Nanos notBefore);
+    Completed waitForFrame(std::optional<Nanos> notBefore);
+    /* How long a wait for one frame may take before the camera counts as failed. */
+    Nanos frameTimeout() const;
+    void convert(const libcamera::FrameBuffer &buffer, Image &image) const;
     void scheduleStart(Nanos startMono);
     Frame toFrame(const Completed &completed);
     void release();
@@ -71,6 +79,7 @@ private:
     std::shared_ptr<libcamera::Camera> camera_;
     std::unique_ptr<libcamera::CameraConfiguration> config_;
     std::unique_ptr<libcamera::FrameBufferAllocator> allocator_;
+    std::vector<std::unique_ptr<libcamera::FrameBuffer>> ownBuffers_; /* when allocator_ cannot */
     libcamera::Stream *stream_ = nullptr;
     std::vector<std::unique_ptr<libcamera::Request>> requests_;
     std::map<int, std::span<uint8_t>> mappings_; /* dmabuf fd -> whole buffer, mapped once */
@@ -78,14 +87,16 @@ private:
     CaptureSettings settings_;
     int64_t frameDurationUs_ = 0;
 
-    std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
+    mutable std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
     std::condition_variable frameReady_;
     std::deque<Completed> completed_;
     std::deque<int64_t> durationsToApply_; /* FrameDurationLimits for the next re-queued requests */
     unsigned inFlight_ = 0;
     Nanos lastSensorStart_ = 0;
     Nanos measuredPeriod_ = 0;
+    uint64_t nextSequence_ = 0; /* for pipelines that number no frames */
     std::string failure_;
+    bool stopping_ = false; /* stop() has begun: completed requests are not re-queued */
 };
 
 } // namespace lockstep
