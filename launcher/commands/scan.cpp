@@ -26,8 +26,6 @@ void addScanCommand(CLI::App &app)
     cmd->add_option("--writer-queue", options->writerQueue,
                     "frames that may wait for the writers per node (bounds memory)")
         ->check(CLI::Range(1, 256));
-    /* For the skew test only: shows what unscheduled capture does to skew. */
-    cmd->add_flag("--capture-unscheduled", options->unscheduled)->group("");
     cmd->callback([options] {
         SignalGuard signals;
         commandStatus() = runScan(*options, signals);

@@ -111,8 +111,59 @@ std::string timingChart(const ScanLayout &layout, const ScanData &data)
     return "timing.svg";
 }
 
+/* Lock error: each frame's start minus its grid instant, as every camera measured it while
+ * streaming (not only the frames kept). */
+std::string lockChart(const ScanLayout &layout, const ScanData &data)
+{
+    const size_t n = data.plan.positions.size();
+    ChartSeries worst{"worst camera, largest |error|", "#b23b3b", std::vector<double>(n)};
+    ChartSeries mean{"mean |error| over cameras", "#3b6fb6", std::vector<double>(n)};
+    for (const PositionRecord &p : data.manifest.positions) {
+        if (p.position >= n || p.lock.empty())
+            continue;
+        for (const auto &[camera, figures] : p.lock) {
+            worst.values[p.position] = std::max(worst.values[p.position], figures.maxUs);
+            mean.values[p.position] += figures.meanUs / double(p.lock.size());
+        }
+    }
+    BarChart chart;
+    chart.title = "Lock to the frame grid per position (frame start minus grid instant)";
+    chart.yLabel = "microseconds";
+    for (size_t k = 0; k < n; ++k)
+        chart.categories.push_back(positionLabel(unsigned(k)));
+    chart.series = {worst, mean};
+    writeFileAtomic(layout.reportDir() + "/lock.svg", chart.toSvg());
+    return "lock.svg";
+}
+
+/* Per camera over the whole scan: frames measured, the largest error, the control latency. */
+void lockTable(std::ostream &page, const ScanData &data)
+{
+    std::map<std::string, LockFigures> cameras;
+    for (const PositionRecord &p : data.manifest.positions)
+        for (const auto &[camera, figures] : p.lock) {
+            LockFigures &all = cameras[camera];
+            all.meanUs = (all.meanUs * all.frames + figures.meanUs * figures.frames) /
+                         std::max(1u, all.frames + figures.frames);
+            all.frames += figures.frames;
+            all.maxUs = std::max(all.maxUs, figures.maxUs);
+            all.latencyFrames = std::max(all.latencyFrames, figures.latencyFrames);
+        }
+    if (cameras.empty())
+        return;
+    page << "<table><tr><th>camera</th><th>frames</th><th>lock error max</th><th>mean</th>"
+         << "<th>control latency (measured)</th></tr>\n";
+    for (const auto &[camera, f] : cameras)
+        page << "<tr><td>" << escapeMarkup(camera) << "</td><td>" << f.frames << "</td><td>"
+             << std::fixed << std::setprecision(1) << f.maxUs << " &micro;s</td><td>" << f.meanUs
+             << " &micro;s</td><td>"
+             << (f.latencyFrames ? std::to_string(f.latencyFrames) + " frames" : "not measured")
+             << "</td></tr>\n";
+    page << "</table>\n";
+}
+
 std::string html(const ScanData &data, const VerifyResult &verify, const std::string &sheet,
-                 const std::string &skew, const std::string &timing)
+                 const std::string &skew, const std::string &timing, const std::string &lock)
 {
     std::ostringstream page;
     page << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>lockstep scan "
@@ -144,6 +195,9 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
         page << (c ? ", " : "") << escapeMarkup(data.cameras[c]);
     page << ".</p>\n<img src=\"" << sheet << "\" alt=\"contact sheet\">\n";
     page << "<h2>Capture skew</h2>\n<img src=\"" << skew << "\" alt=\"skew per position\">\n";
+    page << "<h2>Lock to the frame grid</h2>\n<img src=\"" << lock
+         << "\" alt=\"lock error per position\">\n";
+    lockTable(page, data);
     page << "<h2>Timing</h2>\n<img src=\"" << timing << "\" alt=\"time per position\">\n";
     page << "</body></html>\n";
     return page.str();
@@ -160,8 +214,9 @@ std::string writeReport(const std::string &scanRoot)
     const std::string sheet = contactSheet(layout, data);
     const std::string skew = skewChart(layout, verify);
     const std::string timing = timingChart(layout, data);
+    const std::string lock = lockChart(layout, data);
     std::string index = layout.reportDir() + "/index.html";
-    writeFileAtomic(index, html(data, verify, sheet, skew, timing));
+    writeFileAtomic(index, html(data, verify, sheet, skew, timing, lock));
     return index;
 }
 

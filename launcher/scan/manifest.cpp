@@ -35,8 +35,25 @@ json toJson(const FrameRecord &r)
                 {"write_ms", r.writeMs}};
 }
 
+json toJson(const LockFigures &f)
+{
+    return {{"frames", f.frames},
+            {"max_us", f.maxUs},
+            {"mean_us", f.meanUs},
+            {"latency_frames", f.latencyFrames}};
+}
+
+LockFigures lockFromJson(const json &j)
+{
+    return {j.at("frames").get<unsigned>(), j.at("max_us").get<double>(),
+            j.at("mean_us").get<double>(), j.at("latency_frames").get<unsigned>()};
+}
+
 json toJson(const PositionRecord &r)
 {
+    json lock = json::object();
+    for (const auto &[camera, figures] : r.lock)
+        lock[camera] = toJson(figures);
     json timings = json::object();
     for (const auto &[node, t] : r.timings)
         timings[node] = {
@@ -45,7 +62,8 @@ json toJson(const PositionRecord &r)
                 {"position", r.position},
                 {"commanded", r.commanded},
                 {"T", r.captureInstant},
-                {"timings", timings}};
+                {"timings", timings},
+                {"lock", lock}};
 }
 
 FrameRecord frameFromJson(const json &j)
@@ -78,6 +96,9 @@ PositionRecord positionFromJson(const json &j)
     for (const auto &[node, t] : j.at("timings").items())
         r.timings[node] = {t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
                            t.at("capture_ms").get<double>()};
+    if (j.contains("lock"))
+        for (const auto &[camera, figures] : j.at("lock").items())
+            r.lock[camera] = lockFromJson(figures);
     return r;
 }
 

@@ -3,7 +3,7 @@
  *   {"type":"frame", position, frame, node, camera, file, T, sensor_ts, exposure_us, gain,
  *    width, height, bytes, sha256, encode_ms, write_ms}
  *   {"type":"position", position, commanded:{motor:units}, T, timings:{node:{move_ms,
- *    settle_ms, capture_ms}}}
+ *    settle_ms, capture_ms}}, lock:{"node/camera":{frames, max_us, mean_us, latency_frames}}}
  *   {"type":"complete", positions, frames}
  * Times are CLOCK_REALTIME nanoseconds. */
 #pragma once
@@ -43,12 +43,24 @@ struct NodeTimings {
     double captureMs = 0;
 };
 
+/* One camera's lock to the frame grid over a position: its frames' start minus the grid. */
+struct LockFigures {
+    unsigned frames = 0;
+    double maxUs = 0;
+    double meanUs = 0;
+    unsigned latencyFrames = 0; /* measured control latency; 0 if not measured (open loop) */
+};
+
 struct PositionRecord {
     unsigned position = 0;
     std::map<std::string, double> commanded;
     Nanos captureInstant = 0;
     std::map<std::string, NodeTimings> timings; /* by node */
+    std::map<std::string, LockFigures> lock;    /* by "node/camera" */
 };
+
+nlohmann::json toJson(const LockFigures &figures);
+LockFigures lockFromJson(const nlohmann::json &json);
 
 struct ManifestContents {
     std::vector<PositionRecord> positions;

@@ -39,9 +39,9 @@ namespace fs = std::filesystem;
 namespace
 {
 
-/* Motors wait this long after the last exposure of a position should have ended before they
- * move again, to cover a camera that woke a little late. */
-constexpr Nanos kCaptureGuard = 20'000'000;
+/* Open loop only: how far ahead of a capture its instant must be for the sensor to be retimed
+ * (buffers in flight + 2 frames, the latency that scheme assumes). */
+constexpr Nanos kOpenLoopLeadFrames = 5;
 
 double msSince(Nanos start)
 {
@@ -92,10 +92,25 @@ struct Shots {
     Nanos handling = 0;
 };
 
-/* How long after its exposure ended a frame was handed over: called when captureAt returns. */
+/* How long after its last row was read out a frame was handed over: called when captureAt
+ * returns. */
 Nanos handlingOf(const Frame &frame)
 {
-    return realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000;
+    return realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000 - frame.readout;
+}
+
+json toJson(const SensorMode &mode)
+{
+    return {{"min_frame_ns", mode.minFrameDuration},
+            {"max_frame_ns", mode.maxFrameDuration},
+            {"readout_ns", mode.readout},
+            {"line_ns", mode.lineTime}};
+}
+
+SensorMode modeFromJson(const json &j)
+{
+    return {j.at("min_frame_ns").get<Nanos>(), j.at("max_frame_ns").get<Nanos>(),
+            j.at("readout_ns").get<Nanos>(), j.at("line_ns").get<Nanos>()};
 }
 
 bool isTemporaryName(const std::string &name)
@@ -123,13 +138,16 @@ private:
     size_t completedPositions(const ManifestContents &manifest) const;
     void writeScanJson(const std::string &planText, const std::string &rigText);
     void openDevices();
+    /* Collective: every rank learns every camera's mode and derives the same frame grid. */
+    void agreeOnGrid();
+    void startCameras();
+    LockOptions lockOptions() const;
 
     void moveAndSettle(size_t k);
     void waitBeforeMoving() const;
     void capture(size_t k, Nanos T);
     void submitFrame(size_t k, unsigned f, Nanos T, const CameraConfig &camera, Frame frame);
     json takeStatus(std::optional<size_t> timingsOf);
-    Nanos cameraLead() const;
     /* One frame from every camera before the scan, for frameHandling_'s first value. */
     void warmUpCameras();
     /* Exchanges statuses; rank 0 records them. Throws on any rank's error or stop. */
@@ -149,6 +167,9 @@ private:
     std::unique_ptr<MotorGroup> motors_;
     std::vector<const CameraConfig *> cameraConfigs_;
     std::vector<std::unique_ptr<Camera>> cameras_;
+    std::vector<SensorMode> modes_; /* this node's cameras', as configured */
+    FrameGrid grid_;
+    Nanos scanReadout_ = 0; /* the longest readout of any camera on any rank */
     std::unique_ptr<WriterPool> writer_;
     std::unique_ptr<ManifestWriter> manifest_; /* rank 0 */
     std::unique_ptr<Progress> progress_;       /* rank 0 */
@@ -160,12 +181,12 @@ private:
     std::map<size_t, NodeTimings> timings_;             /* this node's, by position, until sent */
     std::map<size_t, PositionRecord> pendingPositions_; /* rank 0: until every node's timings */
     std::string error_;
-    Nanos lastExposureEnd_ = 0; /* realtime */
-    Nanos scanLead_ = 0;        /* the longest leadTime() of any camera on any rank */
+    Nanos lastExposureEnd_ = 0; /* realtime: the last row of the last exposure read out */
     Nanos frameHandling_ = 0;   /* this node's longest handlingOf() a frame so far */
     Nanos scanHandling_ = 0;    /* the longest frameHandling_ of any rank */
     std::string peakMemory_;    /* every rank's peak resident memory, as of the last exchange */
     size_t framesRecorded_ = 0;
+    std::optional<std::pair<std::string, std::string>> newScanTexts_; /* rank 0: plan, rig */
 };
 
 void ScanRunner::identify()
@@ -256,7 +277,8 @@ StartDecision ScanRunner::prepareOutput()
             makeDirectories(layout.root);
             writeFileAtomic(layout.planCopy(), planText);
             writeFileAtomic(layout.rigCopy(), rigText);
-            writeScanJson(planText, rigText);
+            /* scan.json records the frame grid too: written once every rank has agreed on it. */
+            newScanTexts_ = {planText, rigText};
         }
         manifest_ = std::make_unique<ManifestWriter>(layout.manifest(), keep);
     } catch (const std::exception &e) {
@@ -287,7 +309,10 @@ void ScanRunner::writeScanJson(const std::string &planText, const std::string &r
         {"ranks", hosts_},
         {"started_realtime_ns", realtimeNow()},
         {"started_on", host},
-        {"scheduled_capture", !options_.unscheduled},
+        {"capture_sync",
+         config_.plan.capture.sync == CaptureSync::PhaseLocked ? "phase_locked" : "open_loop"},
+        {"frame_grid", {{"origin_ns", grid_.origin}, {"period_ns", grid_.period}}},
+        {"readout_ns", scanReadout_},
         {"versions",
          {{"lockstep", LOCKSTEP_VERSION},
           {"libcamera", std::to_string(LIBCAMERA_VERSION_MAJOR) + "." +
@@ -317,10 +342,8 @@ void ScanRunner::openDevices()
     cameraConfigs_ = scanCameras(config_.plan, *node_);
     for (const CameraConfig *config : cameraConfigs_) {
         cameras_.push_back(openCamera(config_.rig, *config));
-        cameras_.back()->start(config_.plan.capture);
+        modes_.push_back(cameras_.back()->configure(config_.plan.capture));
     }
-    if (config_.plan.framesPerPosition > 1)
-        warmUpCameras();
     writer_ = std::make_unique<WriterPool>(
         options_.writerThreads, options_.writerQueue,
         [this](const WriteJob &job, const WriteResult &result) {
@@ -340,10 +363,46 @@ void ScanRunner::openDevices()
         });
 }
 
+void ScanRunner::agreeOnGrid()
+{
+    json modes = json::array();
+    for (const SensorMode &mode : modes_)
+        modes.push_back(toJson(mode));
+    std::vector<SensorMode> all;
+    for (const std::string &text : coord_->allGather(modes.dump()))
+        for (const json &mode : json::parse(text))
+            all.push_back(modeFromJson(mode));
+    for (const SensorMode &mode : all)
+        scanReadout_ = std::max(scanReadout_, mode.readout);
+    grid_ = chooseFrameGrid(all, config_.plan.capture.exposureUs * 1000);
+}
+
+LockOptions ScanRunner::lockOptions() const
+{
+    return {config_.plan.capture.sync, config_.plan.maxSkewUs * 1000};
+}
+
+/* Each camera locks on its own (a second or so): all at once. */
+void ScanRunner::startCameras()
+{
+    std::vector<std::future<void>> started;
+    for (auto &camera : cameras_)
+        started.push_back(std::async(std::launch::async, [this, cam = camera.get()] {
+            cam->start(grid_, lockOptions());
+        }));
+    for (auto &s : started)
+        s.get();
+    if (config_.plan.framesPerPosition > 1)
+        warmUpCameras();
+}
+
+/* Every node, not only the one whose camera it is: another node's rolling shutter is still
+ * exposing its last rows until T + exposure + readout, and it films this node's motors. A frame
+ * may start up to the lock bound late (later is an error at capture). */
 void ScanRunner::waitBeforeMoving() const
 {
     if (lastExposureEnd_ > 0)
-        sleepUntil(CLOCK_REALTIME, lastExposureEnd_ + kCaptureGuard);
+        sleepUntil(CLOCK_REALTIME, lastExposureEnd_ + lockOptions().bound);
 }
 
 void ScanRunner::moveAndSettle(size_t k)
@@ -402,18 +461,17 @@ void ScanRunner::capture(size_t k, Nanos T)
 {
     const ScanPlan &plan = config_.plan;
     const Nanos start = monotonicNow();
-    /* Frames after the first of a position follow at a fixed gap, each at its own instant,
-     * far enough apart that every camera has handed over the previous frame (copying or
-     * rendering 12 MP takes a Pi a while: measured, with half again as headroom) and can be
-     * retimed for the next one. The same on every rank: both come from the exchange. */
-    const Nanos exposure = plan.capture.exposureUs * 1000;
-    const Nanos gap = std::max({Nanos(100'000'000), 2 * exposure + 50'000'000,
-                                exposure + scanHandling_ * 3 / 2 + scanLead_ + 20'000'000});
-    if (const Nanos ahead = T - realtimeNow(); ahead < cameraLead())
+    /* Frames after the first of a position are later grid frames, far enough apart that every
+     * camera has handed over the previous frame (copying or rendering 12 MP takes a Pi a while:
+     * measured, with half again as headroom). The same on every rank: it comes from the
+     * exchange. */
+    const Nanos periods = std::max<Nanos>(1, (scanHandling_ * 3 / 2 + grid_.period - 1) / grid_.period);
+    const Nanos gap = periods * grid_.period;
+    if (const Nanos ahead = T - realtimeNow(); ahead < 0)
         std::fprintf(stderr,
-                     "lockstep: %s: warning: position %zu: capture instant arrived %.1f ms ahead, "
-                     "the cameras need %.1f ms; raise capture_margin_ms\n",
-                     node_->hostname.c_str(), k, double(ahead) / 1e6, double(cameraLead()) / 1e6);
+                     "lockstep: %s: warning: position %zu: capture instant arrived %.1f ms late; "
+                     "raise capture_margin_ms\n",
+                     node_->hostname.c_str(), k, double(-ahead) / 1e6);
 
     std::vector<std::future<Shots>> shots;
     for (auto &camera : cameras_) {
@@ -422,8 +480,7 @@ void ScanRunner::capture(size_t k, Nanos T)
             raiseCapturePriority();
             Shots taken;
             for (unsigned f = 0; f < plan.framesPerPosition; ++f) {
-                taken.frames.push_back(options_.unscheduled ? cam->captureNext()
-                                                            : cam->captureAt(T + Nanos(f) * gap));
+                taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
                 taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
             }
             return taken;
@@ -435,7 +492,8 @@ void ScanRunner::capture(size_t k, Nanos T)
         for (unsigned f = 0; f < taken.frames.size(); ++f)
             submitFrame(k, f, T + Nanos(f) * gap, *cameraConfigs_[c], std::move(taken.frames[f]));
     }
-    lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap + plan.capture.exposureUs * 1000;
+    lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap +
+                       plan.capture.exposureUs * 1000 + scanReadout_;
     timings_[k].captureMs = msSince(start);
 }
 
@@ -451,14 +509,6 @@ void ScanRunner::warmUpCameras()
         frameHandling_ = std::max(frameHandling_, shot.get());
 }
 
-Nanos ScanRunner::cameraLead() const
-{
-    Nanos lead = 0;
-    for (const auto &camera : cameras_)
-        lead = std::max(lead, camera->leadTime());
-    return lead;
-}
-
 json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
 {
     rusage usage{};
@@ -466,7 +516,6 @@ json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
     json status = {{"node", node_->hostname},
                    {"error", error_},
                    {"stop", signals_.stopRequested().load()},
-                   {"lead_ns", cameraLead()},
                    {"handling_ns", frameHandling_},
                    {"peak_rss_kb", usage.ru_maxrss}};
     json frames = json::array();
@@ -477,6 +526,14 @@ json ScanRunner::takeStatus(std::optional<size_t> timingsOf)
         written_.clear();
     }
     status["frames"] = std::move(frames);
+    json lock = json::object();
+    for (size_t c = 0; c < cameras_.size() && error_.empty(); ++c) {
+        const LockStats stats = cameras_[c]->takeLockStats();
+        lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
+            toJson(LockFigures{stats.frames, double(stats.maxAbs) / 1e3,
+                               double(stats.meanAbs()) / 1e3, stats.latencyFrames.value_or(0)});
+    }
+    status["lock"] = std::move(lock);
     if (timingsOf) {
         const NodeTimings t = timings_[*timingsOf];
         timings_.erase(*timingsOf);
@@ -498,9 +555,12 @@ void ScanRunner::record(const std::vector<json> &statuses)
         if (status.contains("timings")) {
             const json &t = status.at("timings");
             const size_t k = t.at("position").get<size_t>();
-            pendingPositions_[k].timings[status.at("node").get<std::string>()] = {
+            PositionRecord &position = pendingPositions_[k];
+            position.timings[status.at("node").get<std::string>()] = {
                 t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
                 t.at("capture_ms").get<double>()};
+            for (const auto &[camera, figures] : status.at("lock").items())
+                position.lock[camera] = lockFromJson(figures);
         }
     }
     for (auto it = pendingPositions_.begin(); it != pendingPositions_.end();) {
@@ -519,12 +579,10 @@ void ScanRunner::exchange(std::optional<size_t> timingsOf)
     std::vector<json> statuses;
     std::string errors;
     bool stop = false;
-    scanLead_ = 0;
     scanHandling_ = 0;
     for (const std::string &text : gathered) {
         statuses.push_back(json::parse(text));
         const json &s = statuses.back();
-        scanLead_ = std::max(scanLead_, s.at("lead_ns").get<Nanos>());
         scanHandling_ = std::max(scanHandling_, s.at("handling_ns").get<Nanos>());
         if (!s.at("error").get<std::string>().empty())
             errors += (errors.empty() ? "" : "; ") + s.at("error").get<std::string>();
@@ -569,10 +627,23 @@ int ScanRunner::run()
 
     try {
         openDevices();
-    } catch (const InputError &e) {
-        fail(e.what());
     } catch (const std::exception &e) {
         fail(e.what());
+    }
+    agreeOnGrid();
+    if (newScanTexts_) {
+        try {
+            writeScanJson(newScanTexts_->first, newScanTexts_->second);
+        } catch (const std::exception &e) {
+            fail(e.what());
+        }
+    }
+    if (error_.empty()) {
+        try {
+            startCameras();
+        } catch (const std::exception &e) {
+            fail(e.what());
+        }
     }
 
     const ScanPlan &plan = config_.plan;
@@ -594,11 +665,15 @@ int ScanRunner::run()
             }
         }
         exchange(previous);
-        /* The margin covers the broadcast reaching every rank; the lead, retiming the sensors. */
-        const Nanos T = std::stoll(coord_->broadcast(
-            std::to_string(realtimeNow() + plan.captureMarginMs * 1'000'000 + scanLead_)));
+        /* The margin covers the broadcast reaching every rank; T is the next grid frame after it.
+         * Open loop must also leave time to retime the sensors. */
+        const Nanos lead = plan.capture.sync == CaptureSync::OpenLoop
+                               ? kOpenLoopLeadFrames * grid_.period
+                               : 0;
+        const Nanos T = std::stoll(coord_->broadcast(std::to_string(grid_.instantAtOrAfter(
+            realtimeNow() + plan.captureMarginMs * 1'000'000 + lead))));
         if (coord_->rank() == 0)
-            pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}};
+            pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}, {}};
         try {
             capture(k, T);
         } catch (const std::exception &e) {

@@ -22,7 +22,6 @@ struct ScanOptions {
     std::string node; /* empty: $LOCKSTEP_NODE or hostname */
     bool resume = false;
     bool nodeByRank = false;  /* simulated rig on one machine: rank i plays node i */
-    bool unscheduled = false; /* test only: capture the next free-running frame, no shared T */
     unsigned writerThreads = 2;
     size_t writerQueue = 4; /* frames waiting for the writers, per rank */
 };

@@ -1,30 +1,45 @@
-/* Cameras, one interface with two backends: libcamera (real) and a simulated camera that
- * renders the turntable as it stands over the exposure. A camera is started once and keeps
- * running between positions; no restart per shot. */
+/* Cameras, one interface with two backends: libcamera (real) and a simulated sensor that renders
+ * the turntable row by row as it stands while each row is exposed.
+ *
+ * A camera's states, enforced by every backend (a call in the wrong state throws RunError):
+ *
+ *   Opened --configure()--> Configured --start(grid)--> Streaming --stop()--> Configured
+ *
+ * configure() may be called again in Configured. While Streaming the sensor runs continuously at
+ * the grid's period with its frames held on the grid (GridLock); a capture selects the frame that
+ * starts at its instant: no restart and no retiming per shot. */
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "camera/frame_grid.h"
+#include "camera/grid_lock.h"
 #include "config/plan.h"
 #include "config/rig.h"
 #include "image/image.h"
 #include "util/clock.h"
+#include "util/errors.h"
 
 namespace lockstep
 {
 
-/* A frame whose exposure starts this little before the instant asked for still counts as
- * starting at it (a sensor retimes in whole lines, and the clock offset is read per frame). */
-constexpr Nanos kCaptureAlignTolerance = 2'000'000;
-
 struct Frame {
     Image image;
-    Nanos sensorTimestamp = 0; /* start of exposure, CLOCK_REALTIME */
+    Nanos sensorTimestamp = 0; /* exposure start of the first row, CLOCK_REALTIME */
     int64_t exposureUs = 0;
+    Nanos readout = 0; /* first row start to last row start (rolling shutter) */
     double gain = 1.0;
     uint64_t sequence = 0;
+};
+
+/* How a streaming camera holds the grid. */
+struct LockOptions {
+    CaptureSync scheme = CaptureSync::PhaseLocked;
+    /* A frame whose start is further than this from its instant is an error at capture time:
+     * the plan's max_skew_us. */
+    Nanos bound = 5'000'000;
 };
 
 class Camera
@@ -33,20 +48,26 @@ public:
     virtual ~Camera() = default;
 
     virtual const std::string &name() const = 0;
-    /* Configures and starts streaming with these settings. Throws RunError. */
-    virtual void start(const CaptureSettings &settings) = 0;
-    /* The frame whose exposure starts at the realtime instant t (the sensor's frame timing is
-     * shifted so a frame starts at t, as libcamera's Raspberry Pi sync does). Blocks until the
-     * frame is complete. */
+    /* Opened or Configured -> Configured: size, exposure, gain. Returns what the chosen sensor
+     * mode allows, from which the scan's grid is chosen. Throws RunError. */
+    virtual SensorMode configure(const CaptureSettings &settings) = 0;
+    /* Configured -> Streaming at grid.period, frames held on the grid. Returns once the lock
+     * holds (PhaseLocked), or throws RunError if it does not within a few seconds. */
+    virtual void start(const FrameGrid &grid, const LockOptions &lock) = 0;
+    /* The frame that starts at grid instant t; blocks until it is complete. Throws RunError if
+     * t has passed, or the frame's start misses t by more than the lock bound (it names both). */
     virtual Frame captureAt(Nanos t) = 0;
-    /* How long before t captureAt(t) must be called for the frame to start at t: the sensor
-     * can only retime frames it has not queued yet. Called later, captureAt takes the first
-     * free-running frame after t. Valid once started. */
-    virtual Nanos leadTime() const = 0;
-    /* The next frame of the free-running stream, whatever its timing (unscheduled). */
+    /* The next frame of the stream, whatever its timing. */
     virtual Frame captureNext() = 0;
+    /* Lock error figures since the last call. */
+    virtual LockStats takeLockStats() = 0;
+    /* Streaming -> Configured. Harmless in other states. */
     virtual void stop() = 0;
 };
+
+/* The check every backend makes on the frame it selected for instant t: RunError("camera C: the
+ * frame for <t> started <x> ms late/early, more than the bound ...") when it missed. */
+void requireOnInstant(const std::string &camera, Nanos start, Nanos t, Nanos bound);
 
 /* Opens a camera with the backend its rig entry names. A real camera that is not present
  * gives RunError("no camera ... found; libcamera sees: ..."). */

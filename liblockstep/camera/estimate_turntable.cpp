@@ -21,7 +21,8 @@ using Complex = std::complex<double>;
 /* Visits pixels on circles between two radii (fractions of the disc radius), keeping clear of
  * the band edges where JPEG's subsampled chroma bleeds across. Calls visit(phi, rgb) with the
  * polar angle of the pixel's centre. */
-template <typename Visit> void sampleBand(const Image &image, double begin, double end, Visit visit)
+template <typename Visit>
+void sampleBand(const Image &image, RowSpan rows, double begin, double end, Visit visit)
 {
     constexpr unsigned kRadii = 5;
     const DiscPlacement disc(image.width, image.height);
@@ -36,7 +37,8 @@ template <typename Visit> void sampleBand(const Image &image, double begin, doub
             const double a = 2 * std::numbers::pi * i / angles;
             const auto x = long(std::floor(disc.centreX + r * std::cos(a)));
             const auto y = long(std::floor(disc.centreY - r * std::sin(a)));
-            if (x < 0 || y < 0 || x >= long(image.width) || y >= long(image.height))
+            if (x < 0 || y < 0 || x >= long(image.width) || y >= long(image.height) ||
+                y < long(rows.begin * image.height) || y >= long(rows.end * image.height))
                 continue;
             const double phi = std::atan2(disc.centreY - (y + 0.5), x + 0.5 - disc.centreX);
             visit(phi, image.pixel(unsigned(x), unsigned(y)));
@@ -62,7 +64,8 @@ double inverseSinc(double k)
 
 } // namespace
 
-AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool rotation180)
+AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool rotation180,
+                                     RowSpan rows)
 {
     AngleEstimate estimate;
     if (image.width == 0 || image.height == 0)
@@ -74,7 +77,7 @@ AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool
     Complex sum;
     double chromaSum = 0;
     unsigned samples = 0;
-    sampleBand(image, kRingBegin, kRimBegin, [&](double phi, const uint8_t *rgb) {
+    sampleBand(image, rows, kRingBegin, kRimBegin, [&](double phi, const uint8_t *rgb) {
         const Complex chroma(2.0 * rgb[0] - rgb[1] - rgb[2],
                              std::numbers::sqrt3 * (rgb[1] - rgb[2]));
         sum += std::conj(chroma) * std::polar(1.0, phi - view);
@@ -95,7 +98,7 @@ AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool
     Complex basis;
     double greySum = 0;
     unsigned tickSamples = 0;
-    sampleBand(image, kTickBegin, kTickEnd, [&](double phi, const uint8_t *rgb) {
+    sampleBand(image, rows, kTickBegin, kTickEnd, [&](double phi, const uint8_t *rgb) {
         const double grey = (rgb[0] + rgb[1] + rgb[2]) / 3.0;
         const Complex wave = std::polar(1.0, -double(kTickCycles) * (phi - view - angle));
         ticks += grey * wave;
@@ -103,6 +106,8 @@ AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg, bool
         greySum += grey;
         ++tickSamples;
     });
+    if (tickSamples == 0)
+        return estimate;
     const Complex amplitude = (ticks - basis * (greySum / tickSamples)) * (2.0 / tickSamples);
     const double contrast = std::abs(amplitude) / kTickAmplitude * (amplitude.real() < 0 ? -1 : 1);
     estimate.spreadDeg = contrast >= 1 ? 0 : radToDeg(2 * inverseSinc(contrast) / kTickCycles);

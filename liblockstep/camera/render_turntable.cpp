@@ -1,6 +1,7 @@
 /* Rendering the simulated turntable. Per image size, each pixel's polar angle and drawing zone
  * are computed once and cached; a render is then one table lookup per pixel and angle, so a
  * 12 MP frame costs tens of milliseconds rather than millions of atan2 calls. */
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <memory>
@@ -186,54 +187,75 @@ void addNoise(Image &image, unsigned seed)
     }
 }
 
-} // namespace
-
-Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
-                      double azimuthDeg, bool rotation180, unsigned noiseSeed)
+/* Draws pixels [begin, end) of the image at the given view offsets (their mean: motion blur). */
+void drawPixels(const PolarMap &map, std::span<const uint16_t> offsets, size_t begin, size_t end,
+                uint8_t *out)
 {
-    if (width == 0 || height == 0 || anglesDeg.empty())
-        throw RunError("cannot render a " + std::to_string(width) + "x" + std::to_string(height) +
-                       " turntable frame from " + std::to_string(anglesDeg.size()) + " angles");
-
-    const std::shared_ptr<const PolarMap> map = polarMap(width, height);
     const uint8_t *colours = colourTable().data();
-    std::vector<uint16_t> offsets;
-    offsets.reserve(anglesDeg.size());
-    for (const double angle : anglesDeg)
-        offsets.push_back(stepOfDegrees(viewOffsetDeg(angle, azimuthDeg, rotation180)));
-
-    Image image(width, height);
-    const size_t pixels = size_t(width) * height;
-    uint8_t *out = image.rgb.data();
     if (offsets.size() == 1) {
         const uint16_t offset = offsets[0];
-        for (size_t i = 0; i < pixels; ++i) {
+        for (size_t i = begin; i < end; ++i) {
             const uint8_t *c =
-                colours + (size_t(map->zone[i]) << 16 | uint16_t(map->angle[i] - offset)) * 3;
+                colours + (size_t(map.zone[i]) << 16 | uint16_t(map.angle[i] - offset)) * 3;
             out[i * 3] = c[0];
             out[i * 3 + 1] = c[1];
             out[i * 3 + 2] = c[2];
         }
-    } else {
-        /* Motion blur: the mean of the drawing at every angle of the exposure. */
-        const auto count = uint32_t(offsets.size());
-        for (size_t i = 0; i < pixels; ++i) {
-            uint32_t sum[3] = {count / 2, count / 2, count / 2};
-            const size_t zoneBase = size_t(map->zone[i]) << 16;
-            for (const uint16_t offset : offsets) {
-                const uint8_t *c = colours + (zoneBase | uint16_t(map->angle[i] - offset)) * 3;
-                sum[0] += c[0];
-                sum[1] += c[1];
-                sum[2] += c[2];
-            }
-            out[i * 3] = uint8_t(sum[0] / count);
-            out[i * 3 + 1] = uint8_t(sum[1] / count);
-            out[i * 3 + 2] = uint8_t(sum[2] / count);
+        return;
+    }
+    const auto count = uint32_t(offsets.size());
+    for (size_t i = begin; i < end; ++i) {
+        uint32_t sum[3] = {count / 2, count / 2, count / 2};
+        const size_t zoneBase = size_t(map.zone[i]) << 16;
+        for (const uint16_t offset : offsets) {
+            const uint8_t *c = colours + (zoneBase | uint16_t(map.angle[i] - offset)) * 3;
+            sum[0] += c[0];
+            sum[1] += c[1];
+            sum[2] += c[2];
         }
+        out[i * 3] = uint8_t(sum[0] / count);
+        out[i * 3 + 1] = uint8_t(sum[1] / count);
+        out[i * 3 + 2] = uint8_t(sum[2] / count);
+    }
+}
+
+} // namespace
+
+Image renderTurntableBands(unsigned width, unsigned height,
+                           std::span<const std::vector<double>> bandAnglesDeg, double azimuthDeg,
+                           bool rotation180, unsigned noiseSeed)
+{
+    const bool anyEmpty = std::any_of(bandAnglesDeg.begin(), bandAnglesDeg.end(),
+                                      [](const std::vector<double> &a) { return a.empty(); });
+    if (width == 0 || height == 0 || bandAnglesDeg.empty() || anyEmpty ||
+        bandAnglesDeg.size() > height)
+        throw RunError("cannot render a " + std::to_string(width) + "x" + std::to_string(height) +
+                       " turntable frame from " + std::to_string(bandAnglesDeg.size()) +
+                       " row bands with angles");
+
+    const std::shared_ptr<const PolarMap> map = polarMap(width, height);
+    Image image(width, height);
+    const size_t bands = bandAnglesDeg.size();
+    std::vector<uint16_t> offsets;
+    for (size_t b = 0; b < bands; ++b) {
+        offsets.clear();
+        for (const double angle : bandAnglesDeg[b])
+            offsets.push_back(stepOfDegrees(viewOffsetDeg(angle, azimuthDeg, rotation180)));
+        const size_t firstRow = b * height / bands;
+        const size_t endRow = (b + 1) * height / bands;
+        drawPixels(*map, offsets, firstRow * width, endRow * width, image.rgb.data());
     }
     if (noiseSeed != 0)
         addNoise(image, noiseSeed);
     return image;
+}
+
+Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
+                      double azimuthDeg, bool rotation180, unsigned noiseSeed)
+{
+    const std::vector<double> band(anglesDeg.begin(), anglesDeg.end());
+    return renderTurntableBands(width, height, std::span(&band, 1), azimuthDeg, rotation180,
+                                noiseSeed);
 }
 
 } // namespace lockstep

@@ -1,5 +1,6 @@
 #include "camera/sim_camera.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -15,25 +16,52 @@ namespace lockstep
 namespace
 {
 
-constexpr Nanos kMinFramePeriod = 33'333'333; /* 30 fps, a typical sensor mode */
-/* From exposure end to delivery. Covers the simulated GPIO's 2 ms track flush, so the track
- * already holds every step of the exposure when the frame is rendered. */
-constexpr Nanos kReadout = 5'000'000;
-/* Instants sampled over an exposure during which the motor moved: the motion blur. */
+/* From the last row read out to the frame in memory. Covers the simulated GPIO's 2 ms track
+ * flush, so the track already holds every step of the exposure when the frame is rendered. */
+constexpr Nanos kDelivery = 3'000'000;
+/* Row bands of a rolling-shutter frame, each exposed at its own time. */
+constexpr unsigned kRowBands = 16;
+/* Instants sampled over a band's exposure during which the motor moved: the motion blur. */
 constexpr unsigned kBlurInstants = 16;
+/* Completed frames kept for capture: a buffer goes back to the sensor after this many more. */
+constexpr size_t kBuffers = 3;
+/* Frames start() waits for the lock, beyond the control latency. */
+constexpr unsigned kLockFrames = 60;
 
-/* floor(a / b) for b > 0, also for negative a. */
-Nanos floorDiv(Nanos a, Nanos b)
+uint64_t mix(uint64_t x)
 {
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Triangular in (-limit, limit), reproducible from seed and sequence. */
+Nanos jitter(unsigned seed, uint64_t sequence, Nanos limit)
+{
+    const uint64_t bits = mix(uint64_t(seed) << 32 ^ sequence);
+    const double a = double(bits & 0xffffffff) / 4294967296.0;
+    const double b = double(bits >> 32) / 4294967296.0;
+    return Nanos((a + b - 1) * double(limit));
+}
+
+std::string msText(Nanos t)
+{
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.3f ms", double(t) / 1e6);
+    return text;
 }
 
 } // namespace
 
 SimCamera::SimCamera(const RigConfig &rig, const CameraConfig &camera)
     : name_(camera.name), azimuthDeg_(camera.simAzimuth), rotation180_(camera.rotation == 180),
+      timing_(simSensorTiming(camera.simSensor)),
+      latency_(camera.simControlLatency.value_or(timing_.controlLatency)),
       noiseSeed_(unsigned(std::hash<std::string>{}(camera.name)) | 1u)
 {
+    /* Each camera's crystal is off by its own amount, reproducibly. */
+    rate_ = 1 + (double(mix(noiseSeed_) % 2001) / 1000.0 - 1) * kSimMaxDriftPpm * 1e-6;
     if (camera.simMotor.empty())
         return;
     const MotorConfig *motor = rig.findMotor(camera.simMotor);
@@ -44,91 +72,206 @@ SimCamera::SimCamera(const RigConfig &rig, const CameraConfig &camera)
     trackPath_ = simTrackPath(rig.simDir, motor->name);
 }
 
-void SimCamera::start(const CaptureSettings &settings)
+void SimCamera::requireState(State state, const char *what) const
 {
+    static constexpr const char *names[] = {"opened", "configured", "streaming"};
+    if (state_ != state)
+        throw RunError("camera " + name_ + ": cannot " + what + " while " +
+                       names[static_cast<int>(state_)] + " (needs " +
+                       names[static_cast<int>(state)] + ")");
+}
+
+SensorMode SimCamera::configure(const CaptureSettings &settings)
+{
+    if (state_ == State::Streaming)
+        throw RunError("camera " + name_ + ": cannot configure while streaming");
     if (settings.exposureUs <= 0 || settings.width == 0 || settings.height == 0)
-        throw RunError("camera " + name_ + ": cannot start with exposure " +
+        throw RunError("camera " + name_ + ": cannot configure exposure " +
                        std::to_string(settings.exposureUs) + " us at " +
                        std::to_string(settings.width) + "x" + std::to_string(settings.height));
     settings_ = settings;
-    period_ = std::max(kMinFramePeriod, Nanos(settings.exposureUs) * 1000);
-    /* Real sensors free-run from unrelated power-on instants. Here the phase follows the
-     * camera's azimuth, so cameras spread around a turntable are never in step by chance and
-     * an unscheduled capture always shows its skew (a random phase did not, now and then). */
+    const Nanos exposure = settings.exposureUs * 1000;
+    mode_.lineTime = timing_.lineTime;
+    mode_.readout = timing_.readout;
+    /* A frame is at least the mode's, and long enough for the exposure plus the lines the
+     * sensor needs between exposure end and the next frame. */
+    const Nanos forExposure = exposure + timing_.integrationDiffLines * timing_.lineTime;
+    mode_.minFrameDuration = std::max(timing_.minFrameDuration,
+                                      (forExposure + timing_.lineTime - 1) / timing_.lineTime *
+                                          timing_.lineTime);
+    mode_.maxFrameDuration = kSimMaxFrameDuration;
+    state_ = State::Configured;
+    return mode_;
+}
+
+Nanos SimCamera::actualDuration(Nanos requested) const
+{
+    const Nanos line = timing_.lineTime;
+    const Nanos clamped = std::clamp(requested, mode_.minFrameDuration, mode_.maxFrameDuration);
+    const Nanos lines = (clamped + line / 2) / line;
+    return Nanos(std::llround(double(lines * line) * rate_));
+}
+
+Nanos SimCamera::completionOf(Nanos start) const
+{
+    return start + settings_.exposureUs * 1000 + mode_.readout + kDelivery;
+}
+
+void SimCamera::start(const FrameGrid &grid, const LockOptions &lock)
+{
+    requireState(State::Configured, "start streaming");
+    GridLock::Options options;
+    options.scheme = lock.scheme;
+    options.mode = mode_;
+    options.bound = lock.bound;
+    lock_.emplace(grid, options);
+    lockOptions_ = lock;
+
+    /* Real sensors start from unrelated power-on instants. Here the phase follows the camera's
+     * azimuth, so cameras spread around a turntable never start in step by chance. */
     const double turn = std::fmod(std::fmod(azimuthDeg_, 360.0) + 360.0, 360.0) / 360.0;
-    const Nanos now = realtimeNow();
-    gridOrigin_ = now - now % period_ + Nanos(turn * double(period_));
-    lastStart_ = gridOrigin_ - period_;
-    started_ = true;
+    clocks_ = ClockMapping{};
+    clocks_.sample();
+    completed_.clear();
+    requested_.clear();
+    lastRequested_ = lock_->nominalDuration();
+    nextSequence_ = 0;
+    nextStart_ = realtimeNow() + 2 * mode_.minFrameDuration + Nanos(turn * double(grid.period));
+    state_ = State::Streaming;
+
+    if (lock.scheme != CaptureSync::PhaseLocked)
+        return;
+    const Nanos deadline =
+        realtimeNow() + Nanos(latency_ + kLockFrames) * grid.period + kNanosPerSecond;
+    while (!lock_->locked()) {
+        if (realtimeNow() > deadline) {
+            stop();
+            throw RunError("camera " + name_ + " did not lock to the frame grid (period " +
+                           msText(grid.period) + ") within " +
+                           std::to_string(latency_ + kLockFrames) + " frames");
+        }
+        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
+        advance(realtimeNow());
+    }
 }
 
 void SimCamera::stop()
 {
-    started_ = false;
+    if (state_ == State::Streaming)
+        state_ = State::Configured;
+    lock_.reset();
 }
 
-void SimCamera::requireStarted() const
+void SimCamera::advance(Nanos now)
 {
-    if (!started_)
-        throw RunError("camera " + name_ + " is not started");
+    clocks_.sample();
+    const Nanos realMinusMono = realtimeNow() - monotonicNow();
+    while (completionOf(nextStart_) <= now) {
+        const uint64_t n = nextSequence_;
+        SensorFrame frame{n, nextStart_, 0, completionOf(nextStart_)};
+        /* The sensor stamps the frame start on CLOCK_MONOTONIC (with interrupt jitter); the
+         * backend maps it to CLOCK_REALTIME, as it must for a real sensor. */
+        const Nanos stampMono =
+            nextStart_ + jitter(noiseSeed_, n, kSimTimestampJitter) - realMinusMono;
+        frame.reportedStart = clocks_.toRealtime(stampMono);
+        /* What the lock asks for now reaches the sensor `latency_` frames later. */
+        requested_[n + latency_] = lock_->onFrame(n, frame.reportedStart);
+        completed_.push_back(frame);
+        if (completed_.size() > kBuffers)
+            completed_.pop_front();
+
+        if (auto it = requested_.find(n); it != requested_.end()) {
+            lastRequested_ = it->second;
+            requested_.erase(it);
+        }
+        nextStart_ += actualDuration(lastRequested_);
+        ++nextSequence_;
+    }
 }
 
-/* The first free-running frame that starts at or after t. */
-Nanos SimCamera::nextFrameStart(Nanos t) const
+SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
 {
-    return gridOrigin_ + (floorDiv(t - gridOrigin_ - 1, period_) + 1) * period_;
-}
-
-Frame SimCamera::captureNext()
-{
-    requireStarted();
-    return expose(nextFrameStart(realtimeNow()));
+    const Nanos period = lock_->grid().period;
+    for (;;) {
+        advance(realtimeNow());
+        /* Decided once a frame starting half a period after t is complete: the frame nearest t
+         * is then known. It may still miss t (checked by the caller). */
+        if (!completed_.empty() && completed_.back().reportedStart >= t + period / 2) {
+            const SensorFrame *nearest = nullptr;
+            for (const SensorFrame &frame : completed_)
+                if (!nearest ||
+                    std::abs(frame.reportedStart - t) < std::abs(nearest->reportedStart - t))
+                    nearest = &frame;
+            if (nearest->reportedStart < t - period || nearest->reportedStart > t + period)
+                throw RunError("camera " + name_ + ": no frame near instant " +
+                               std::to_string(t) +
+                               " left: asked for after its buffer went back to the sensor");
+            return *nearest;
+        }
+        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
+    }
 }
 
 Frame SimCamera::captureAt(Nanos t)
 {
-    requireStarted();
-    /* Like a real sensor, the frame under way cannot be retimed: asked too late, the camera
-     * gives the first free-running frame after t, and verify sees the skew. */
-    if (t - realtimeNow() < leadTime())
-        return expose(nextFrameStart(t));
-    /* One stretched frame, then the sensor free-runs from t. */
-    gridOrigin_ = t;
-    return expose(t);
+    requireState(State::Streaming, "capture");
+    advance(realtimeNow());
+    lock_->prepareCapture(t);
+    const SensorFrame frame = waitForFrameAt(t);
+    requireOnInstant(name_, frame.reportedStart, t, lockOptions_.bound);
+    return render(frame);
 }
 
-Frame SimCamera::expose(Nanos start)
+Frame SimCamera::captureNext()
 {
-    sleepUntil(CLOCK_REALTIME, start);
-    /* The exposure starts when this thread actually runs: late wake-ups are honest skew. */
-    const Nanos begin = realtimeNow();
-    const Nanos exposure = Nanos(settings_.exposureUs) * 1000;
-    const Nanos end = begin + exposure;
-    sequence_ += uint64_t(std::max<Nanos>(1, (start - lastStart_) / period_));
-    lastStart_ = start;
-    sleepUntil(CLOCK_REALTIME, end + kReadout);
+    requireState(State::Streaming, "capture");
+    advance(realtimeNow());
+    const uint64_t next = nextSequence_;
+    while (completed_.empty() || completed_.back().sequence < next) {
+        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
+        advance(realtimeNow());
+    }
+    return render(completed_.back());
+}
 
-    std::vector<double> angles;
+LockStats SimCamera::takeLockStats()
+{
+    requireState(State::Streaming, "report its lock");
+    advance(realtimeNow());
+    return lock_->takeStats();
+}
+
+Frame SimCamera::render(const SensorFrame &frame)
+{
+    const Nanos exposure = settings_.exposureUs * 1000;
+    std::vector<std::vector<double>> bands(kRowBands);
     if (motor_) {
-        const MotorTrack track = MotorTrack::loadSince(trackPath_, begin);
-        const unsigned instants = track.movedDuring(begin, end) ? kBlurInstants : 1;
-        angles.reserve(instants);
-        for (unsigned i = 0; i < instants; ++i) {
-            const Nanos t = begin + Nanos(double(exposure) * (i + 0.5) / instants);
-            angles.push_back(motor_->positionForStep(track.stepAt(t)));
+        const MotorTrack track = MotorTrack::loadSince(trackPath_, frame.start);
+        for (unsigned b = 0; b < kRowBands; ++b) {
+            /* Rows are read out top to bottom; each starts its exposure that much later. */
+            const Nanos begin = frame.start + Nanos(double(mode_.readout) * (b + 0.5) / kRowBands);
+            const Nanos end = begin + exposure;
+            const unsigned instants = track.movedDuring(begin, end) ? kBlurInstants : 1;
+            for (unsigned i = 0; i < instants; ++i) {
+                const Nanos at = begin + Nanos(double(exposure) * (i + 0.5) / instants);
+                bands[b].push_back(motor_->positionForStep(track.stepAt(at)));
+            }
         }
     } else {
-        angles.push_back(0.0);
+        for (auto &band : bands)
+            band.push_back(0.0);
     }
 
-    Frame frame;
-    frame.image = renderTurntable(settings_.width, settings_.height, angles, azimuthDeg_,
-                                  rotation180_, noiseSeed_ ^ unsigned(sequence_ * 0x9e3779b9u));
-    frame.sensorTimestamp = begin;
-    frame.exposureUs = settings_.exposureUs;
-    frame.gain = settings_.gain;
-    frame.sequence = sequence_;
-    return frame;
+    Frame out;
+    out.image = renderTurntableBands(settings_.width, settings_.height, bands, azimuthDeg_,
+                                     rotation180_,
+                                     noiseSeed_ ^ unsigned(frame.sequence * 0x9e3779b9u));
+    out.sensorTimestamp = frame.reportedStart;
+    out.exposureUs = settings_.exposureUs;
+    out.readout = mode_.readout;
+    out.gain = settings_.gain;
+    out.sequence = frame.sequence;
+    return out;
 }
 
 } // namespace lockstep

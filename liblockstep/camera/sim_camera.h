@@ -1,16 +1,26 @@
-/* A simulated camera with a realistic sensor model: it free-runs at a frame period of
- * max(33.3 ms, exposure) from a random phase of its own, and a scheduled capture shifts that
- * timing so a frame starts at the requested instant, as libcamera's Raspberry Pi sync does.
- * The exposure really takes its time, and its start is the wall-clock time the thread actually
- * woke, so scheduling jitter shows up as skew exactly as it would between real sensors. The
- * frame shows the turntable as the motor's published track says it stood during the exposure. */
+/* A simulated camera as strict as a Raspberry Pi sensor: it streams continuously from start() to
+ * stop() and its frame timing obeys the sensor, not the caller. The sensor model (sim_sensor_model.h)
+ * has a minimum frame duration, durations in whole lines, a crystal that drifts against
+ * CLOCK_REALTIME, a control latency of several frames that lockstep is not told, frame-start
+ * timestamps on CLOCK_MONOTONIC with jitter, and a rolling shutter: each band of rows is exposed
+ * at its own time, so motion during the readout shows in the picture. The frames are held on the
+ * scan's grid by GridLock exactly as the libcamera backend holds a real sensor.
+ *
+ * The sensor's timeline is virtual and advanced as real time passes (each completed frame goes
+ * through GridLock in order, with only what was known at its completion), so nothing runs between
+ * calls; a frame is delivered no earlier than the real instant its last row is read out, and a
+ * frame asked for after its buffer would have gone back to the sensor is an error. */
 #pragma once
 
+#include <deque>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "camera/camera.h"
+#include "camera/sim_sensor_model.h"
 #include "config/rig.h"
+#include "util/clock_mapping.h"
 
 namespace lockstep
 {
@@ -21,33 +31,58 @@ public:
     SimCamera(const RigConfig &rig, const CameraConfig &camera);
 
     const std::string &name() const override { return name_; }
-    void start(const CaptureSettings &settings) override;
+    SensorMode configure(const CaptureSettings &settings) override;
+    void start(const FrameGrid &grid, const LockOptions &lock) override;
     Frame captureAt(Nanos t) override;
-    Nanos leadTime() const override { return period_; }
     Frame captureNext() override;
+    LockStats takeLockStats() override;
     void stop() override;
 
-    /* From one frame's start to the next while free-running. */
-    Nanos framePeriod() const { return period_; }
+    /* The sensor's control latency, in frames: for tests, which must not tell lockstep. */
+    unsigned controlLatency() const { return latency_; }
 
 private:
-    Nanos nextFrameStart(Nanos t) const;
-    Frame expose(Nanos start);
-    void requireStarted() const;
+    enum class State { Opened, Configured, Streaming };
+
+    struct SensorFrame {
+        uint64_t sequence;
+        Nanos start;          /* true first-row exposure start, CLOCK_REALTIME */
+        Nanos reportedStart;  /* what the backend makes of the sensor's timestamp */
+        Nanos completion;     /* last row read out */
+    };
+
+    void requireState(State state, const char *what) const;
+    /* Completes every frame whose last row is read out by `now`. */
+    void advance(Nanos now);
+    /* Actual duration of a frame for a requested one: clamped, whole lines, the crystal's rate. */
+    Nanos actualDuration(Nanos requested) const;
+    Nanos completionOf(Nanos start) const;
+    /* Waits for the frame whose start is nearest t and returns it. */
+    SensorFrame waitForFrameAt(Nanos t);
+    Frame render(const SensorFrame &frame);
 
     std::string name_;
     double azimuthDeg_;
     bool rotation180_;
     std::string trackPath_; /* empty: no motor turns this scene */
     std::optional<MotorConfig> motor_;
-
-    bool started_ = false;
-    CaptureSettings settings_;
-    Nanos period_ = 0;
-    Nanos gridOrigin_ = 0;  /* free-running frames start at gridOrigin_ + k * period_ */
-    Nanos lastStart_ = 0;   /* nominal start of the last frame the sensor produced */
-    uint64_t sequence_ = 0; /* counts every sensor frame, delivered or not, as libcamera does */
+    SimSensorTiming timing_;
+    unsigned latency_;
+    double rate_; /* the crystal: actual / nominal duration */
     unsigned noiseSeed_;
+
+    State state_ = State::Opened;
+    CaptureSettings settings_;
+    SensorMode mode_;
+    LockOptions lockOptions_;
+    std::optional<GridLock> lock_;
+    ClockMapping clocks_;
+
+    std::deque<SensorFrame> completed_;     /* the last few, oldest first */
+    std::map<uint64_t, Nanos> requested_;   /* frame -> duration requested for it */
+    Nanos lastRequested_ = 0;               /* a duration stays until another is requested */
+    uint64_t nextSequence_ = 0;
+    Nanos nextStart_ = 0;                   /* of frame nextSequence_, not yet complete */
 };
 
 } // namespace lockstep

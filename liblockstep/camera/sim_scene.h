@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "image/image.h"
 
@@ -17,6 +18,11 @@ namespace lockstep
  * Throws RunError for an empty size or no angles. */
 Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
                       double azimuthDeg, bool rotation180 = false, unsigned noiseSeed = 0);
+/* A rolling shutter's frame: the rows split into equal bands, top to bottom in readout order,
+ * band b drawn at its own angles bandAnglesDeg[b]. */
+Image renderTurntableBands(unsigned width, unsigned height,
+                           std::span<const std::vector<double>> bandAnglesDeg, double azimuthDeg,
+                           bool rotation180 = false, unsigned noiseSeed = 0);
 
 struct AngleEstimate {
     double angleDeg = 0; /* turntable angle in [0, 360) */
@@ -26,7 +32,18 @@ struct AngleEstimate {
     bool valid = false; /* false if no disc is found */
 };
 
+/* Rows of an image, [begin, end) as fractions of its height. */
+struct RowSpan {
+    double begin = 0;
+    double end = 1;
+};
+/* The part of the image an estimate may read: the top and the bottom third of a frame are read
+ * (and exposed) furthest apart by a rolling shutter. */
+constexpr RowSpan kAllRows{0, 1};
+constexpr RowSpan kTopRows{0, 1.0 / 3};
+constexpr RowSpan kBottomRows{2.0 / 3, 1};
+
 AngleEstimate estimateTurntableAngle(const Image &image, double azimuthDeg,
-                                     bool rotation180 = false);
+                                     bool rotation180 = false, RowSpan rows = kAllRows);
 
 } // namespace lockstep

@@ -14,6 +14,11 @@ namespace lockstep
 
 enum class ImageFormat { Jpeg, Png };
 
+/* How cameras keep capture instants: held on a shared frame grid (the default), or the scheme
+ * lockstep used before, retiming a free-running sensor once per capture with an assumed control
+ * latency (kept to be measured against: it misses instants on sensors slower to respond). */
+enum class CaptureSync { PhaseLocked, OpenLoop };
+
 struct CaptureSettings {
     int64_t exposureUs = 10'000;
     double gain = 1.0;
@@ -21,6 +26,7 @@ struct CaptureSettings {
     unsigned height = 480;
     ImageFormat format = ImageFormat::Jpeg;
     int jpegQuality = 90;
+    CaptureSync sync = CaptureSync::PhaseLocked;
 };
 
 /* Per-motor overrides of the rig's limits for this plan; must not exceed the rig's. */

@@ -241,7 +241,7 @@ void PlanLoader::readMotion(const Field &field)
 
 void PlanLoader::readCapture(const Field &field)
 {
-    MapReader map(reader_, field, {"exposure_us", "gain", "width", "height", "format", "quality"});
+    MapReader map(reader_, field, {"exposure_us", "gain", "width", "height", "format", "quality", "sync"});
     CaptureSettings &capture = plan_.capture;
     if (const Field *f = map.find("exposure_us"))
         capture.exposureUs = config::readInteger(reader_, *f, kExposureUs).value_or(0);
@@ -263,6 +263,9 @@ void PlanLoader::readCapture(const Field &field)
             capture.jpegQuality = static_cast<int>(
                 config::readInteger(reader_, *f, kJpegQuality).value_or(capture.jpegQuality));
     }
+    if (const Field *f = map.find("sync"))
+        if (auto choice = config::readChoice(reader_, *f, {"phase_locked", "open_loop"}))
+            capture.sync = *choice == 0 ? CaptureSync::PhaseLocked : CaptureSync::OpenLoop;
 }
 
 void PlanLoader::readCameras(const Field &field)

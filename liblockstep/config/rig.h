@@ -48,6 +48,10 @@ struct MotorConfig {
     double positionForStep(int64_t step) const;
 };
 
+/* The simulated sensor's timing model: a generic 30 fps sensor, or a Raspberry Pi camera's
+ * full-resolution mode (Camera Module v2, HQ, Camera Module 3). */
+enum class SimSensor { Generic, Imx219, Imx477, Imx708 };
+
 struct CameraConfig {
     std::string name;
     Backend backend = Backend::Sim;
@@ -57,6 +61,10 @@ struct CameraConfig {
     /* sim only: where the camera stands around the turntable, degrees */
     double simAzimuth = 0;
     std::string simMotor; /* the motor (any node) whose published position turns the scene */
+    SimSensor simSensor = SimSensor::Generic;
+    /* Frames between a control and the frame it changes; unset: the sensor model's own. lockstep
+     * is never told it: the camera measures it. */
+    std::optional<unsigned> simControlLatency;
 };
 
 struct NodeConfig {

@@ -377,7 +377,7 @@ std::optional<CameraConfig> RigLoader::readCamera(const Field &field, Names &cam
                 reader_.error(*f, "'rotation' must be 0 or 180, got " + std::to_string(*v));
         }
     if (const Field *f = map.find("sim")) {
-        MapReader sim(reader_, *f, {"azimuth", "motor"});
+        MapReader sim(reader_, *f, {"azimuth", "motor", "sensor", "control_latency"});
         if (const Field *az = sim.find("azimuth"))
             camera.simAzimuth = config::readNumber(reader_, *az, {-360, 360}).value_or(0);
         if (const Field *motor = sim.find("motor"))
@@ -385,6 +385,13 @@ std::optional<CameraConfig> RigLoader::readCamera(const Field &field, Names &cam
                 camera.simMotor = *name;
                 simCameraMotors_.emplace_back(*name, *motor);
             }
+        if (const Field *sensor = sim.find("sensor"))
+            if (auto choice =
+                    config::readChoice(reader_, *sensor, {"generic", "imx219", "imx477", "imx708"}))
+                camera.simSensor = static_cast<SimSensor>(*choice);
+        if (const Field *latency = sim.find("control_latency"))
+            if (auto frames = config::readInteger(reader_, *latency, {1, 30}))
+                camera.simControlLatency = unsigned(*frames);
     }
     return camera;
 }

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,9 +76,11 @@ struct Report {
                            "not-found error, exclusive acquire, configuration adjustment, NV12 "
                            "frames converted to RGB, start/stop/restart, request reuse, no "
                            "re-queue while stopping, SensorTimestamp conversion, captureNext, "
-                           "captureAt. Not testable on this pipeline (it has no frame pacing and "
+                           "captureAt and its bound, the camera state machine, the sensor mode. "
+                           "Not testable on this pipeline (it has no frame pacing and "
                            "applies neither FrameDurationLimits nor ExposureTime): real frame "
-                           "timing and exposure; the strict simulated sensor's tests cover those.");
+                           "timing, exposure and the phase lock onto the frame grid (streams here "
+                           "are open loop); the strict simulated sensor's tests cover those.");
     }
 };
 BOOST_TEST_GLOBAL_FIXTURE(Report);
@@ -100,6 +103,36 @@ CaptureSettings barsSettings()
     return settings;
 }
 
+/* The lock error bound the tests capture with: frames of the unpaced virtual pipeline come a few
+ * ms apart, more under the sanitizers and a loaded machine. */
+constexpr Nanos kBound = 25'000'000;
+
+FrameGrid barsGrid()
+{
+    const SensorMode mode{33'333'000, 100'000'000, 33'333'000, 0};
+    return chooseFrameGrid(std::span<const SensorMode>(&mode, 1), barsSettings().exposureUs * 1000);
+}
+
+/* The virtual pipeline applies no frame duration, so it cannot be phase-locked: the tests stream
+ * open loop (GridLock's retiming is requested and ignored). */
+LockOptions openLoop()
+{
+    return {CaptureSync::OpenLoop, kBound};
+}
+
+/* Configured and streaming for one test; stopped at its end. */
+struct Streaming {
+    Camera &camera;
+    explicit Streaming(Camera &c) : camera(c)
+    {
+        camera.configure(barsSettings());
+        camera.start(barsGrid(), openLoop());
+    }
+    ~Streaming() { camera.stop(); }
+    Streaming(const Streaming &) = delete;
+    Streaming &operator=(const Streaming &) = delete;
+};
+
 std::vector<std::string> cameraIds()
 {
     /* The manager outlives every Camera handle taken from it (libcamera's order). */
@@ -115,11 +148,13 @@ bool contains(const std::string &text, const std::string &part)
     return text.find(part) != std::string::npos;
 }
 
-/* The colour-bar index a pixel column shows in frame `sequence`: the pattern has been shifted
- * left by one column once per generated frame, the first one included. */
-unsigned barAt(unsigned x, uint64_t sequence)
+/* The colour-bar index a pixel column shows once the pattern has been shifted left `shift`
+ * columns. The generator shifts it once per generated frame, the first one included, from
+ * configure() on: after configure(), frame `sequence` shows shift sequence + 1. (A restart
+ * without configure() numbers frames from 0 again but keeps shifting.) */
+unsigned barAt(unsigned x, uint64_t shift)
 {
-    return unsigned((x + sequence + 1) % kBarsWidth) / (kBarsWidth / 8);
+    return unsigned((x + shift) % kBarsWidth) / (kBarsWidth / 8);
 }
 
 /* Whether the pipeline names its frames BT.709. The virtual pipeline makes them with libyuv's
@@ -161,7 +196,9 @@ std::array<int, 3> expectedColour(const std::array<double, 3> &rgb, bool rec709)
     return {byte(r), byte(g), byte(b)};
 }
 
-void checkBars(const Frame &frame)
+/* The frame shows the colour bars shifted by `shift` (by its sequence + 1 when unset), decoded
+ * to the right colours, away from the bar edges. */
+void checkBars(const Frame &frame, std::optional<uint64_t> shift = std::nullopt)
 {
     constexpr std::array<std::array<double, 3>, 8> kBars{{{255, 255, 255},
                                                           {255, 255, 0},
@@ -174,18 +211,19 @@ void checkBars(const Frame &frame)
     static const bool rec709 = namedRec709();
     BOOST_TEST_REQUIRE(frame.image.width == kBarsWidth);
     BOOST_TEST_REQUIRE(frame.image.height == kBarsHeight);
+    const uint64_t s = shift.value_or(frame.sequence + 1);
     unsigned checked = 0;
     for (unsigned x = 8; x < kBarsWidth; x += 16) {
         /* Away from bar edges (chroma is shared by two columns). */
-        if (barAt(x - 4, frame.sequence) != barAt(x + 4, frame.sequence))
+        if (barAt(x - 4, s) != barAt(x + 4, s))
             continue;
-        const unsigned bar = barAt(x, frame.sequence);
+        const unsigned bar = barAt(x, s);
         const std::array<int, 3> want = expectedColour(kBars[bar], rec709);
         for (const unsigned y : {0u, kBarsHeight / 2, kBarsHeight - 1}) {
             const uint8_t *px = frame.image.pixel(x, y);
             for (size_t c = 0; c < 3; ++c) {
-                BOOST_TEST_CONTEXT("frame " << frame.sequence << " x " << x << " y " << y << " bar "
-                                            << bar << " channel " << c)
+                BOOST_TEST_CONTEXT("frame " << frame.sequence << " shift " << s << " x " << x
+                                            << " y " << y << " bar " << bar << " channel " << c)
                 {
                     BOOST_TEST(std::abs(int(px[c]) - want[c]) <= 3);
                 }
@@ -194,6 +232,21 @@ void checkBars(const Frame &frame)
         }
     }
     BOOST_TEST(checked > 100u);
+}
+
+/* The shift the frame's middle row shows: where the white bar (the first) begins. */
+uint64_t shiftOf(const Frame &frame)
+{
+    const unsigned y = kBarsHeight / 2;
+    for (unsigned x = 0; x < kBarsWidth; ++x) {
+        const uint8_t *here = frame.image.pixel(x, y);
+        const uint8_t *before = frame.image.pixel((x + kBarsWidth - 1) % kBarsWidth, y);
+        /* black (the last bar) to white: the only edge where all three channels rise */
+        if (here[0] > 200 && here[1] > 200 && here[2] > 200 && before[0] < 60 && before[1] < 60 &&
+            before[2] < 60)
+            return (kBarsWidth - x) % kBarsWidth;
+    }
+    return 0;
 }
 
 } // namespace
@@ -254,6 +307,21 @@ BOOST_AUTO_TEST_CASE(a_camera_is_acquired_once)
     BOOST_CHECK_NO_THROW(openCamera(rig, realCamera(kBarsCamera, "b")));
 }
 
+BOOST_AUTO_TEST_CASE(the_sensor_mode_comes_from_frame_duration_limits)
+{
+    RigConfig rig;
+    auto camera = openCamera(rig, realCamera(kBarsCamera));
+    const SensorMode mode = camera->configure(barsSettings());
+    BOOST_TEST_MESSAGE(kBarsCamera << ": frame duration " << mode.minFrameDuration << " to "
+                                   << mode.maxFrameDuration << " ns, readout bound " << mode.readout
+                                   << " ns");
+    /* virtual.yaml gives it 10 to 30 frames per second. */
+    BOOST_TEST(mode.minFrameDuration == 33'333'000);
+    BOOST_TEST(mode.maxFrameDuration == 100'000'000);
+    BOOST_TEST(mode.readout == mode.minFrameDuration);
+    BOOST_TEST(mode.lineTime == 0);
+}
+
 BOOST_AUTO_TEST_CASE(an_adjusted_size_is_refused_with_what_the_camera_offers)
 {
     RigConfig rig;
@@ -262,34 +330,50 @@ BOOST_AUTO_TEST_CASE(an_adjusted_size_is_refused_with_what_the_camera_offers)
     settings.width = 1000;
     settings.height = 700;
     try {
-        camera->start(settings);
+        camera->configure(settings);
         BOOST_FAIL("a size the camera does not have was accepted");
     } catch (const RunError &error) {
         BOOST_TEST_MESSAGE(error.what());
         BOOST_TEST(contains(error.what(), "1000x700"));
         BOOST_TEST(contains(error.what(), "800x600"));
     }
-    /* The camera is still usable after the refusal. */
-    camera->start(barsSettings());
+    /* Still usable after the refusal, and not configured by it. */
+    BOOST_CHECK_THROW(camera->start(barsGrid(), openLoop()), RunError);
+    Streaming streaming(*camera);
     checkBars(camera->captureNext());
+}
+
+BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
+{
+    RigConfig rig;
+    auto camera = openCamera(rig, realCamera(kBarsCamera));
+    BOOST_CHECK_THROW(camera->captureNext(), RunError);
+    BOOST_CHECK_THROW(camera->start(barsGrid(), openLoop()), RunError);
+    camera->stop(); /* harmless when not streaming */
+    camera->configure(barsSettings());
+    camera->configure(barsSettings()); /* again while configured */
+    BOOST_CHECK_THROW(camera->captureAt(realtimeNow() + kNanosPerSecond), RunError);
+    camera->start(barsGrid(), openLoop());
+    BOOST_CHECK_THROW(camera->configure(barsSettings()), RunError);
+    BOOST_CHECK_THROW(camera->start(barsGrid(), openLoop()), RunError);
     camera->stop();
+    BOOST_CHECK_THROW(camera->captureNext(), RunError);
 }
 
 BOOST_AUTO_TEST_CASE(nv12_frames_arrive_as_rgb)
 {
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
-    camera->start(barsSettings());
+    Streaming streaming(*camera);
     for (int i = 0; i < 3; ++i)
         checkBars(camera->captureNext());
-    camera->stop();
 }
 
 BOOST_AUTO_TEST_CASE(requests_are_reused_and_frames_come_in_order)
 {
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
-    camera->start(barsSettings());
+    Streaming streaming(*camera);
     uint64_t last = 0;
     Nanos lastTimestamp = 0;
     /* Far more frames than buffers: every request is completed and queued again many times. */
@@ -303,7 +387,9 @@ BOOST_AUTO_TEST_CASE(requests_are_reused_and_frames_come_in_order)
         lastTimestamp = frame.sensorTimestamp;
     }
     BOOST_TEST(last >= 39u);
-    camera->stop();
+    const LockStats stats = camera->takeLockStats();
+    BOOST_TEST_MESSAGE("lock figures over " << stats.frames << " frames (open loop)");
+    BOOST_TEST(stats.frames >= 40u);
 }
 
 BOOST_AUTO_TEST_CASE(timestamps_are_converted_to_realtime)
@@ -313,29 +399,32 @@ BOOST_AUTO_TEST_CASE(timestamps_are_converted_to_realtime)
     const CaptureSettings settings = barsSettings();
     const Nanos exposure = settings.exposureUs * 1000;
     const Nanos startedBefore = realtimeNow();
-    camera->start(settings);
+    Streaming streaming(*camera);
     for (int i = 0; i < 5; ++i) {
         const Frame frame = camera->captureNext();
         const Nanos returned = realtimeNow();
-        /* The virtual pipeline stamps a frame when it is queued; lockstep's timestamp is the
-         * exposure start, one exposure earlier. Both lie between start() and the return. */
+        /* The virtual pipeline stamps a frame (CLOCK_MONOTONIC) when it is queued; lockstep's
+         * timestamp is the exposure start on CLOCK_REALTIME, one exposure earlier. The frame
+         * start lies between start() and the return. */
         const Nanos frameStart = frame.sensorTimestamp + exposure;
         BOOST_TEST(frame.exposureUs == settings.exposureUs);
+        BOOST_TEST(frame.readout == 33'333'000);
         BOOST_TEST(frameStart >= startedBefore);
         BOOST_TEST(frameStart <= returned);
     }
-    camera->stop();
 }
 
 BOOST_AUTO_TEST_CASE(start_stop_restart_never_requeues_while_stopping)
 {
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
+    camera->configure(barsSettings());
     const std::string before = libcameraLog().text();
     for (int cycle = 0; cycle < 20; ++cycle) {
-        camera->start(barsSettings());
-        /* Frames keep completing (and being re-queued) while stop() runs. */
-        checkBars(camera->captureNext());
+        camera->start(barsGrid(), openLoop());
+        /* Frames keep completing (and being queued again) while stop() runs. */
+        const Frame frame = camera->captureNext();
+        checkBars(frame, shiftOf(frame));
         camera->stop();
     }
     camera->stop(); /* harmless when stopped */
@@ -344,24 +433,44 @@ BOOST_AUTO_TEST_CASE(start_stop_restart_never_requeues_while_stopping)
     BOOST_TEST(!contains(log, "ERROR"), "libcamera's log: " << log);
 }
 
-BOOST_AUTO_TEST_CASE(capture_at_takes_the_frame_starting_at_the_instant)
+BOOST_AUTO_TEST_CASE(capture_at_selects_the_frame_starting_at_the_instant)
 {
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
-    camera->start(barsSettings());
-    const Nanos t = realtimeNow() + 200'000'000;
-    const Frame frame = camera->captureAt(t);
-    /* No pacing: the first frame at or after t is one queued right after t. */
-    BOOST_TEST(frame.sensorTimestamp >= t - kCaptureAlignTolerance);
-    BOOST_TEST(frame.sensorTimestamp <= t + 100'000'000);
-    BOOST_TEST(realtimeNow() >= t);
-    checkBars(frame);
-    camera->stop();
+    Streaming streaming(*camera);
+    const FrameGrid grid = barsGrid();
+    for (int i = 0; i < 3; ++i) {
+        const Nanos t = grid.instantAtOrAfter(realtimeNow() + 100'000'000);
+        const Frame frame = camera->captureAt(t);
+        /* No pacing here: frames come every few ms, so one starts within the bound of t. */
+        BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kBound);
+        BOOST_TEST(realtimeNow() >= t);
+        checkBars(frame);
+    }
+    try {
+        camera->captureAt(realtimeNow() - kNanosPerSecond);
+        BOOST_FAIL("an instant in the past was captured");
+    } catch (const RunError &error) {
+        BOOST_TEST_MESSAGE(error.what());
+        BOOST_TEST(contains(error.what(), "has passed"));
+    }
 }
 
-BOOST_AUTO_TEST_CASE(capture_next_needs_a_started_camera)
+BOOST_AUTO_TEST_CASE(capture_at_refuses_a_frame_off_its_instant)
 {
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
-    BOOST_CHECK_THROW(camera->captureNext(), RunError);
+    camera->configure(barsSettings());
+    /* A 1 ns bound: no frame of an unpaced pipeline starts exactly on the instant. */
+    camera->start(barsGrid(), {CaptureSync::OpenLoop, 1});
+    try {
+        camera->captureAt(barsGrid().instantAtOrAfter(realtimeNow() + 100'000'000));
+        BOOST_FAIL("a frame off its instant was accepted");
+    } catch (const RunError &error) {
+        BOOST_TEST_MESSAGE(error.what());
+        BOOST_TEST(contains(error.what(), "more than the bound"));
+    }
+    /* The stream goes on. */
+    checkBars(camera->captureNext());
+    camera->stop();
 }

@@ -102,6 +102,8 @@ BOOST_AUTO_TEST_CASE(sim_turntable_rig)
         BOOST_TEST((camera.backend == Backend::Sim));
         BOOST_TEST(camera.simAzimuth == azimuths[i]);
         BOOST_TEST(camera.simMotor == "turntable");
+        BOOST_TEST((camera.simSensor == SimSensor::Generic));
+        BOOST_TEST(!camera.simControlLatency);
     }
     const MotorConfig *motor = rig.findMotor("turntable");
     BOOST_TEST_REQUIRE(motor);

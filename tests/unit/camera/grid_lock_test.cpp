@@ -1,0 +1,230 @@
+/* GridLock against a model sensor in virtual time: a control latency the lock is not told, whole
+ * lines, a drifting crystal, timestamp jitter. Thousands of frames run in milliseconds. */
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "camera/frame_grid.h"
+#include "camera/grid_lock.h"
+#include "util/clock_mapping.h"
+#include "util/errors.h"
+
+using namespace lockstep;
+
+namespace
+{
+
+constexpr Nanos kUs = 1'000;
+constexpr Nanos kMs = 1'000'000;
+
+/* A sensor that applies the duration requested at frame n's completion to frame n + latency. */
+struct ModelSensor {
+    unsigned latency = 6;
+    Nanos lineTime = 28'600;
+    double rate = 1.0;
+    Nanos jitter = 0; /* +- on reported starts, alternating */
+    SensorMode mode{100 * kMs, 10 * kNanosPerSecond, 87 * kMs, 28'600};
+
+    Nanos start = 1'000'000'000'000'037'123; /* first frame, far from the grid */
+    uint64_t sequence = 0;
+    std::map<uint64_t, Nanos> requested;
+    Nanos current = 0;
+
+    Nanos actual(Nanos requestedDuration) const
+    {
+        const Nanos d = std::clamp(requestedDuration, mode.minFrameDuration, mode.maxFrameDuration);
+        return Nanos(std::llround(double((d + lineTime / 2) / lineTime * lineTime) * rate));
+    }
+    Nanos reported() const { return start + (sequence % 2 ? jitter : -jitter); }
+
+    /* Completes the current frame through the lock and moves on to the next. Returns the
+     * completed frame's true start. */
+    Nanos step(GridLock &lock)
+    {
+        if (current == 0)
+            current = lock.nominalDuration();
+        const Nanos began = start;
+        requested[sequence + latency] = lock.onFrame(sequence, reported());
+        if (auto it = requested.find(sequence); it != requested.end())
+            current = it->second;
+        start += actual(current);
+        ++sequence;
+        return began;
+    }
+};
+
+GridLock::Options options(CaptureSync scheme, const SensorMode &mode)
+{
+    GridLock::Options o;
+    o.scheme = scheme;
+    o.mode = mode;
+    o.bound = 200 * kUs;
+    return o;
+}
+
+FrameGrid gridFor(const SensorMode &mode)
+{
+    const SensorMode modes[] = {mode};
+    return chooseFrameGrid(modes, 10 * kMs);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(grid_instants)
+{
+    const FrameGrid grid{5, 10};
+    BOOST_TEST(grid.instantAtOrAfter(5) == 5);
+    BOOST_TEST(grid.instantAtOrAfter(6) == 15);
+    BOOST_TEST(grid.instantAtOrAfter(-7) == -5);
+    BOOST_TEST(grid.nearestInstant(9) == 5);
+    BOOST_TEST(grid.nearestInstant(10) == 15);
+    BOOST_TEST(grid.nearestInstant(-1) == -5);
+    BOOST_TEST(grid.errorOf(-1) == 4);
+    BOOST_TEST(grid.errorOf(14) == -1);
+}
+
+BOOST_AUTO_TEST_CASE(grid_period_is_the_slowest_mode_with_headroom)
+{
+    const SensorMode modes[] = {{47'190'000, 0, 0, 0}, {100 * kMs, 0, 0, 0}, {69'690'000, 0, 0, 0}};
+    const FrameGrid grid = chooseFrameGrid(modes, 10 * kMs);
+    BOOST_TEST(grid.period == 102 * kMs);
+    BOOST_TEST(grid.origin == 0);
+    /* A long exposure sets the period; whole microseconds. */
+    BOOST_TEST(chooseFrameGrid(modes, 500 * kMs + 1).period == 510'001 * kUs);
+    const SensorMode tooFast[] = {{100 * kMs, 0, 0, 0}, {30 * kMs, 90 * kMs, 0, 0}};
+    BOOST_CHECK_THROW(chooseFrameGrid(tooFast, 10 * kMs), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(locks_with_a_control_latency_it_is_not_told)
+{
+    for (const unsigned latency : {1u, 2u, 4u, 6u, 9u}) {
+        ModelSensor sensor;
+        sensor.latency = latency;
+        const FrameGrid grid = gridFor(sensor.mode);
+        GridLock lock(grid, options(CaptureSync::PhaseLocked, sensor.mode));
+        unsigned frames = 0;
+        while (!lock.locked() && frames < 40) {
+            sensor.step(lock);
+            ++frames;
+        }
+        BOOST_TEST_INFO("latency " << latency);
+        BOOST_TEST_REQUIRE(lock.locked());
+        BOOST_TEST(frames <= 2 * latency + 4);
+        BOOST_TEST(lock.latency().value_or(0) == latency);
+        lock.takeStats();
+        Nanos worst = 0;
+        for (int i = 0; i < 500; ++i)
+            worst = std::max(worst, std::abs(grid.errorOf(sensor.step(lock))));
+        /* Whole lines: a frame lands within half a line of where it was asked to. */
+        BOOST_TEST(worst <= sensor.lineTime / 2 + 1);
+        const LockStats stats = lock.takeStats();
+        BOOST_TEST(stats.frames == 500u);
+        BOOST_TEST(stats.latencyFrames.value_or(0) == latency);
+        BOOST_TEST(stats.maxAbs <= sensor.lineTime / 2 + 1);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(follows_a_drifting_crystal_and_jitter)
+{
+    for (const double ppm : {-40.0, 40.0}) {
+        ModelSensor sensor;
+        sensor.rate = 1 + ppm * 1e-6;
+        sensor.jitter = 8 * kUs;
+        const FrameGrid grid = gridFor(sensor.mode);
+        GridLock lock(grid, options(CaptureSync::PhaseLocked, sensor.mode));
+        for (int i = 0; i < 40; ++i)
+            sensor.step(lock);
+        BOOST_TEST_REQUIRE(lock.locked());
+        Nanos worst = 0;
+        for (int i = 0; i < 3000; ++i) /* five minutes at 10 fps */
+            worst = std::max(worst, std::abs(grid.errorOf(sensor.step(lock))));
+        BOOST_TEST_INFO(ppm << " ppm: worst " << worst << " ns");
+        BOOST_TEST(worst <= 40 * kUs);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(without_the_lock_a_drifting_sensor_leaves_the_grid)
+{
+    /* The peer of the test above: the same crystal, nominal durations only. */
+    ModelSensor sensor;
+    sensor.rate = 1 + 40e-6;
+    const FrameGrid grid = gridFor(sensor.mode);
+    sensor.start = grid.instantAtOrAfter(sensor.start);
+    const Nanos nominal = sensor.actual(grid.period);
+    Nanos last = sensor.start;
+    for (int i = 0; i < 3000; ++i)
+        last += nominal;
+    BOOST_TEST(std::abs(grid.errorOf(last)) > 1 * kMs);
+}
+
+/* Open loop: a capture at an instant 6 periods (and half a period) ahead of the last frame. */
+Nanos openLoopMiss(unsigned latency)
+{
+    ModelSensor sensor;
+    sensor.latency = latency;
+    const FrameGrid grid = gridFor(sensor.mode);
+    GridLock lock(grid, options(CaptureSync::OpenLoop, sensor.mode));
+    for (int i = 0; i < 10; ++i)
+        sensor.step(lock);
+    const Nanos t = grid.nearestInstant(sensor.start + 6 * grid.period + grid.period / 2);
+    lock.prepareCapture(t);
+    Nanos nearest = std::numeric_limits<Nanos>::max();
+    for (int i = 0; i < 12; ++i) {
+        const Nanos start = sensor.step(lock);
+        if (std::abs(start - t) < std::abs(nearest))
+            nearest = start - t;
+    }
+    return nearest;
+}
+
+BOOST_AUTO_TEST_CASE(open_loop_misses_when_the_latency_is_longer_than_it_assumes)
+{
+    /* It assumes 5 frames (buffers + 2): right for a sensor that answers within 5 frames, up to
+     * the nominal frames' own error over the wait (whole lines: 12.4 us a frame here). */
+    BOOST_TEST(std::abs(openLoopMiss(4)) <= 100 * kUs);
+    BOOST_TEST(std::abs(openLoopMiss(5)) <= 100 * kUs);
+    /* An IMX477 on a Pi takes 6: the stretch lands one frame after the one it was for. */
+    const Nanos miss = openLoopMiss(6);
+    BOOST_TEST_INFO("open loop, latency 6: missed by " << miss << " ns");
+    BOOST_TEST(std::abs(miss) > 10 * kMs);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_probe_is_sent_again)
+{
+    /* A sensor that ignores every request until frame 40 (as a pipeline still starting up). */
+    ModelSensor sensor;
+    const FrameGrid grid = gridFor(sensor.mode);
+    GridLock lock(grid, options(CaptureSync::PhaseLocked, sensor.mode));
+    for (int i = 0; i < 40; ++i) {
+        sensor.step(lock);
+        sensor.requested.clear();
+    }
+    BOOST_TEST(!lock.locked());
+    for (int i = 0; i < 40 && !lock.locked(); ++i)
+        sensor.step(lock);
+    BOOST_TEST(lock.locked());
+    BOOST_TEST(lock.latency().value_or(0) == sensor.latency);
+}
+
+BOOST_AUTO_TEST_CASE(clock_mapping_is_a_fit_not_one_reading)
+{
+    /* realtime = monotonic + 1 s + 20 ppm slew; each reading off by up to 30 us of noise. */
+    ClockMapping mapping;
+    const Nanos offset = kNanosPerSecond;
+    auto truth = [&](Nanos mono) { return mono + offset + Nanos(double(mono) * 20e-6); };
+    Nanos worstReading = 0;
+    for (int i = 0; i < 64; ++i) {
+        const Nanos mono = 10 * kNanosPerSecond + i * 100 * kMs;
+        const Nanos noise = Nanos(((i * 7919) % 61) - 30) * kUs;
+        mapping.add(mono, truth(mono) + noise);
+        worstReading = std::max(worstReading, std::abs(noise));
+    }
+    const Nanos at = 10 * kNanosPerSecond + 6300 * kMs;
+    const Nanos error = mapping.toRealtime(at) - truth(at);
+    BOOST_TEST_INFO("fit error " << error << " ns, worst reading " << worstReading << " ns");
+    BOOST_TEST(std::abs(error) < worstReading / 3);
+    BOOST_TEST(std::abs(mapping.toMonotonic(mapping.toRealtime(at)) - at) <= 1);
+}
