@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include <libcamera/base/unique_fd.h>
 #include <libcamera/libcamera.h>
 #include <libcamera/version.h>
 #include <linux/dma-buf.h>
@@ -119,10 +120,10 @@ std::unique_ptr<lc::FrameBuffer> makeMemfdBuffer(const std::vector<size_t> &size
     size_t total = 0;
     for (const size_t size : sizes)
         total += size;
-    int fd = memfd_create("lockstep-frame", MFD_CLOEXEC);
-    if (fd < 0)
+    lc::UniqueFD owned(memfd_create("lockstep-frame", MFD_CLOEXEC));
+    if (!owned.isValid())
         return nullptr;
-    lc::SharedFD shared(std::move(fd)); /* owns it from here */
+    const lc::SharedFD shared(std::move(owned));
     if (ftruncate(shared.get(), off_t(total)) != 0)
         return nullptr;
     std::vector<lc::FrameBuffer::Plane> planes;
@@ -548,7 +549,7 @@ LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<Nanos> no
 void LibcameraCamera::convert(const lc::FrameBuffer &buffer, Image &image) const
 {
     const lc::StreamConfiguration &stream = config_->at(0);
-    const auto planes = buffer.planes();
+    const auto &planes = buffer.planes();
     const lc::FrameBuffer::Plane &first = planes[0];
     const std::span<uint8_t> mapping = mappings_.at(first.fd.get());
     const auto planeData = [&](size_t index, size_t offsetInFirst) {
@@ -644,7 +645,7 @@ Frame LibcameraCamera::captureAt(Nanos t)
     /* The first frame that can pass the check: the one before it started a period earlier
      * (beyond the bound when the camera holds the grid). */
     const Nanos earliest = t - std::min(lockOptions_.bound, grid_.period / 2);
-    const Frame frame = toFrame(waitForFrame(earliest, (t - now) + frameTimeout()));
+    Frame frame = toFrame(waitForFrame(earliest, (t - now) + frameTimeout()));
     requireOnInstant(name_, frame.sensorTimestamp, t, lockOptions_.bound);
     return frame;
 }

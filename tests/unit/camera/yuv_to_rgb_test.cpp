@@ -27,7 +27,7 @@ void checkPixel(const Image &image, unsigned x, unsigned y, Rgb want)
 
 /* A 4x2 frame: left half one colour, right half another; strides padded to 8. */
 struct Frame420 {
-    std::vector<uint8_t> y = std::vector<uint8_t>(8 * 2, 0xee);
+    std::vector<uint8_t> y = std::vector<uint8_t>(size_t(8) * 2, 0xee);
     std::vector<uint8_t> cbcr = std::vector<uint8_t>(8, 0xee); /* NV12: one row of pairs */
     std::vector<uint8_t> cb = std::vector<uint8_t>(4, 0xee);   /* planar: stride 4 */
     std::vector<uint8_t> cr = std::vector<uint8_t>(4, 0xee);
@@ -36,9 +36,9 @@ struct Frame420 {
     {
         for (unsigned row = 0; row < 2; ++row)
             for (unsigned x = half * 2; x < half * 2 + 2; ++x)
-                y[row * 8 + x] = luma;
-        cbcr[half * 2] = u;
-        cbcr[half * 2 + 1] = v;
+                y[size_t(row) * 8 + x] = luma;
+        cbcr[size_t(half) * 2] = u;
+        cbcr[size_t(half) * 2 + 1] = v;
         cb[half] = u;
         cr[half] = v;
     }
