@@ -105,11 +105,11 @@ CaptureSettings barsSettings()
 
 /* The lock error bound the tests capture with: frames of the unpaced virtual pipeline come a few
  * ms apart, more under the sanitizers and a loaded machine. */
-constexpr Nanos kBound = 25'000'000;
+constexpr Nanos kBound = 80'000'000;
 
 FrameGrid barsGrid()
 {
-    const SensorMode mode{33'333'000, 100'000'000, 33'333'000, 0};
+    const SensorMode mode{200'000'000, 500'000'000, 200'000'000, 0};
     return chooseFrameGrid(std::span<const SensorMode>(&mode, 1), barsSettings().exposureUs * 1000);
 }
 
@@ -315,9 +315,9 @@ BOOST_AUTO_TEST_CASE(the_sensor_mode_comes_from_frame_duration_limits)
     BOOST_TEST_MESSAGE(kBarsCamera << ": frame duration " << mode.minFrameDuration << " to "
                                    << mode.maxFrameDuration << " ns, readout bound " << mode.readout
                                    << " ns");
-    /* virtual.yaml gives it 10 to 30 frames per second. */
-    BOOST_TEST(mode.minFrameDuration == 33'333'000);
-    BOOST_TEST(mode.maxFrameDuration == 100'000'000);
+    /* virtual.yaml gives it 2 to 5 frames per second. */
+    BOOST_TEST(mode.minFrameDuration == 200'000'000);
+    BOOST_TEST(mode.maxFrameDuration == 500'000'000);
     BOOST_TEST(mode.readout == mode.minFrameDuration);
     BOOST_TEST(mode.lineTime == 0);
 }
@@ -408,7 +408,7 @@ BOOST_AUTO_TEST_CASE(timestamps_are_converted_to_realtime)
          * start lies between start() and the return. */
         const Nanos frameStart = frame.sensorTimestamp + exposure;
         BOOST_TEST(frame.exposureUs == settings.exposureUs);
-        BOOST_TEST(frame.readout == 33'333'000);
+        BOOST_TEST(frame.readout == 200'000'000);
         BOOST_TEST(frameStart >= startedBefore);
         BOOST_TEST(frameStart <= returned);
     }
@@ -440,7 +440,7 @@ BOOST_AUTO_TEST_CASE(capture_at_selects_the_frame_starting_at_the_instant)
     Streaming streaming(*camera);
     const FrameGrid grid = barsGrid();
     for (int i = 0; i < 3; ++i) {
-        const Nanos t = grid.instantAtOrAfter(realtimeNow() + 100'000'000);
+        const Nanos t = grid.instantAtOrAfter(realtimeNow() + 300'000'000);
         const Frame frame = camera->captureAt(t);
         /* No pacing here: frames come every few ms, so one starts within the bound of t. */
         BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kBound);
@@ -464,7 +464,7 @@ BOOST_AUTO_TEST_CASE(capture_at_refuses_a_frame_off_its_instant)
     /* A 1 ns bound: no frame of an unpaced pipeline starts exactly on the instant. */
     camera->start(barsGrid(), {CaptureSync::OpenLoop, 1});
     try {
-        camera->captureAt(barsGrid().instantAtOrAfter(realtimeNow() + 100'000'000));
+        camera->captureAt(barsGrid().instantAtOrAfter(realtimeNow() + 300'000'000));
         BOOST_FAIL("a frame off its instant was accepted");
     } catch (const RunError &error) {
         BOOST_TEST_MESSAGE(error.what());
