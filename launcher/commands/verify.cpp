@@ -20,6 +20,10 @@ void printResult(const VerifyResult &r)
                 "scene zero at %.2f deg)\n",
                 r.scanRoot.c_str(), r.framesChecked, r.anglesChecked, r.worstAngleErrorDeg,
                 r.simZeroOffsetDeg);
+    if (r.rowChecksSkipped > 0)
+        std::printf("%s: %zu frames under %u rows read whole: too small to tell the top rows' "
+                    "angle from the bottom rows'\n",
+                    r.scanRoot.c_str(), r.rowChecksSkipped, kMinRowsForRowCheck);
     std::printf("%s: skew between cameras per position: p50 %.0f us, p99 %.0f us, max %.0f us\n",
                 r.scanRoot.c_str(), r.skew.p50Us, r.skew.p99Us, r.skew.maxUs);
     for (const std::string &p : r.problems)

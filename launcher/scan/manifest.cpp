@@ -58,12 +58,8 @@ json toJson(const PositionRecord &r)
     for (const auto &[node, t] : r.timings)
         timings[node] = {
             {"move_ms", t.moveMs}, {"settle_ms", t.settleMs}, {"capture_ms", t.captureMs}};
-    return json{{"type", "position"},
-                {"position", r.position},
-                {"commanded", r.commanded},
-                {"T", r.captureInstant},
-                {"timings", timings},
-                {"lock", lock}};
+    return json{{"type", "position"},    {"position", r.position}, {"commanded", r.commanded},
+                {"T", r.captureInstant}, {"timings", timings},     {"lock", lock}};
 }
 
 FrameRecord frameFromJson(const json &j)

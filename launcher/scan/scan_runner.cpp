@@ -387,9 +387,8 @@ void ScanRunner::startCameras()
 {
     std::vector<std::future<void>> started;
     for (auto &camera : cameras_)
-        started.push_back(std::async(std::launch::async, [this, cam = camera.get()] {
-            cam->start(grid_, lockOptions());
-        }));
+        started.push_back(std::async(
+            std::launch::async, [this, cam = camera.get()] { cam->start(grid_, lockOptions()); }));
     for (auto &s : started)
         s.get();
     if (config_.plan.framesPerPosition > 1)
@@ -465,7 +464,8 @@ void ScanRunner::capture(size_t k, Nanos T)
      * camera has handed over the previous frame (copying or rendering 12 MP takes a Pi a while:
      * measured, with half again as headroom). The same on every rank: it comes from the
      * exchange. */
-    const Nanos periods = std::max<Nanos>(1, (scanHandling_ * 3 / 2 + grid_.period - 1) / grid_.period);
+    const Nanos periods =
+        std::max<Nanos>(1, (scanHandling_ * 3 / 2 + grid_.period - 1) / grid_.period);
     const Nanos gap = periods * grid_.period;
     if (const Nanos ahead = T - realtimeNow(); ahead < 0)
         std::fprintf(stderr,
@@ -492,8 +492,8 @@ void ScanRunner::capture(size_t k, Nanos T)
         for (unsigned f = 0; f < taken.frames.size(); ++f)
             submitFrame(k, f, T + Nanos(f) * gap, *cameraConfigs_[c], std::move(taken.frames[f]));
     }
-    lastExposureEnd_ = T + Nanos(plan.framesPerPosition - 1) * gap +
-                       plan.capture.exposureUs * 1000 + scanReadout_;
+    lastExposureEnd_ =
+        T + Nanos(plan.framesPerPosition - 1) * gap + plan.capture.exposureUs * 1000 + scanReadout_;
     timings_[k].captureMs = msSince(start);
 }
 
@@ -667,11 +667,10 @@ int ScanRunner::run()
         exchange(previous);
         /* The margin covers the broadcast reaching every rank; T is the next grid frame after it.
          * Open loop must also leave time to retime the sensors. */
-        const Nanos lead = plan.capture.sync == CaptureSync::OpenLoop
-                               ? kOpenLoopLeadFrames * grid_.period
-                               : 0;
-        const Nanos T = std::stoll(coord_->broadcast(std::to_string(grid_.instantAtOrAfter(
-            realtimeNow() + plan.captureMarginMs * 1'000'000 + lead))));
+        const Nanos lead =
+            plan.capture.sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid_.period : 0;
+        const Nanos T = std::stoll(coord_->broadcast(std::to_string(
+            grid_.instantAtOrAfter(realtimeNow() + plan.captureMarginMs * 1'000'000 + lead))));
         if (coord_->rank() == 0)
             pendingPositions_[k] = {unsigned(k), commandedAt(plan, k), T, {}, {}};
         try {

@@ -21,7 +21,7 @@ struct ScanOptions {
     std::string out;
     std::string node; /* empty: $LOCKSTEP_NODE or hostname */
     bool resume = false;
-    bool nodeByRank = false;  /* simulated rig on one machine: rank i plays node i */
+    bool nodeByRank = false; /* simulated rig on one machine: rank i plays node i */
     unsigned writerThreads = 2;
     size_t writerQueue = 4; /* frames waiting for the writers, per rank */
 };

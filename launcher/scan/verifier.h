@@ -26,11 +26,16 @@ struct SkewSummary {
     double maxUs = 0;
 };
 
+/* The fewest rows a frame needs for its top and bottom thirds to be read apart. */
+constexpr unsigned kMinRowsForRowCheck = 120;
+
 struct VerifyResult {
     std::string scanRoot;
     std::vector<std::string> problems;
     size_t framesChecked = 0;
     size_t anglesChecked = 0;
+    /* Frames too small to read the top and bottom rows apart (kMinRowsForRowCheck). */
+    size_t rowChecksSkipped = 0;
     double worstAngleErrorDeg = 0;
     double simZeroOffsetDeg = 0; /* where the simulated scene's zero sits in motor coordinates */
     SkewSummary skew;

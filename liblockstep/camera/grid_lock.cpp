@@ -99,7 +99,8 @@ Nanos GridLock::phaseLocked(uint64_t n, Nanos start)
 {
     const Nanos period = grid_.period;
     if (!latency_) {
-        if (probeFrame_ && lastSequence_ && n == *lastSequence_ + 1 && *lastSequence_ > *probeFrame_) {
+        if (probeFrame_ && lastSequence_ && n == *lastSequence_ + 1 &&
+            *lastSequence_ > *probeFrame_) {
             /* The duration of the previous frame: nominal, or the probe's. */
             const Nanos last = start - lastStart_;
             if (std::abs(last - probeDuration_) < std::abs(last - period)) {
@@ -137,8 +138,7 @@ Nanos GridLock::phaseLocked(uint64_t n, Nanos start)
     const Nanos want = grid_.nearestInstant(predicted + period) - predicted;
     const Nanos duration = clampDuration(Nanos(std::llround(double(want) / rate_)));
     issued_.push_back({n, duration});
-    if (!locked_ && n > trackingFrom_ + latency &&
-        std::abs(grid_.errorOf(start)) <= options_.bound)
+    if (!locked_ && n > trackingFrom_ + latency && std::abs(grid_.errorOf(start)) <= options_.bound)
         locked_ = true;
     return duration;
 }

@@ -75,8 +75,8 @@ public:
 
 private:
     struct Issued {
-        uint64_t atFrame;  /* the frame whose completion issued it */
-        Nanos duration;    /* requested */
+        uint64_t atFrame; /* the frame whose completion issued it */
+        Nanos duration;   /* requested */
     };
 
     Nanos phaseLocked(uint64_t sequence, Nanos start);
@@ -95,7 +95,7 @@ private:
     std::deque<Issued> issued_;          /* the last requests, newest at the back */
     std::optional<uint64_t> probeFrame_; /* the frame whose completion issued the probe */
     Nanos probeDuration_ = 0;
-    uint64_t trackingFrom_ = 0;          /* the first frame after the latency was known */
+    uint64_t trackingFrom_ = 0; /* the first frame after the latency was known */
     std::optional<uint64_t> lastSequence_;
     Nanos lastStart_ = 0;
     double rate_ = 1.0; /* actual / requested duration: the sensor clock against CLOCK_REALTIME */

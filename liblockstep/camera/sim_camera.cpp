@@ -96,9 +96,9 @@ SensorMode SimCamera::configure(const CaptureSettings &settings)
     /* A frame is at least the mode's, and long enough for the exposure plus the lines the
      * sensor needs between exposure end and the next frame. */
     const Nanos forExposure = exposure + timing_.integrationDiffLines * timing_.lineTime;
-    mode_.minFrameDuration = std::max(timing_.minFrameDuration,
-                                      (forExposure + timing_.lineTime - 1) / timing_.lineTime *
-                                          timing_.lineTime);
+    mode_.minFrameDuration =
+        std::max(timing_.minFrameDuration,
+                 (forExposure + timing_.lineTime - 1) / timing_.lineTime * timing_.lineTime);
     mode_.maxFrameDuration = kSimMaxFrameDuration;
     state_ = State::Configured;
     return mode_;
@@ -197,14 +197,12 @@ SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
         /* Decided once a frame starting half a period after t is complete: the frame nearest t
          * is then known. It may still miss t (checked by the caller). */
         if (!completed_.empty() && completed_.back().reportedStart >= t + period / 2) {
-            const SensorFrame *nearest = nullptr;
-            for (const SensorFrame &frame : completed_)
-                if (!nearest ||
-                    std::abs(frame.reportedStart - t) < std::abs(nearest->reportedStart - t))
-                    nearest = &frame;
+            const auto nearest = std::min_element(
+                completed_.begin(), completed_.end(), [t](const auto &a, const auto &b) {
+                    return std::abs(a.reportedStart - t) < std::abs(b.reportedStart - t);
+                });
             if (nearest->reportedStart < t - period || nearest->reportedStart > t + period)
-                throw RunError("camera " + name_ + ": no frame near instant " +
-                               std::to_string(t) +
+                throw RunError("camera " + name_ + ": no frame near instant " + std::to_string(t) +
                                " left: asked for after its buffer went back to the sensor");
             return *nearest;
         }
@@ -263,9 +261,9 @@ Frame SimCamera::render(const SensorFrame &frame)
     }
 
     Frame out;
-    out.image = renderTurntableBands(settings_.width, settings_.height, bands, azimuthDeg_,
-                                     rotation180_,
-                                     noiseSeed_ ^ unsigned(frame.sequence * 0x9e3779b9u));
+    out.image =
+        renderTurntableBands(settings_.width, settings_.height, bands, azimuthDeg_, rotation180_,
+                             noiseSeed_ ^ unsigned(frame.sequence * 0x9e3779b9u));
     out.sensorTimestamp = frame.reportedStart;
     out.exposureUs = settings_.exposureUs;
     out.readout = mode_.readout;

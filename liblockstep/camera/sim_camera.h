@@ -1,10 +1,10 @@
 /* A simulated camera as strict as a Raspberry Pi sensor: it streams continuously from start() to
- * stop() and its frame timing obeys the sensor, not the caller. The sensor model (sim_sensor_model.h)
- * has a minimum frame duration, durations in whole lines, a crystal that drifts against
- * CLOCK_REALTIME, a control latency of several frames that lockstep is not told, frame-start
- * timestamps on CLOCK_MONOTONIC with jitter, and a rolling shutter: each band of rows is exposed
- * at its own time, so motion during the readout shows in the picture. The frames are held on the
- * scan's grid by GridLock exactly as the libcamera backend holds a real sensor.
+ * stop() and its frame timing obeys the sensor, not the caller. The sensor model
+ * (sim_sensor_model.h) has a minimum frame duration, durations in whole lines, a crystal that
+ * drifts against CLOCK_REALTIME, a control latency of several frames that lockstep is not told,
+ * frame-start timestamps on CLOCK_MONOTONIC with jitter, and a rolling shutter: each band of rows
+ * is exposed at its own time, so motion during the readout shows in the picture. The frames are
+ * held on the scan's grid by GridLock exactly as the libcamera backend holds a real sensor.
  *
  * The sensor's timeline is virtual and advanced as real time passes (each completed frame goes
  * through GridLock in order, with only what was known at its completion), so nothing runs between
@@ -46,9 +46,9 @@ private:
 
     struct SensorFrame {
         uint64_t sequence;
-        Nanos start;          /* true first-row exposure start, CLOCK_REALTIME */
-        Nanos reportedStart;  /* what the backend makes of the sensor's timestamp */
-        Nanos completion;     /* last row read out */
+        Nanos start;         /* true first-row exposure start, CLOCK_REALTIME */
+        Nanos reportedStart; /* what the backend makes of the sensor's timestamp */
+        Nanos completion;    /* last row read out */
     };
 
     void requireState(State state, const char *what) const;
@@ -78,11 +78,11 @@ private:
     std::optional<GridLock> lock_;
     ClockMapping clocks_;
 
-    std::deque<SensorFrame> completed_;     /* the last few, oldest first */
-    std::map<uint64_t, Nanos> requested_;   /* frame -> duration requested for it */
-    Nanos lastRequested_ = 0;               /* a duration stays until another is requested */
+    std::deque<SensorFrame> completed_;   /* the last few, oldest first */
+    std::map<uint64_t, Nanos> requested_; /* frame -> duration requested for it */
+    Nanos lastRequested_ = 0;             /* a duration stays until another is requested */
     uint64_t nextSequence_ = 0;
-    Nanos nextStart_ = 0;                   /* of frame nextSequence_, not yet complete */
+    Nanos nextStart_ = 0; /* of frame nextSequence_, not yet complete */
 };
 
 } // namespace lockstep

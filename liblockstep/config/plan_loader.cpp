@@ -241,7 +241,8 @@ void PlanLoader::readMotion(const Field &field)
 
 void PlanLoader::readCapture(const Field &field)
 {
-    MapReader map(reader_, field, {"exposure_us", "gain", "width", "height", "format", "quality", "sync"});
+    MapReader map(reader_, field,
+                  {"exposure_us", "gain", "width", "height", "format", "quality", "sync"});
     CaptureSettings &capture = plan_.capture;
     if (const Field *f = map.find("exposure_us"))
         capture.exposureUs = config::readInteger(reader_, *f, kExposureUs).value_or(0);

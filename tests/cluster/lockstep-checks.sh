@@ -61,3 +61,4 @@ else
     wait "$srun_pid" 2>/dev/null || true
     fail "the move never got under way (ENABLE '$level_before'): $(cat "$RUN/move.out")"
 fi
+. "$HERE/camera-sync-checks.sh"

@@ -36,7 +36,8 @@ struct ModelSensor {
     Nanos actual(Nanos requestedDuration) const
     {
         const Nanos d = std::clamp(requestedDuration, mode.minFrameDuration, mode.maxFrameDuration);
-        return Nanos(std::llround(double((d + lineTime / 2) / lineTime * lineTime) * rate));
+        const Nanos lines = (d + lineTime / 2) / lineTime;
+        return Nanos(std::llround(double(lines * lineTime) * rate));
     }
     Nanos reported() const { return start + (sequence % 2 ? jitter : -jitter); }
 
@@ -217,7 +218,7 @@ BOOST_AUTO_TEST_CASE(clock_mapping_is_a_fit_not_one_reading)
     auto truth = [&](Nanos mono) { return mono + offset + Nanos(double(mono) * 20e-6); };
     Nanos worstReading = 0;
     for (int i = 0; i < 64; ++i) {
-        const Nanos mono = 10 * kNanosPerSecond + i * 100 * kMs;
+        const Nanos mono = 10 * kNanosPerSecond + Nanos(i) * 100 * kMs;
         const Nanos noise = Nanos(((i * 7919) % 61) - 30) * kUs;
         mapping.add(mono, truth(mono) + noise);
         worstReading = std::max(worstReading, std::abs(noise));

@@ -264,7 +264,7 @@ BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
     camera.stop();
     BOOST_CHECK_EXCEPTION(camera.captureAt(realtimeNow()), RunError, says("while configured"));
     BOOST_CHECK_EXCEPTION(camera.takeLockStats(), RunError, says("while configured"));
-    camera.stop(); /* harmless */
+    camera.stop();                  /* harmless */
     startAlone(camera, settings()); /* Configured -> Streaming again */
     BOOST_TEST(camera.captureNext().image.width == 320u);
 
