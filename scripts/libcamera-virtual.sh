@@ -79,6 +79,14 @@ test_pass() {
     name=$2
     build=$cache/build-$name-$key
     start=$(date +%s)
+    # A first backports build starts from the trixie one: only the camera library and the test
+    # include libcamera, and those are built again (dpkg keeps the packages' old file times, so
+    # make would not see the newer headers).
+    if [ -n "$overlay" ] && [ ! -d "$build" ] && [ -d "$cache/build-trixie-$key" ]; then
+        cp -a "$cache/build-trixie-$key" "$build"
+        rm -rf "$build/liblockstep/camera/CMakeFiles/lockstep_camera.dir" \
+            "$build/CMakeFiles/test_libcamera_virtual.dir" "$build/CMakeCache.txt"
+    fi
     in_root "$overlay" "$build" sh -eu -c '
         mkdir -p /usr/share/libcamera/pipeline/virtual
         cp /src/tests/libcamera/virtual.yaml /usr/share/libcamera/pipeline/virtual/virtual.yaml

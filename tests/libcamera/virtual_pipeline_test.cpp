@@ -71,16 +71,17 @@ struct Report {
     Report()
     {
         libcameraLog();
-        BOOST_TEST_MESSAGE("libcamera " LOCKSTEP_LIBCAMERA_VERSION
-                           ", virtual pipeline handler. Tested here: opening by id and the "
-                           "not-found error, exclusive acquire, configuration adjustment, NV12 "
-                           "frames converted to RGB, start/stop/restart, request reuse, no "
-                           "re-queue while stopping, SensorTimestamp conversion, captureNext, "
-                           "captureAt and its bound, the camera state machine, the sensor mode. "
-                           "Not testable on this pipeline (it has no frame pacing and "
-                           "applies neither FrameDurationLimits nor ExposureTime): real frame "
-                           "timing, exposure and the phase lock onto the frame grid (streams here "
-                           "are open loop); the strict simulated sensor's tests cover those.");
+        BOOST_TEST_MESSAGE(
+            "libcamera " << libcamera::CameraManager::version()
+                         << ", virtual pipeline handler. Tested here: opening by id and the "
+                            "not-found error, exclusive acquire, configuration adjustment, NV12 "
+                            "frames converted to RGB, start/stop/restart, request reuse, no "
+                            "re-queue while stopping, SensorTimestamp conversion, captureNext, "
+                            "captureAt and its bound, the camera state machine, the sensor mode. "
+                            "Not testable on this pipeline (it has no frame pacing and "
+                            "applies neither FrameDurationLimits nor ExposureTime): real frame "
+                            "timing, exposure and the phase lock onto the frame grid (streams here "
+                            "are open loop); the strict simulated sensor's tests cover those.");
     }
 };
 BOOST_TEST_GLOBAL_FIXTURE(Report);
