@@ -48,6 +48,11 @@ StepIdentity stepIdentity(spank_t sp)
     step.stepId = stepId;
     step.uid = uid;
     step.user = userName(uid);
+    /* Slurm's name for this node, which scontrol needs to drain it (may differ from the
+     * hostname the rig file uses). */
+    char node[256] = {};
+    if (spank_getenv(sp, "SLURMD_NODENAME", node, sizeof(node)) == ESPANK_SUCCESS)
+        step.slurmNode = node;
     return step;
 }
 
@@ -103,6 +108,9 @@ int remoteTaskExit(PluginState &state, spank_t /*sp*/)
 
 int remoteExit(PluginState &state, spank_t /*sp*/)
 {
+    /* After the step's processes were killed: what still holds a device escaped them. */
+    if (state.reservation)
+        state.reservation->release();
     state.reservation.reset();
     return 0;
 }

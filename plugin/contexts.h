@@ -14,8 +14,10 @@ namespace lockstep::spank
 /* srun, sbatch, salloc: the option value is checked when the option is parsed. */
 int validateOptionLocally(PluginState &state, const char *optarg);
 
-/* slurmd: report the configuration once, when slurmd starts. */
+/* slurmd: report the configuration once, when slurmd starts, and secure devices left behind. */
 int slurmdInit(PluginState &state);
+/* The job epilog (run by slurmd as root): secure devices the job's steps left behind. */
+int jobEpilog(PluginState &state, spank_t sp);
 
 /* slurmstepd */
 int remoteInitPostOpt(PluginState &state, spank_t sp);

@@ -4,24 +4,37 @@
  * GPIO chip): the entry stays until the last of them ends. Each grant is recorded in the lock
  * directory as a file, access.<node>.<uid>, that every step using the entry holds a shared
  * flock on for its life; the step that can turn its lock exclusive at the end is the last one
- * and removes the entry. The kernel drops the flock of a step that dies, so a crash leaves no
- * phantom user behind. The file also says whether lockstep added the entry: one that was
- * there before is never taken away. access.lock serialises these decisions on the node. */
+ * and removes the entry. The record names the node, its device number, the boot it was made
+ * in and the ACL mask the node had before, which is put back. A record whose flock nobody
+ * holds belongs to a step that died: sweepStaleGrants() takes its entry back (every grant and
+ * release does, and so do slurmd's start and the job epilog). An entry that was there before
+ * is never taken away. Two users never have access to one node at the same time. access.lock
+ * serialises these decisions on the node. */
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
+
+#include "plugin_args.h"
 
 namespace lockstep::spank
 {
 
+class DeviceNode;
+
+/* Where grants and revocations are reported (the plugin: slurmd's log). */
+using AccessLog = std::function<void(bool error, const std::string &message)>;
+
 class DeviceAccess
 {
 public:
-    /* Where revocations are reported (the plugin: slurmd's log). */
-    using Log = std::function<void(bool error, const std::string &message)>;
+    using Log = AccessLog;
 
     /* Grants are recorded in `registryDir` (an open lock directory, see LockDir). */
     DeviceAccess(Log log, int registryDir);
@@ -31,19 +44,26 @@ public:
     DeviceAccess &operator=(const DeviceAccess &) = delete;
 
     /* Adds an rw ACL entry for uid on the node unless it already has one: an entry that
-     * another lockstep step added is shared with it, any other entry is left alone and not
-     * removed later. Only a character device node is opened up: a symlink or any other file
-     * is refused. Throws RunError. */
-    void grant(const std::string &path, uid_t uid);
-    /* Lets go of every grant; removes the entries no other step still uses. Logs and carries
-     * on on failure. */
+     * another lockstep step of this user added is shared with it, any other entry is left
+     * alone and not removed later. Only a character device of one of `subsystems` (by its
+     * sysfs entry) is opened up: a symlink or any other file is refused, and the ACL is
+     * changed through the node that was checked. While a step of another user has access to
+     * the node this refuses (Conflict::Refuse) or waits up to `waitLimit`. Throws RunError;
+     * what this call changed before failing is undone. */
+    void grant(const std::string &path, std::initializer_list<std::string_view> subsystems,
+               uid_t uid, Conflict conflict = Conflict::Refuse,
+               std::chrono::milliseconds waitLimit = std::chrono::milliseconds(0));
+    /* Lets go of every grant; removes the entries no other step still uses and puts the
+     * node's mask back. Logs and carries on on failure. */
     void revokeAll() noexcept;
 
 private:
+    /* With access.lock held. */
+    void addLocked(std::unique_ptr<DeviceNode> node, uid_t uid);
     void report(bool error, const std::string &message) noexcept;
 
     struct Grant {
-        std::string path;
+        std::unique_ptr<DeviceNode> node;
         uid_t uid;
         int record; /* access.<node>.<uid>, flock(LOCK_SH) held */
     };
@@ -51,6 +71,14 @@ private:
     int dir_ = -1; /* our own duplicate of the registry directory */
     std::vector<Grant> granted_;
 };
+
+/* Takes back every entry whose step is gone (its record's flock is free): the entry is removed
+ * and the mask put back if the node is still the device of the record and this is the boot it
+ * was made in (after a reboot /dev is new and the record is only cleared). Reports each. */
+void sweepStaleGrants(int registryDir, const AccessLog &log);
+
+/* The kernel's boot id (/proc/sys/kernel/random/boot_id). */
+std::string bootId();
 
 /* The device nodes a real camera needs (libcamera opens the media controller and the video
  * nodes of the whole pipeline, so it is all of them). */

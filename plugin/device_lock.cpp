@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <filesystem>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
@@ -14,8 +13,6 @@
 
 namespace lockstep::spank
 {
-
-namespace fs = std::filesystem;
 
 namespace
 {
@@ -43,42 +40,23 @@ LockHolder readHolder(int fd)
     if (n <= 0)
         return holder;
     char user[128] = {};
-    if (std::sscanf(buf, "job=%u step=%u user=%127s", &holder.jobId, &holder.stepId, user) == 3)
+    char state[16] = {};
+    const int fields = std::sscanf(buf, "job=%u step=%u user=%127s state=%15s", &holder.jobId,
+                                   &holder.stepId, user, state);
+    if (fields >= 3)
         holder.user = user;
+    /* A record without a state (an older plugin) counts as held: safe, not trusting. */
+    holder.released = fields == 4 && std::string(state) == "released";
     return holder;
 }
 
-void writeHolder(int fd, const LockHolder &self)
+void writeHolder(int fd, const LockHolder &holder)
 {
-    const std::string text = "job=" + std::to_string(self.jobId) +
-                             " step=" + std::to_string(self.stepId) + " user=" + self.user + "\n";
-    /* Best effort: the holder text only improves another job's error message. */
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, text.data(), text.size(), 0) < 0)
-        return;
-}
-
-/* Every directory above the lock directory, symlinks resolved, must be root's and writable by
- * nobody else unless sticky (like /tmp): otherwise a user could rename the lock directory away
- * and put their own in its place between our checks and our use. */
-void checkAncestors(const std::string &path)
-{
-    std::error_code ec;
-    const fs::path parent = fs::canonical(fs::path(path).parent_path(), ec);
-    if (ec)
-        throw RunError("lock directory " + path + ": parent: " + ec.message());
-    for (fs::path dir = parent;; dir = dir.parent_path()) {
-        struct stat st = {};
-        if (stat(dir.c_str(), &st) != 0)
-            throw RunError("lock directory " + path + ": " + dir.string() + ": " +
-                           errnoText(errno));
-        const bool othersWrite = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-        if (st.st_uid != 0 || (othersWrite && !(st.st_mode & S_ISVTX)))
-            throw RunError("lock directory " + path + ": " + dir.string() +
-                           " above it must be owned by root and writable only by root (or "
-                           "sticky, like /tmp)");
-        if (dir == dir.root_path())
-            break;
-    }
+    const std::string text = "job=" + std::to_string(holder.jobId) +
+                             " step=" + std::to_string(holder.stepId) + " user=" + holder.user +
+                             " state=" + (holder.released ? "released" : "held") + "\n";
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) != ssize_t(text.size()))
+        throw RunError(std::string("cannot write a lock file: ") + errnoText(errno));
 }
 
 } // namespace
@@ -89,8 +67,8 @@ LockDir::LockDir(const std::string &path) : path_(path)
     if (lstat(path.c_str(), &st) != 0) {
         if (errno != ENOENT)
             throw RunError("lock directory " + path + ": " + errnoText(errno));
-        checkAncestors(path);
-        if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+        checkRootAncestors(path, "lock directory");
+        if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
             throw RunError("lock directory " + path + ": " + errnoText(errno));
         if (lstat(path.c_str(), &st) != 0)
             throw RunError("lock directory " + path + ": " + errnoText(errno));
@@ -102,7 +80,7 @@ LockDir::LockDir(const std::string &path) : path_(path)
     if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
         throw RunError("lock directory " + path +
                        " must be owned by root and writable only by root");
-    checkAncestors(path);
+    checkRootAncestors(path, "lock directory");
     fd_ = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd_ < 0)
         throw RunError("lock directory " + path + ": " + errnoText(errno));
@@ -110,6 +88,12 @@ LockDir::LockDir(const std::string &path) : path_(path)
     if (fstat(fd_, &opened) != 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) {
         close(fd_);
         throw RunError("lock directory " + path + " changed while being opened");
+    }
+    /* Only root may look inside: a user who can open a lock file can hold its flock. */
+    if ((opened.st_mode & 07777) != 0700 && fchmod(fd_, 0700) != 0) {
+        const int err = errno;
+        close(fd_);
+        throw RunError("lock directory " + path + ": cannot make it 0700: " + errnoText(err));
     }
 }
 
@@ -132,7 +116,7 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
 {
     const std::string file = node + "." + device + ".lock";
     const std::string path = dir.path() + "/" + file;
-    fd_ = openRootFile(dir.fd(), file, 0644, "lock file " + path);
+    fd_ = openRootFile(dir.fd(), file, 0600, "lock file " + path);
     try {
         /* Never a blocking flock: polling keeps the wait bounded (slurmstepd cannot be
          * interrupted here, and jobs spanning nodes can wait for each other). */
@@ -143,17 +127,38 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
             if (errno != EWOULDBLOCK)
                 throw RunError("lock file " + path + ": " + errnoText(errno));
             if (conflict == Conflict::Refuse)
-                throw RunError(device + " on " + node + " is in use by " + readHolder(fd_).str());
+                throw DeviceInUse(device + " on " + node + " is in use by " +
+                                  readHolder(fd_).str());
             if (std::chrono::steady_clock::now() >= deadline)
-                throw RunError(device + " on " + node + " is still in use by " +
-                               readHolder(fd_).str() + " after waiting " + durationText(waitLimit) +
-                               " (conflict=wait)");
+                throw DeviceInUse(device + " on " + node + " is still in use by " +
+                                  readHolder(fd_).str() + " after waiting " +
+                                  durationText(waitLimit) + " (conflict=wait)");
             std::this_thread::sleep_for(kWaitPoll);
         }
-        writeHolder(fd_, self);
+        previous_ = readHolder(fd_);
+        LockHolder held = self;
+        held.released = false;
+        writeHolder(fd_, held);
+        self_ = held;
     } catch (...) {
         close(fd_);
         throw;
+    }
+}
+
+bool DeviceLock::previousHolderDied() const
+{
+    return previous_.jobId != 0 && !previous_.released;
+}
+
+void DeviceLock::markReleased() noexcept
+{
+    try {
+        LockHolder released = self_;
+        released.released = true;
+        writeHolder(fd_, released);
+    } catch (const std::exception &) {
+        /* The next holder then treats the device as left behind: it checks it once more. */
     }
 }
 

@@ -26,10 +26,33 @@ const CameraConfig *findCameraAnywhere(const RigConfig &rig, const std::string &
     return nullptr;
 }
 
+constexpr size_t kShownBytes = 64;
+
+/* A user's text as it may appear in root's log and on the terminal: printable ASCII, every
+ * other byte as \xNN, at most kShownBytes of it. */
+std::string shown(const std::string &text)
+{
+    static const char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 0; i < text.size() && i < kShownBytes; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        }
+    }
+    if (text.size() > kShownBytes)
+        out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
+}
+
 std::string badToken(const std::string &value, const std::string &token)
 {
-    std::string message = "--lockstep=" + value;
-    message += ": '" + token;
+    std::string message = "--lockstep=" + shown(value);
+    message += ": '" + shown(token);
     message += "' is not a device name (letters, digits, _ - . only) nor all, cameras, motors";
     return message;
 }
@@ -41,6 +64,16 @@ DeviceRequest parseDeviceRequest(const std::string &value)
     if (value.empty())
         throw InputError(
             "--lockstep needs a value: all, cameras, motors or device names, comma separated");
+    if (value.size() > kMaxRequestBytes)
+        throw InputError("--lockstep: the value is " + std::to_string(value.size()) +
+                         " bytes long, more than " + std::to_string(kMaxRequestBytes));
+    for (const char c : value)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            throw InputError("--lockstep=" + shown(value) +
+                             ": control characters and non-ASCII bytes are not allowed");
+    if (std::count(value.begin(), value.end(), ',') + 1 > long(kMaxRequestTokens))
+        throw InputError("--lockstep=" + shown(value) + ": more than " +
+                         std::to_string(kMaxRequestTokens) + " devices");
     DeviceRequest request;
     std::string::size_type start = 0;
     while (start <= value.size()) {

@@ -16,7 +16,14 @@ struct DeviceRequest {
     std::vector<std::string> names;
 };
 
-/* Checks the syntax only (no rig file needed): usable on the submit host. Throws InputError. */
+/* Bounds on the value: it comes from any user and ends up in root's log. */
+constexpr size_t kMaxRequestBytes = 1024;
+constexpr size_t kMaxRequestTokens = 64;
+
+/* Checks the syntax only (no rig file needed): usable on the submit host and again on each node
+ * (the value reaches slurmstepd through the job's environment). At most kMaxRequestBytes and
+ * kMaxRequestTokens names; control characters and non-ASCII bytes are refused; a bad value is
+ * quoted in the error only as escaped, truncated text. Throws InputError. */
 DeviceRequest parseDeviceRequest(const std::string &value);
 
 enum class DeviceKind { Motor, Camera };

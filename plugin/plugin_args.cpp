@@ -1,5 +1,7 @@
 #include "plugin_args.h"
 
+#include <algorithm>
+
 #include "util/errors.h"
 
 namespace lockstep::spank
@@ -54,12 +56,17 @@ std::string PluginArgs::str() const
 PluginArgs parsePluginArgs(const std::vector<std::string> &args)
 {
     PluginArgs result;
+    std::vector<std::string> seen;
     for (const std::string &arg : args) {
         const auto eq = arg.find('=');
         if (eq == std::string::npos)
             throw InputError("plugstack.conf: argument '" + arg + "' is not key=value");
         const std::string key = arg.substr(0, eq);
         const std::string value = arg.substr(eq + 1);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+            throw InputError("plugstack.conf: argument '" + key +
+                             "' is given twice (one value per key)");
+        seen.push_back(key);
         if (key == "rig")
             result.rig = requireAbsolute(key, value);
         else if (key == "lockdir")

@@ -83,6 +83,9 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
         /* The option is registered in every context (slurm-spank.md), slurmd's too. */
         if (spank_context() == S_CTX_SLURMD && lockstep::spank::slurmdInit(state) != 0)
             return -1;
+        /* The epilog has no options: a failure there would drain the node for nothing. */
+        if (spank_context() == S_CTX_JOB_SCRIPT)
+            return 0;
         return lockstep::spank::registerOption(sp);
     });
 }
@@ -104,6 +107,15 @@ int slurm_spank_task_exit(spank_t sp, int /*ac*/, char ** /*av*/)
 {
     return guarded("task_exit",
                    [&](PluginState &state) { return lockstep::spank::remoteTaskExit(state, sp); });
+}
+
+int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
+{
+    return guarded("job_epilog", [&](PluginState &state) {
+        /* The epilog's process gets its arguments here (init is not called for it). */
+        state.args = lockstep::spank::parsePluginArgs(std::vector<std::string>(av, av + ac));
+        return lockstep::spank::jobEpilog(state, sp);
+    });
 }
 
 int slurm_spank_exit(spank_t sp, int /*ac*/, char ** /*av*/)

@@ -16,15 +16,12 @@ namespace lockstep::spank
 namespace
 {
 
-const NodeConfig &findThisNode(const RigConfig &rig)
+const NodeConfig &requireThisNode(const RigConfig &rig)
 {
-    const std::string host = thisHostName();
-    if (const NodeConfig *node = rig.findNode(host))
+    if (const NodeConfig *node = findThisNode(rig))
         return *node;
-    const std::string shortName = host.substr(0, host.find('.'));
-    if (const NodeConfig *node = rig.findNode(shortName))
-        return *node;
-    throw InputError("--lockstep: this node (" + host + ") is not in rig file " + rig.path);
+    throw InputError("--lockstep: this node (" + thisHostName() + ") is not in rig file " +
+                     rig.path);
 }
 
 } // namespace
@@ -39,41 +36,66 @@ std::string thisHostName()
 
 StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &request,
                                  const StepIdentity &step)
-    : rig_(loadRig(args.rig)), node_(&findThisNode(rig_)),
-      devices_(selectDevices(request, rig_, *node_))
+    : rig_(loadTrustedRig(args.rig)), node_(&requireThisNode(rig_)),
+      devices_(selectDevices(request, rig_, *node_)), step_(step)
 {
     for (const Device &device : devices_)
         if (device.kind == DeviceKind::Motor)
             motors_.push_back(device.name);
     if (devices_.empty())
         return;
-    const LockDir dir(args.lockDir);
-    lockDevices(dir, step, args);
-    grantAccess(dir, step.uid);
+    dir_ = std::make_unique<LockDir>(args.lockDir);
+    safety_ = std::make_unique<NodeSafety>(
+        rig_, *node_, *dir_, step.slurmNode.empty() ? node_->hostname : step.slurmNode);
+    try {
+        lockDevices(step, args);
+        grantAccess(step.uid, args);
+    } catch (...) {
+        /* No task of ours ran: the devices are as their last holder left them. */
+        access_.reset();
+        for (const auto &lock : locks_)
+            lock->markReleased();
+        locks_.clear();
+        throw;
+    }
 }
 
 StepReservation::~StepReservation()
 {
-    makeMotorsSafe();
-    /* access_ and locks_ are released by their destructors, in that order. */
+    release();
 }
 
-void StepReservation::lockDevices(const LockDir &dir, const StepIdentity &step,
-                                  const PluginArgs &args)
+void StepReservation::lockDevices(const StepIdentity &step, const PluginArgs &args)
 {
     /* Devices come in rig-file order, so two steps on one node never wait for each other. */
-    const LockHolder self{step.jobId, step.stepId, step.user};
+    const LockHolder self{step.jobId, step.stepId, step.user, false};
     const std::chrono::seconds waitLimit(args.waitTimeoutSeconds);
     for (const Device &device : devices_) {
         if (args.conflict == Conflict::Wait)
             slurm_info("lockstep: job %u waits up to %u s for %s if it is in use", step.jobId,
                        args.waitTimeoutSeconds, device.name.c_str());
-        locks_.push_back(std::make_unique<DeviceLock>(dir, node_->hostname, device.name, self,
-                                                      args.conflict, waitLimit));
+        auto lock = std::make_unique<DeviceLock>(*dir_, node_->hostname, device.name, self,
+                                                 args.conflict, waitLimit);
+        const bool died = lock->previousHolderDied();
+        const unsigned lastJob = lock->previousHolder().jobId;
+        locks_.push_back(std::move(lock));
+        safety_->refuseIfUnsafe(device);
+        if (died) {
+            /* Its slurmstepd was killed (or it could not make it safe): nobody drove the motor
+             * safe or took access back. Do it before handing the device over. */
+            slurm_info("lockstep: %s on %s: job %u ended without releasing it: securing it "
+                       "before job %u gets it",
+                       device.name.c_str(), node_->hostname.c_str(), lastJob, step.jobId);
+            if (!safety_->secure(device, lastJob, "left behind by job " + std::to_string(lastJob),
+                                 NodeSafety::Leftover::Orphan))
+                throw RunError(device.name + " on " + node_->hostname +
+                               " could not be made safe after job " + std::to_string(lastJob) +
+                               ": it is marked unsafe and the node drained");
+        }
     }
 }
 
-void StepReservation::grantAccess(const LockDir &dir, uid_t uid)
+void StepReservation::grantAccess(uid_t uid, const PluginArgs &args)
 {
     if (uid == 0)
         return;
@@ -85,12 +107,13 @@ void StepReservation::grantAccess(const LockDir &dir, uid_t uid)
     }
     if (!realMotor && !realCamera)
         return;
-    access_ = std::make_unique<DeviceAccess>(logToSlurmd, dir.fd());
+    access_ = std::make_unique<DeviceAccess>(logToSlurmd, dir_->fd());
+    const std::chrono::seconds waitLimit(args.waitTimeoutSeconds);
     if (realMotor)
-        access_->grant(findHeaderChip(node_->gpioChip), uid);
+        access_->grant(findHeaderChip(node_->gpioChip), {"gpio"}, uid, args.conflict, waitLimit);
     if (realCamera)
         for (const std::string &path : cameraDeviceNodes())
-            access_->grant(path, uid);
+            access_->grant(path, {"video4linux", "media"}, uid, args.conflict, waitLimit);
 }
 
 void logToSlurmd(bool error, const std::string &message)
@@ -105,8 +128,32 @@ void StepReservation::makeMotorsSafe() const noexcept
 {
     if (motors_.empty())
         return;
-    for (const std::string &message : driveMotorsSafe(rig_, *node_, motors_))
-        slurm_info("lockstep: %s", message.c_str());
+    for (const SafeStateResult &result : driveMotorsSafeChecked(rig_, *node_, motors_)) {
+        if (result.safe)
+            slurm_info("lockstep: %s", result.message.c_str());
+        else
+            slurm_error("lockstep: %s", result.message.c_str());
+    }
+}
+
+void StepReservation::release() noexcept
+{
+    if (locks_.empty())
+        return;
+    std::vector<bool> safe;
+    const std::string when =
+        "end of job " + std::to_string(step_.jobId) + " step " + std::to_string(step_.stepId);
+    for (size_t i = 0; i < locks_.size(); ++i)
+        safe.push_back(safety_->secure(devices_[i], step_.jobId, step_.stepId, when,
+                                       NodeSafety::Leftover::Unsafe));
+    access_.reset();
+    /* A device marked unsafe counts as dealt with: the mark refuses it until an administrator
+     * removes it. Only one whose state is unknown (not even the mark could be written) is
+     * left for the next holder to check. */
+    for (size_t i = 0; i < locks_.size(); ++i)
+        if (safe[i] || safety_->markedUnsafe(devices_[i]))
+            locks_[i]->markReleased();
+    locks_.clear();
 }
 
 std::string StepReservation::deviceList() const

@@ -1,5 +1,5 @@
 /* Everything a job step holds on one node: the device locks, the device access given to the
- * user, and the duty to put the motors into their safe state when the step ends. */
+ * user, and the duty to put the devices into a safe state when the step ends. */
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "device_access.h"
 #include "device_lock.h"
 #include "device_request.h"
+#include "node_safety.h"
 #include "plugin_args.h"
 
 namespace lockstep::spank
@@ -21,6 +22,7 @@ struct StepIdentity {
     unsigned stepId = 0;
     uid_t uid = 0;
     std::string user;
+    std::string slurmNode; /* this node's Slurm name (for draining it) */
 };
 
 /* slurm_info / slurm_error with the plugin's "lockstep: " prefix. */
@@ -29,17 +31,23 @@ void logToSlurmd(bool error, const std::string &message);
 class StepReservation
 {
 public:
-    /* Loads the rig, finds this node, locks the requested devices and opens them to the user.
-     * Throws InputError (bad request, unknown device), ConfigError (rig file) or RunError
-     * (locks, access); whatever it took until then is released again. */
+    /* Loads the rig (only a file no user could write), finds this node, locks the requested
+     * devices, refuses devices marked unsafe, secures a device whose last holder died before
+     * taking it over, and opens the devices to the user. Throws InputError (bad request,
+     * unknown device), ConfigError (rig file) or RunError (locks, access, unsafe); whatever it
+     * took until then is released again. */
     StepReservation(const PluginArgs &args, const DeviceRequest &request, const StepIdentity &step);
-    /* Motors safe, access taken back, locks released. */
+    /* release() */
     ~StepReservation();
     StepReservation(const StepReservation &) = delete;
     StepReservation &operator=(const StepReservation &) = delete;
 
     /* Drives every reserved motor's ENABLE to its safe state and logs it. Safe to repeat. */
     void makeMotorsSafe() const noexcept;
+    /* The end of the step: processes of the job still holding a device are killed, motors
+     * made safe (a device that cannot be is marked unsafe and the node drained), access
+     * taken back, locks released (recording a clean release only for safe devices). */
+    void release() noexcept;
 
     const std::string &rigPath() const { return rig_.path; }
     const std::string &nodeName() const { return node_->hostname; }
@@ -47,15 +55,18 @@ public:
     std::string deviceList() const;
 
 private:
-    void lockDevices(const LockDir &dir, const StepIdentity &step, const PluginArgs &args);
-    void grantAccess(const LockDir &dir, uid_t uid);
+    void lockDevices(const StepIdentity &step, const PluginArgs &args);
+    void grantAccess(uid_t uid, const PluginArgs &args);
 
     RigConfig rig_;
     const NodeConfig *node_ = nullptr;
     std::vector<Device> devices_;
     std::vector<std::string> motors_;
-    std::vector<std::unique_ptr<DeviceLock>> locks_;
-    std::unique_ptr<DeviceAccess> access_; /* after locks_: taken back before they go */
+    StepIdentity step_;
+    std::unique_ptr<LockDir> dir_;
+    std::unique_ptr<NodeSafety> safety_;
+    std::vector<std::unique_ptr<DeviceLock>> locks_; /* in devices_ order */
+    std::unique_ptr<DeviceAccess> access_;           /* after locks_: taken back before they go */
 };
 
 /* This machine's name as the rig file would list it. */

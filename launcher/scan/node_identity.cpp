@@ -1,8 +1,10 @@
 #include "scan/node_identity.h"
 
 #include <cstdlib>
+#include <set>
 #include <unistd.h>
 
+#include "scan/plan_queries.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -51,6 +53,23 @@ const NodeConfig &nodeForRank(const RigConfig &rig, int rank, int size)
                          " processes but the rig has only " + std::to_string(rig.nodes.size()) +
                          " nodes");
     return rig.nodes.at(static_cast<size_t>(rank));
+}
+
+void checkRanks(const RigConfig &rig, const ScanPlan &plan, const std::vector<std::string> &hosts)
+{
+    std::set<std::string> seen;
+    for (size_t r = 0; r < hosts.size(); ++r)
+        if (!seen.insert(hosts[r]).second)
+            throw InputError("node " + hosts[r] + " is played by more than one process (rank " +
+                             std::to_string(r) + "); run one task per node");
+    for (const NodeConfig &node : rig.nodes) {
+        const bool hasWork = !scanCameras(plan, node).empty() || !scanMotors(plan, node).empty();
+        if (hasWork && !seen.count(node.hostname))
+            throw InputError("node " + node.hostname +
+                             " has cameras or motors in this scan but no process runs on it; "
+                             "start one task per node (srun -N" +
+                             std::to_string(rig.nodes.size()) + " --ntasks-per-node=1)");
+    }
 }
 
 } // namespace lockstep

@@ -101,15 +101,16 @@ std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig
     return std::make_unique<SimGpio>(rig.simDir, node.hostname, std::move(drivers), request);
 }
 
-std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig &node,
-                                         const std::vector<std::string> &motors) noexcept
+std::vector<SafeStateResult> driveMotorsSafeChecked(const RigConfig &rig, const NodeConfig &node,
+                                                    const std::vector<std::string> &motors) noexcept
 {
-    std::vector<std::string> messages;
+    std::vector<SafeStateResult> results;
     try {
         for (const std::string &name : motors) {
             const MotorConfig *motor = node.findMotor(name);
             if (!motor) {
-                messages.push_back("motor " + name + ": not on node " + node.hostname);
+                results.push_back(
+                    {name, false, "motor " + name + ": not on node " + node.hostname});
                 continue;
             }
             const unsigned offset = motor->enable.offset;
@@ -125,18 +126,34 @@ std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig 
                     /* Released at once: the kernel leaves an output at its last level. */
                     openGpiodLines(node.gpioChip, request);
                 } else if (readSimLine(rig.simDir, node.hostname, offset) < 0) {
-                    messages.push_back(what + "never driven (no simulated GPIO state)");
+                    results.push_back(
+                        {name, true, what + "never driven (no simulated GPIO state)"});
                     continue;
                 } else {
                     writeSimLine(rig.simDir, node.hostname, offset, level);
                 }
-                messages.push_back(what + "driven inactive (level " + std::to_string(level) + ")");
+                results.push_back(
+                    {name, true, what + "driven inactive (level " + std::to_string(level) + ")"});
             } catch (const std::exception &e) {
-                messages.push_back(what + "could not be driven inactive: " + e.what());
+                results.push_back(
+                    {name, false, what + "could not be driven inactive: " + e.what()});
             }
         }
     } catch (...) {
-        /* Only allocation can fail here; the messages gathered so far are still worth having. */
+        /* Only allocation can fail here; the results gathered so far are still worth having. */
+    }
+    return results;
+}
+
+std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig &node,
+                                         const std::vector<std::string> &motors) noexcept
+{
+    std::vector<std::string> messages;
+    try {
+        for (const SafeStateResult &result : driveMotorsSafeChecked(rig, node, motors))
+            messages.push_back(result.message);
+    } catch (...) {
+        /* Only allocation can fail here. */
     }
     return messages;
 }

@@ -26,4 +26,17 @@ std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig
 std::vector<std::string> driveMotorsSafe(const RigConfig &rig, const NodeConfig &node,
                                          const std::vector<std::string> &motors) noexcept;
 
+/* What driving one motor's ENABLE inactive came to. */
+struct SafeStateResult {
+    std::string motor;
+    bool safe = false;   /* ENABLE is at its inactive level (or a sim line was never driven) */
+    std::string message; /* for the log */
+};
+
+/* driveMotorsSafe, saying for each motor whether it worked: a caller that hands the motor to
+ * someone else must not do so when it did not. Throws nothing. */
+std::vector<SafeStateResult>
+driveMotorsSafeChecked(const RigConfig &rig, const NodeConfig &node,
+                       const std::vector<std::string> &motors) noexcept;
+
 } // namespace lockstep

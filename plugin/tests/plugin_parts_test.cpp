@@ -20,9 +20,13 @@
 #include <vector>
 
 #include "device_access.h"
+#include "device_holders.h"
 #include "device_lock.h"
+#include "device_node.h"
 #include "device_request.h"
 #include "plugin_args.h"
+#include "root_file.h"
+#include "unsafe_mark.h"
 #include "util/errors.h"
 
 using namespace lockstep;
@@ -112,6 +116,10 @@ BOOST_AUTO_TEST_CASE(plugin_args_are_strict_key_value)
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"rig"}); }), "is not key=value"));
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"lockdir=run/ls"}); }), "absolute path"));
     BOOST_TEST(contains(errorOf([] { parsePluginArgs({"conflict=maybe"}); }), "refuse or wait"));
+    BOOST_TEST(contains(errorOf([] {
+                            parsePluginArgs({"rig=/a", "rig=/b"});
+                        }),
+                        "argument 'rig' is given twice"));
 
     BOOST_TEST(parsePluginArgs({}).waitTimeoutSeconds == 600U);
     BOOST_TEST(parsePluginArgs({"wait_timeout=86400"}).waitTimeoutSeconds == 86400U);
@@ -135,6 +143,23 @@ BOOST_AUTO_TEST_CASE(device_request_syntax)
         contains(errorOf([] { parseDeviceRequest("cam1,,cam2"); }), "'' is not a device name"));
     BOOST_TEST(contains(errorOf([] { parseDeviceRequest("cam1,no/such"); }),
                         "'no/such' is not a device name"));
+
+    /* The value reaches root's log: a newline would forge a line there, a long value flood it. */
+    const std::string forged = errorOf(
+        [] { parseDeviceRequest("cam1\nlockstep: job 1 step 0 reserved [turntable] on pi01"); });
+    BOOST_TEST(forged == "--lockstep=cam1\\x0alockstep: job 1 step 0 reserved [turntable] on "
+                         "pi01: control characters and non-ASCII bytes are not allowed");
+    BOOST_TEST(forged.find('\n') == std::string::npos);
+    const std::string huge =
+        errorOf([] { parseDeviceRequest(std::string(size_t{200} * 1024, 'a')); });
+    BOOST_TEST(huge == "--lockstep: the value is 204800 bytes long, more than 1024");
+    std::string many = "d0";
+    for (int i = 1; i <= 64; ++i)
+        many += ",d" + std::to_string(i);
+    BOOST_TEST(contains(errorOf([&] { parseDeviceRequest(many); }), "more than 64 devices"));
+    BOOST_TEST(contains(errorOf([] { parseDeviceRequest("cam\xc3\xa9"); }), "cam\\xc3\\xa9"));
+    BOOST_TEST(
+        contains(errorOf([] { parseDeviceRequest(std::string(100, '/')); }), "... (100 bytes)"));
 }
 
 BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
@@ -283,6 +308,28 @@ std::string userEntries(const std::string &path)
     return out;
 }
 
+/* The ACL mask as "rw-", or "none". */
+std::string maskOf(const std::string &path)
+{
+    std::string out = "none";
+    acl_t acl = acl_get_file(path.c_str(), ACL_TYPE_ACCESS);
+    BOOST_REQUIRE(acl != nullptr);
+    acl_entry_t entry;
+    for (int which = ACL_FIRST_ENTRY; acl_get_entry(acl, which, &entry) == 1;
+         which = ACL_NEXT_ENTRY) {
+        acl_tag_t tag;
+        acl_permset_t perms;
+        if (acl_get_tag_type(entry, &tag) != 0 || tag != ACL_MASK ||
+            acl_get_permset(entry, &perms) != 0)
+            continue;
+        out = std::string(acl_get_perm(perms, ACL_READ) == 1 ? "r" : "-") +
+              (acl_get_perm(perms, ACL_WRITE) == 1 ? "w" : "-") +
+              (acl_get_perm(perms, ACL_EXECUTE) == 1 ? "x" : "-");
+    }
+    acl_free(acl);
+    return out;
+}
+
 } // namespace
 
 /* An open directory for DeviceAccess's grant records, closed on scope exit. */
@@ -319,29 +366,68 @@ BOOST_FIXTURE_TEST_CASE(device_access_is_given_and_taken_back, AccessBench)
     if (!ready)
         return;
     std::vector<std::string> log;
+    const auto record = [&](bool error, const std::string &message) {
+        log.push_back((error ? "error: " : "") + message);
+    };
     {
-        DeviceAccess access(
-            [&](bool error, const std::string &message) {
-                log.push_back((error ? "error: " : "") + message);
-            },
-            registry.fd);
-        access.grant(device, 4242);
+        DeviceAccess access(record, registry.fd);
+        /* The test node is a copy of /dev/null: a "mem" device by its sysfs entry. */
+        access.grant(device, {"mem"}, 4242);
         BOOST_TEST(userEntries(device) == "4242:rw- ");
-        access.grant(device, 4243);
-        BOOST_TEST(userEntries(device) == "4242:rw- 4243:rw- ");
         access.revokeAll();
         BOOST_TEST(userEntries(device).empty());
-        BOOST_TEST(log.size() == 2u);
-        BOOST_TEST(log.front() == "access to " + device + " taken back from uid 4242");
+        BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4242");
+    }
+    /* The ACL is minimal again: no mask left behind that would hide the group's bits. */
+    BOOST_TEST(maskOf(device) == "none");
 
+    {
         /* An entry that was there before is not ours to take away. */
         BOOST_REQUIRE(std::system(("setfacl -m u:4244:r " + device).c_str()) == 0);
-        access.grant(device, 4244);
-        access.grant(device, 4245);
+        DeviceAccess access(record, registry.fd);
+        access.grant(device, {"mem"}, 4244);
         /* The destructor takes back what is still granted. */
     }
     BOOST_TEST(userEntries(device) == "4244:r-- ");
-    BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4245");
+}
+
+BOOST_FIXTURE_TEST_CASE(device_access_puts_the_administrators_mask_back, AccessBench)
+{
+    if (!ready)
+        return;
+    /* An administrator limits every named entry to read. */
+    BOOST_REQUIRE(std::system(("setfacl -m u:4244:rw,m::r " + device).c_str()) == 0);
+    {
+        DeviceAccess access([](bool, const std::string &) {}, registry.fd);
+        access.grant(device, {"mem"}, 4242);
+        BOOST_TEST(userEntries(device) == "4242:rw- 4244:rw- ");
+        BOOST_TEST(maskOf(device) == "rw-", "the job's entry is useless under a read mask");
+    }
+    BOOST_TEST(userEntries(device) == "4244:rw- ");
+    BOOST_TEST(maskOf(device) == "r--", "the administrator's mask was widened for good");
+}
+
+BOOST_FIXTURE_TEST_CASE(two_users_never_have_access_at_once, AccessBench)
+{
+    if (!ready)
+        return;
+    DeviceAccess alice([](bool, const std::string &) {}, registry.fd);
+    alice.grant(device, {"mem"}, 4242);
+    DeviceAccess bob([](bool, const std::string &) {}, registry.fd);
+    BOOST_TEST(errorOf([&] { bob.grant(device, {"mem"}, 4243); }) ==
+               device + " is open to a step of another user (uid 4242) now; two users never "
+                        "share a device");
+    BOOST_TEST(userEntries(device) == "4242:rw- ");
+    /* conflict=wait: granted once the other user's step let go. */
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        alice.revokeAll();
+    });
+    BOOST_TEST(errorOf([&] {
+                   bob.grant(device, {"mem"}, 4243, Conflict::Wait, std::chrono::seconds(30));
+               }).empty());
+    releaser.join();
+    BOOST_TEST(userEntries(device) == "4243:rw- ");
 }
 
 BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_ends,
@@ -354,8 +440,8 @@ BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_o
     /* Two jobs of one user, each driving its own motor on the same GPIO chip. */
     auto first = std::make_unique<DeviceAccess>(record, registry.fd);
     auto second = std::make_unique<DeviceAccess>(record, registry.fd);
-    first->grant(device, 4242);
-    second->grant(device, 4242);
+    first->grant(device, {"mem"}, 4242);
+    second->grant(device, {"mem"}, 4242);
     BOOST_TEST(userEntries(device) == "4242:rw- ");
     first.reset();
     BOOST_TEST(userEntries(device) == "4242:rw- ", "the first job's end took the second's access");
@@ -365,7 +451,7 @@ BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_o
     BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4242");
 }
 
-BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_taken_back_by_the_next, AccessBench)
+BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_swept, AccessBench)
 {
     if (!ready)
         return;
@@ -374,17 +460,54 @@ BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_taken_back_by_the_n
     BOOST_REQUIRE(child >= 0);
     if (child == 0) {
         DeviceAccess access([](bool, const std::string &) {}, registry.fd);
-        access.grant(device, 4242);
+        access.grant(device, {"mem"}, 4242);
         _exit(0); /* no destructor runs, as after SIGKILL */
     }
     int status = 0;
     BOOST_REQUIRE(waitpid(child, &status, 0) == child);
     BOOST_TEST(userEntries(device) == "4242:rw- ");
     {
-        DeviceAccess next([](bool, const std::string &) {}, registry.fd);
-        next.grant(device, 4242);
+        /* The next reservation is another user's: the dead step's entry goes first. */
+        std::vector<std::string> log;
+        DeviceAccess next([&](bool, const std::string &m) { log.push_back(m); }, registry.fd);
+        next.grant(device, {"mem"}, 4243);
+        BOOST_TEST(userEntries(device) == "4243:rw- ", "the dead step's entry outlived it");
+        BOOST_TEST(!log.empty());
+        if (!log.empty())
+            BOOST_TEST(log.front() == "stale access to " + device +
+                                          " taken back from uid 4242 (its step is gone)");
     }
-    BOOST_TEST(userEntries(device).empty(), "the dead step's entry outlived the next step");
+    BOOST_TEST(userEntries(device).empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(stale_grants_are_swept_on_their_own, AccessBench)
+{
+    if (!ready)
+        return;
+    const pid_t child = fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+        DeviceAccess access([](bool, const std::string &) {}, registry.fd);
+        access.grant(device, {"mem"}, 4242);
+        _exit(0);
+    }
+    int status = 0;
+    BOOST_REQUIRE(waitpid(child, &status, 0) == child);
+    /* What slurmd's start and the job epilog do, with no new reservation at all. */
+    sweepStaleGrants(registry.fd, [](bool, const std::string &) {});
+    BOOST_TEST(userEntries(device).empty());
+
+    /* A record from an earlier boot is cleared without touching the node: after a reboot the
+     * path may be another device. */
+    BOOST_REQUIRE(std::system(("setfacl -m u:4250:rw " + device).c_str()) == 0);
+    const std::string recordPath = tmp.path + "/access.old.4250";
+    std::ofstream(recordPath) << "added boot=0-not-this-boot uid=4250 rdev=1:3 mask=none path="
+                              << device << "\n";
+    std::vector<std::string> log;
+    sweepStaleGrants(registry.fd, [&](bool, const std::string &m) { log.push_back(m); });
+    BOOST_TEST(userEntries(device) == "4250:rw- ");
+    BOOST_TEST(fs::file_size(recordPath) == 0u);
+    BOOST_TEST(log.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
@@ -396,10 +519,182 @@ BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
     fs::create_symlink("/dev/null", link);
     const RegistryDir registry(tmp.path);
     DeviceAccess access([](bool, const std::string &) {}, registry.fd);
-    BOOST_TEST(contains(errorOf([&] { access.grant(file, 4242); }), "not a character device"));
-    BOOST_TEST(contains(errorOf([&] { access.grant(link, 4242); }), "not a character device"));
-    BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", 4242); }),
+    BOOST_TEST(
+        contains(errorOf([&] { access.grant(file, {"gpio"}, 4242); }), "not a character device"));
+    BOOST_TEST(
+        contains(errorOf([&] { access.grant(link, {"gpio"}, 4242); }), "not a character device"));
+    BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", {"gpio"}, 4242); }),
                         "cannot give access to " + tmp.path + "/none"));
-    /* Nothing was touched behind the link. */
+    /* A rig naming /dev/null (or /dev/mem) as its GPIO chip: the kernel says what it is. */
+    BOOST_TEST(errorOf([&] { access.grant("/dev/null", {"gpio"}, 4242); }) ==
+               "cannot give access to /dev/null: device 1:3 is a mem device, not gpio (see "
+               "/sys/dev/char)");
+    BOOST_TEST(contains(errorOf([&] {
+                            access.grant("/dev/null", {"video4linux", "media"}, 4242);
+                        }),
+                        "not video4linux or media"));
+    /* Nothing was touched behind the link or on /dev/null. */
     BOOST_TEST(userEntries("/dev/null").find("4242") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only)
+{
+    if (geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
+        return;
+    }
+    TempDir tmp;
+    /* Made by an older version: a directory and a lock file anyone could open, and flock needs
+     * no write access, so anyone could hold the lock. */
+    const std::string locks = tmp.path + "/locks";
+    BOOST_REQUIRE(mkdir(locks.c_str(), 0755) == 0);
+    BOOST_REQUIRE(chmod(locks.c_str(), 0755) == 0);
+    const std::string old = locks + "/pi01.turntable.lock";
+    BOOST_REQUIRE(close(creat(old.c_str(), 0644)) == 0);
+    BOOST_REQUIRE(chmod(old.c_str(), 0644) == 0);
+    {
+        const LockDir dir(locks);
+        const DeviceLock lock(dir, "pi01", "turntable", {7, 0, "alice"}, Conflict::Refuse);
+    }
+    BOOST_TEST((fs::status(locks).permissions() == fs::perms::owner_all));
+    BOOST_TEST((fs::status(old).permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
+    const std::string fresh = tmp.path + "/fresh";
+    {
+        const LockDir dir(fresh);
+    }
+    BOOST_TEST((fs::status(fresh).permissions() == fs::perms::owner_all));
+}
+
+BOOST_AUTO_TEST_CASE(a_holder_that_died_is_seen_by_the_next)
+{
+    if (geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
+        return;
+    }
+    TempDir tmp;
+    const LockDir dir(tmp.path);
+    const LockHolder alice{42, 0, "alice"};
+    const LockHolder bob{43, 0, "bob"};
+    {
+        const DeviceLock first(dir, "pi01", "turntable", alice, Conflict::Refuse);
+        BOOST_TEST(!first.previousHolderDied(), "a fresh lock file has no previous holder");
+    }
+    {
+        /* alice's step ended without markReleased(): as if its slurmstepd had been killed. */
+        DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Refuse);
+        BOOST_TEST(second.previousHolderDied());
+        BOOST_TEST(second.previousHolder().jobId == 42u);
+        second.markReleased();
+    }
+    const DeviceLock third(dir, "pi01", "turntable", alice, Conflict::Refuse);
+    BOOST_TEST(!third.previousHolderDied(), "bob released it cleanly");
+    BOOST_TEST(third.previousHolder().jobId == 43u);
+}
+
+BOOST_AUTO_TEST_CASE(unsafe_marks_say_why)
+{
+    if (geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: marks must be root-owned files, which needs root");
+        return;
+    }
+    TempDir tmp;
+    const LockDir dir(tmp.path);
+    BOOST_TEST(!unsafeReason(dir.fd(), "pi01", "turntable"));
+    markUnsafe(dir.fd(), "pi01", "turntable", "ENABLE (GPIO 22) could not be driven inactive");
+    markUnsafe(dir.fd(), "pi01", "turntable", "a later reason");
+    BOOST_TEST(unsafeReason(dir.fd(), "pi01", "turntable").value_or("") ==
+               "ENABLE (GPIO 22) could not be driven inactive");
+    BOOST_TEST(!unsafeReason(dir.fd(), "pi01", "cam1"));
+    BOOST_TEST((fs::status(tmp.path + "/pi01.turntable.unsafe").permissions() ==
+                (fs::perms::owner_read | fs::perms::owner_write)));
+}
+
+BOOST_AUTO_TEST_CASE(only_a_file_no_user_could_write_is_trusted_as_configuration)
+{
+    TempDir tmp;
+    const std::string rig = tmp.path + "/rig.yaml";
+    std::ofstream(rig) << "rig: x\n";
+    BOOST_REQUIRE(chmod(rig.c_str(), 0644) == 0);
+    if (geteuid() != 0) {
+        BOOST_TEST(contains(errorOf([&] { checkRootConfigFile(rig, "rig file"); }),
+                            "must be owned by root"));
+        return;
+    }
+    BOOST_TEST(errorOf([&] { checkRootConfigFile(rig, "rig file"); }).empty());
+
+    BOOST_REQUIRE(chmod(rig.c_str(), 0664) == 0);
+    BOOST_TEST(errorOf([&] { checkRootConfigFile(rig, "rig file"); }) ==
+               "rig file " + rig +
+                   " must be owned by root and writable only by root: refusing to trust it");
+    BOOST_REQUIRE(chmod(rig.c_str(), 0644) == 0);
+    BOOST_REQUIRE(chown(rig.c_str(), 4242, 0) == 0);
+    BOOST_TEST(
+        contains(errorOf([&] { checkRootConfigFile(rig, "rig file"); }), "must be owned by root"));
+    BOOST_REQUIRE(chown(rig.c_str(), 0, 0) == 0);
+
+    const std::string link = tmp.path + "/link.yaml";
+    fs::create_symlink(rig, link);
+    BOOST_TEST(contains(errorOf([&] { checkRootConfigFile(link, "rig file"); }),
+                        "(a symlink is not followed)"));
+
+    /* A directory above it that others may write: the file could be swapped. */
+    const std::string open = tmp.path + "/open";
+    BOOST_REQUIRE(mkdir(open.c_str(), 0755) == 0);
+    BOOST_REQUIRE(chmod(open.c_str(), 0777) == 0);
+    std::ofstream(open + "/rig.yaml") << "rig: x\n";
+    BOOST_REQUIRE(chmod((open + "/rig.yaml").c_str(), 0644) == 0);
+    BOOST_TEST(contains(errorOf([&] { checkRootConfigFile(open + "/rig.yaml", "rig file"); }),
+                        open + " above it must be owned by root"));
+}
+
+BOOST_AUTO_TEST_CASE(character_devices_are_told_apart_by_their_subsystem)
+{
+    struct stat st = {};
+    BOOST_REQUIRE(stat("/dev/null", &st) == 0);
+    BOOST_TEST(charDeviceSubsystem(st.st_rdev) == "mem");
+    BOOST_TEST(charDeviceSubsystem(makedev(239, 77)).empty(), "no such device here");
+    /* A stand-in sysfs (what the cluster test mounts for its fake GPIO chip). */
+    TempDir sysfs;
+    fs::create_directories(sysfs.path + "/dev/char/239:77");
+    fs::create_symlink("../../../bus/gpio", sysfs.path + "/dev/char/239:77/subsystem");
+    BOOST_TEST(charDeviceSubsystem(makedev(239, 77), sysfs.path) == "gpio");
+}
+
+BOOST_AUTO_TEST_CASE(processes_of_the_job_holding_a_device_are_found_and_killed)
+{
+    TempDir tmp;
+    const std::string file = tmp.path + "/gpio.lines";
+    std::ofstream(file) << "state";
+    /* Two processes hold the file: one of job 77 (escaped from its step), one of job 78. */
+    const auto holder = [&](const char *job) {
+        const pid_t pid = fork();
+        if (pid == 0) {
+            setenv("SLURM_JOB_ID", job, 1);
+            const int fd = open(file.c_str(), O_RDONLY);
+            (void)fd;
+            execl("/bin/sleep", "sleep", "30", static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        return pid;
+    };
+    const pid_t escaped = holder("77");
+    const pid_t other = holder("78");
+    BOOST_REQUIRE((escaped > 0 && other > 0));
+    std::vector<DeviceHolder> found;
+    for (int i = 0; i < 100 && found.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        found = findJobHolders(file, 77);
+    }
+    BOOST_REQUIRE(found.size() == 1u);
+    BOOST_TEST(found.front().pid == escaped);
+    BOOST_TEST(found.front().command == "sleep");
+    BOOST_TEST(found.front().uid == geteuid());
+    BOOST_TEST(killHolders(found).empty());
+    int status = 0;
+    BOOST_TEST(waitpid(escaped, &status, 0) == escaped);
+    BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    BOOST_TEST(findJobHolders(file, 77).empty());
+    BOOST_TEST(findJobHolders(file, 78).size() == 1u, "another job's process is left alone");
+    kill(other, SIGKILL);
+    waitpid(other, &status, 0);
 }

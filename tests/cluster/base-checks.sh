@@ -20,4 +20,9 @@ if [ -z "$plugin" ]; then
     echo "SKIPPED plugin checks: $no_plugin_reason"
 else
     . "$HERE/plugin-checks.sh"
+    if [ -n "$users_ready" ]; then
+        . "$HERE/user-checks.sh"
+    else
+        echo "SKIPPED checks as unprivileged users: useradd, runuser or getfacl is missing"
+    fi
 fi

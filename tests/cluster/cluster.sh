@@ -1,7 +1,8 @@
 #!/bin/sh
 # A real Slurm 22.05 cluster on one Linux machine, for lockstep's integration tests.
 #
-#   cluster.sh up [--plugstack FILE]   start munge, slurmctld and four slurmd nodes pi01..pi04
+#   cluster.sh up [--plugstack FILE] [--fake-gpiochip MAJOR:MINOR]
+#                                      start munge, slurmctld and four slurmd nodes pi01..pi04
 #   cluster.sh down                    stop everything and remove what `up` created (idempotent)
 #   cluster.sh status                  show what is running
 #   cluster.sh env                     print the environment the Slurm commands need
@@ -12,6 +13,12 @@
 # and socket in the state directory, so nothing of the machine's own munge or Slurm setup is touched.
 # Addresses come from LOCKSTEP_CLUSTER_NET (default 10.77.9): they exist only inside this machine.
 # See /work/shared/notes/virtual-cluster.md for why each piece is the way it is.
+#
+# --fake-gpiochip stands in for a GPIO chip this machine does not have (no gpio-sim, no GPIO
+# hardware): each node's mount namespace gets a copy of /sys/dev/char in which MAJOR:MINOR is a
+# device of the "gpio" subsystem, so that a node made with `mknod c MAJOR MINOR` passes the
+# plugin's check that a rig's gpio_chip is a GPIO chip. No driver answers on it: opening it
+# fails (ENXIO), as requesting a busy line would.
 #
 # Needs root and the Debian packages slurmctld slurmd slurm-client munge iproute2 util-linux.
 set -eu
@@ -161,13 +168,31 @@ start_slurmctld() {
         exec slurmctld -f '$CONF'"
 }
 
+# $STATE/fake-sysfs-char: every entry of /sys/dev/char (links to the real devices) plus
+# MAJOR:MINOR as a gpio device (see --fake-gpiochip).
+make_fake_sysfs() { # MAJOR:MINOR
+    fake=$STATE/fake-sysfs-char
+    mkdir -p "$fake/$1"
+    for entry in /sys/dev/char/*; do
+        ln -s "$(readlink -f "$entry")" "$fake/${entry##*/}"
+    done
+    ln -s ../../../bus/gpio "$fake/$1/subsystem"
+    echo "fake GPIO chip for the test (no driver)" >"$fake/$1/name"
+    log "stand-in: character device $1 shows as a gpio device in the nodes' /sys/dev/char (no gpio-sim here)"
+}
+
 start_slurmd() {
     n=$1
+    fake_sysfs=
+    if [ -d "$STATE/fake-sysfs-char" ]; then
+        fake_sysfs="mount --bind '$STATE/fake-sysfs-char' /sys/dev/char"
+    fi
     # nsenter, not `ip netns exec`: that remounts /sys and hides /sys/fs/cgroup from slurmd.
     SLURM_CONF=$CONF nsenter --net="/run/netns/$n" unshare --uts --mount sh -c "
         mount --make-rprivate /
         mount -t tmpfs -o mode=1777 tmpfs /tmp
         mount --bind '$STATE/hosts' /etc/hosts
+        $fake_sysfs
         hostname $n
         exec slurmd -f '$CONF'"
 }
@@ -197,12 +222,17 @@ wait_idle() {
 }
 
 cmd_up() {
-    plugstack=
+    plugstack= fake_gpiochip=
     while [ $# -gt 0 ]; do
         case $1 in
         --plugstack)
             [ $# -ge 2 ] || die "--plugstack needs a file"
             plugstack=$2
+            shift 2
+            ;;
+        --fake-gpiochip)
+            [ $# -ge 2 ] || die "--fake-gpiochip needs MAJOR:MINOR"
+            fake_gpiochip=$2
             shift 2
             ;;
         *) die "unknown argument to up: $1" ;;
@@ -220,6 +250,9 @@ cmd_up() {
     rm -rf "$STATE"
     mkdir -p "$STATE"
     write_config
+    if [ -n "$fake_gpiochip" ]; then
+        make_fake_sysfs "$fake_gpiochip"
+    fi
     if [ -n "$plugstack" ]; then
         cp "$plugstack" "$STATE/plugstack.conf"
     else

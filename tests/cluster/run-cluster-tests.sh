@@ -6,7 +6,9 @@
 #   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE (--plugin SO | --no-plugin WHY)
 #                        [--suite base|jobscripts] [--lockstep LOCKSTEP_BINARY]
 #                        [--barrier TEST_BARRIER]
-# base: Slurm, PMIx, the coordinator's barrier test (with --barrier) and the plugin's checks.
+# base: Slurm, PMIx, the coordinator's barrier test (with --barrier) and the plugin's checks,
+# also as two unprivileged users this script creates (lstest-alice, lstest-bob; removed at the
+# end) against a stand-in GPIO chip (see rig-cluster-users.yaml).
 # jobscripts: jobscripts/*.sbatch, progress in squeue and scancel during a move, with the
 # lockstep binary (needs --plugin and --lockstep).
 set -eu
@@ -58,10 +60,11 @@ mkdir -p "$BIN" "$RUN/sim"
 cp "$probe" "$BIN/pmix_probe"
 cp "$sim_line" "$BIN/sim_line"
 cp "$HERE/rig-cluster-sim.yaml" "$RUN/rig.yaml"
+RIG=$RUN/rig.yaml
 
 write_plugstack() { # LOCKDIR [CONFLICT OPTIONS]
     if [ -n "$plugin" ]; then
-        echo "required $BIN/spank_lockstep.so rig=$RUN/rig.yaml lockdir=$1 ${2:-conflict=refuse}"
+        echo "required $BIN/spank_lockstep.so rig=$RIG lockdir=$1 ${2:-conflict=refuse}"
     fi >"$RUN/plugstack.conf"
     # slurmstepd, srun and sbatch re-read it for every job; slurmd reads it when it starts.
     if [ -d "$STATE" ]; then cp "$RUN/plugstack.conf" "$STATE/plugstack.conf"; fi
@@ -77,9 +80,44 @@ if [ -n "$barrier" ]; then
 fi
 write_plugstack "$LOCKS"
 
-trap '"$CLUSTER" down' EXIT
+# The unprivileged users' checks: two users, a stand-in GPIO chip (a node with no driver behind
+# it; cluster.sh shows its number as a gpio device inside the nodes), and a directory users may
+# write to. Users are removed again at the end, whatever happens.
+USERS="lstest-alice lstest-bob"
+FAKE_CHIP=239:77
+fake_args=
+remove_users() {
+    for u in $USERS; do
+        id "$u" >/dev/null 2>&1 || continue
+        # Whatever of theirs is left (a check that failed half-way): userdel refuses otherwise.
+        for pid in $(pgrep -u "$u"); do kill -9 "$pid" 2>/dev/null || true; done
+        sleep 0.2
+        userdel "$u" 2>/dev/null || echo "warning: could not remove the test user $u" >&2
+    done
+}
+users_ready=
+if [ "$suite" = base ] && [ -n "$plugin" ]; then
+    if command -v useradd >/dev/null && command -v runuser >/dev/null && command -v getfacl >/dev/null; then
+        for u in $USERS; do
+            id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /bin/sh "$u"
+        done
+        rm -rf "$SHARED/dev"
+        mkdir -p "$SHARED/dev" "$RUN/u"
+        chmod 1777 "$RUN/u"
+        mknod -m 0600 "$SHARED/dev/gpiochip-fake" c "${FAKE_CHIP%:*}" "${FAKE_CHIP#*:}"
+        cp "$HERE/rig-cluster-users.yaml" "$RUN/rig-users.yaml"
+        fake_args="--fake-gpiochip $FAKE_CHIP"
+        users_ready=yes
+    fi
+fi
+
+# Background steps of a check that failed half-way would otherwise keep srun (and this
+# script's lock, for whoever runs it under flock) alive.
+kill_background() { for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done; }
+trap 'kill_background; "$CLUSTER" down; remove_users' EXIT
 trap 'exit 1' INT TERM
-"$CLUSTER" up --plugstack "$RUN/plugstack.conf"
+# shellcheck disable=SC2086
+"$CLUSTER" up --plugstack "$RUN/plugstack.conf" $fake_args
 eval "$("$CLUSTER" env)"
 cd "$RUN"
 
@@ -107,6 +145,7 @@ base | jobscripts) . "$HERE/$suite-checks.sh" ;;
 esac
 
 trap - EXIT
+remove_users
 check "tear-down leaves no daemon, node process, namespace, veth or bridge behind"
 if down_out=$("$CLUSTER" down 2>&1); then pass "$(echo "$down_out" | tail -n 1)"; else fail "$down_out"; fi
 

@@ -1,0 +1,51 @@
+#include "scan/camera_shots.h"
+
+#include <algorithm>
+#include <future>
+#include <pthread.h>
+#include <sched.h>
+
+namespace lockstep
+{
+
+namespace
+{
+
+/* The thread that waits for the capture instant is as time-critical as the step executor: a
+ * late hand-over can cost the frame. SCHED_FIFO just below the executor where permitted; where
+ * it is not, the executor has already said so, and the normal scheduler is used. */
+void raiseCapturePriority()
+{
+    sched_param param{};
+    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+}
+
+} // namespace
+
+Nanos handlingOf(const Frame &frame)
+{
+    return realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000 - frame.readout;
+}
+
+std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
+                             Nanos gap, unsigned frames)
+{
+    std::vector<std::future<Shots>> pending;
+    for (const auto &camera : cameras)
+        pending.push_back(std::async(std::launch::async, [cam = camera.get(), T, gap, frames] {
+            raiseCapturePriority();
+            Shots taken;
+            for (unsigned f = 0; f < frames; ++f) {
+                taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
+                taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
+            }
+            return taken;
+        }));
+    std::vector<Shots> shots;
+    for (auto &p : pending)
+        shots.push_back(p.get());
+    return shots;
+}
+
+} // namespace lockstep

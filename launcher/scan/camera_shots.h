@@ -1,0 +1,28 @@
+/* A position's frames on one node: every camera takes its grid frames at once, each on a thread
+ * of its own at real-time priority. */
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "camera/camera.h"
+
+namespace lockstep
+{
+
+/* What one camera took at one position, and the longest hand-over among them. */
+struct Shots {
+    std::vector<Frame> frames;
+    Nanos handling = 0;
+};
+
+/* How long after its last row was read out a frame was handed over: called as soon as the
+ * camera returned it. */
+Nanos handlingOf(const Frame &frame);
+
+/* Each camera takes `frames` grid frames, at T, T + gap, ...; in camera order. Rethrows the
+ * first camera's error. */
+std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
+                             Nanos gap, unsigned frames);
+
+} // namespace lockstep

@@ -1,0 +1,53 @@
+/* What the ranks of a scan tell each other, typed, with the codec that puts each on the wire
+ * (JSON text through the coordinator's broadcast and all-gather):
+ *
+ *   StartDecision   rank 0 -> all, once: where to start, or why not
+ *   SensorMode[]    all -> all, once: every camera's mode, from which each derives the grid
+ *   RankStatus      all -> all, at every position's exchange
+ *
+ * decode*() throw RunError on a message that does not parse: a rank of another version. */
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "camera/frame_grid.h"
+#include "scan/manifest.h"
+
+namespace lockstep
+{
+
+struct StartDecision {
+    size_t firstPosition = 0;
+    std::string inputError; /* bad input: every rank exits 2, nothing moved */
+    std::string runError;
+};
+
+struct PositionTimings {
+    unsigned position = 0;
+    NodeTimings timings;
+};
+
+struct RankStatus {
+    std::string node;
+    std::string error;  /* this rank's first error, "" if none */
+    bool stop = false;  /* a signal asked this rank to stop */
+    Nanos handling = 0; /* the longest frame hand-over so far */
+    long peakRssKb = 0;
+    std::vector<FrameRecord> frames;         /* written since the last exchange */
+    std::optional<PositionTimings> timings;  /* of the position before */
+    std::map<std::string, LockFigures> lock; /* "node/camera" -> since the last exchange */
+};
+
+std::string encode(const StartDecision &decision);
+StartDecision decodeStartDecision(const std::string &text);
+
+std::string encode(const std::vector<SensorMode> &modes);
+std::vector<SensorMode> decodeSensorModes(const std::string &text);
+
+std::string encode(const RankStatus &status);
+RankStatus decodeRankStatus(const std::string &text);
+
+} // namespace lockstep

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The plugin's symbols: it exports exactly Slurm's plugin_* objects and the slurm_spank_*
+# callbacks it defines (linker version script), and carries none of the simulated GPIO backend
+# (SimGpio, its motor tracks and threads), which --gc-sections drops. Exit 1 names what is wrong.
+set -eu
+so=$1
+status=0
+exported=$(nm -D --defined-only "$so" | awk '{print $3}' | sort | tr '\n' ' ')
+expected="plugin_name plugin_type plugin_version slurm_spank_exit slurm_spank_init slurm_spank_init_post_opt slurm_spank_job_epilog slurm_spank_task_exit slurm_spank_task_init "
+if [ "$exported" = "$expected" ]; then
+    echo "ok: exports only: $exported"
+else
+    echo "FAIL: exports '$exported', expected '$expected'"
+    status=1
+fi
+sim=$(nm -C "$so" | grep -E 'SimGpio|TrackPublisher|MotorTrack|EdgeLog|SharedLines|openMotorLines' || true)
+if [ -z "$sim" ]; then
+    echo "ok: no simulated GPIO backend in $(basename "$so") ($(wc -c <"$so") bytes)"
+else
+    echo "FAIL: simulation code in the plugin:"
+    echo "$sim" | head -n 10
+    status=1
+fi
+exit $status

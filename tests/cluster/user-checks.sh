@@ -1,0 +1,258 @@
+# The plugin's guarantees checked as unprivileged users, sourced by run-cluster-tests.sh (base
+# suite) after plugin-checks.sh, with the users lstest-alice and lstest-bob created and
+# rig-cluster-users.yaml installed as $RUN/rig-users.yaml: the simulated turntable on pi01, and
+# axis1, axis2 on pi04's stand-in GPIO chip $CHIP (a mknod node, 239:77, no driver behind it;
+# the nodes' /sys/dev/char shows it as a gpio device). Opening that chip fails, so driving ENABLE
+# safe on pi04 fails: every step that used axis1/axis2 ends with the motor marked unsafe and the
+# node drained, which the checks expect and then clear as an administrator would.
+ALICE=lstest-alice
+BOB=lstest-bob
+CHIP=$SHARED/dev/gpiochip-fake
+U=$RUN/u
+echo "stand-in: $CHIP ($FAKE_CHIP) is the GPIO chip of pi04 (this machine has none, nor gpio-sim)"
+
+RIG=$RUN/rig-users.yaml
+write_plugstack "$LOCKS"
+# The simulated line state is shared with the users' jobs.
+chmod -R a+rwX "$RUN/sim"
+
+as_user() { # USER COMMAND...
+    u=$1
+    shift
+    runuser -u "$u" -- "$@"
+}
+acl_of() { getfacl -cp "$1" 2>/dev/null | grep '^user:[^:]' | tr '\n' ' '; }
+node_reason() { sinfo -h -n "$1" -o '%E'; }
+node_state() { sinfo -h -n "$1" -o '%T'; }
+# What an administrator does once the hardware is checked (docs/slurm.md).
+clear_unsafe() { # NODE DEVICE
+    rm -f "$LOCKS/$1.$2.unsafe"
+    scontrol update NodeName="$1" State=RESUME >/dev/null 2>&1 || true
+}
+# Waits (up to 20 s) until no job runs on NODE and its epilog is done.
+wait_node_quiet() { # NODE
+    i=0
+    while [ "$i" -lt 200 ]; do
+        if [ -z "$(squeue -h -w "$1" -o %i)" ] && ! node_state "$1" | grep -q completing; then
+            return 0
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# Starts `srun ARGS... sh -c 'touch STARTED; wait for RELEASE'` as USER in the background;
+# $held_pid is srun's pid. True once the task started.
+hold_as() { # USER NAME SRUN_ARGS...
+    who=$1 name=$2
+    shift 2
+    rm -f "$U/$name.started" "$U/$name.release"
+    as_user "$who" srun "$@" sh -c \
+        "echo \$SLURM_JOB_ID >$U/$name.started; while [ ! -e $U/$name.release ]; do sleep 0.1; done" \
+        >"$U/$name.out" 2>&1 &
+    held_pid=$!
+    wait_for_file "$U/$name.started"
+}
+release() { # NAME
+    touch "$U/$1.release"
+    held_rc=0
+    wait "$held_pid" || held_rc=$?
+}
+
+check "users: lock directory 0700 and lock files 0600, so another user cannot hold a device's lock (EACCES)"
+run runuser -u $BOB -- flock -n "$LOCKS/$MOTOR_NODE.$MOTOR.lock" true
+modes=$(stat -c '%a' "$LOCKS" "$LOCKS/$MOTOR_NODE.$MOTOR.lock" | tr '\n' ' ')
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "Permission denied" && [ "$modes" = "700 600 " ]; then
+    pass "modes $modes; $BOB: $(echo "$out" | head -n 1)"
+else fail "rc=$rc modes=$modes: $out"; fi
+
+check "users: a step of $ALICE holds $MOTOR; $BOB asking for it is refused, naming her"
+if hold_as $ALICE alice -w $MOTOR_NODE --lockstep=$MOTOR; then
+    job=$(cat "$U/alice.started")
+    run runuser -u $BOB -- srun -w $MOTOR_NODE --lockstep=$MOTOR true
+    release alice
+    if [ "$rc" -ne 0 ] && [ "$held_rc" -eq 0 ] &&
+        echo "$out" | grep -q "$MOTOR on $MOTOR_NODE is in use by job $job (user $ALICE)"; then
+        pass "$(echo "$out" | grep 'in use' | head -n 1)"
+    else fail "rc=$rc alice rc=$held_rc: $out / $(cat "$U/alice.out")"; fi
+else
+    release alice
+    fail "$ALICE's step never started: $(cat "$U/alice.out")"
+fi
+
+check "users: $ALICE's step on a real chip gets an ACL entry on it; $BOB's step for the other motor of that chip is refused meanwhile"
+acl_before=$(acl_of "$CHIP")
+if hold_as $ALICE chip -w pi04 --lockstep=axis1; then
+    acl_during=$(acl_of "$CHIP")
+    run runuser -u $BOB -- srun -w pi04 --lockstep=axis2 true
+    release chip
+    if [ -z "$acl_before" ] && [ "$acl_during" = "user:$ALICE:rw- " ] && [ "$rc" -ne 0 ] &&
+        echo "$out" | grep -q "$CHIP is open to a step of another user (uid $(id -u $ALICE)) now"; then
+        pass "during: $acl_during; $BOB: $(echo "$out" | grep 'another user' | head -n 1)"
+    else fail "ACL before '$acl_before' during '$acl_during'; $BOB rc=$rc: $out"; fi
+else
+    release chip
+    fail "$ALICE's step never started: $(cat "$U/chip.out")"
+fi
+
+check "users: ENABLE that cannot be driven inactive: access taken back, motor marked unsafe, node drained with the reason"
+wait_node_quiet pi04 || true
+acl_after=$(acl_of "$CHIP")
+mark=$(cat "$LOCKS/pi04.axis1.unsafe" 2>/dev/null || true)
+reason=$(node_reason pi04)
+logged=$(grep -h "lockstep: axis1 on pi04 is marked unsafe" "$STATE/log/slurmd-pi04.log" | head -n 1)
+if [ -z "$acl_after" ] && echo "$mark" | grep -q "motor axis1: ENABLE (GPIO 13) could not be driven inactive" &&
+    echo "$reason" | grep -q "lockstep: axis1 marked unsafe" && [ -n "$logged" ]; then
+    pass "drained: $reason"
+else fail "ACL after '$acl_after'; mark '$mark'; drain reason '$reason'; log '$logged'"; fi
+
+check "users: a device marked unsafe is refused (even on a resumed node) until an administrator removes the mark"
+scontrol update NodeName=pi04 State=RESUME >/dev/null 2>&1 || true
+run runuser -u $BOB -- srun -w pi04 --lockstep=axis1 true
+refused=$out
+rm -f "$LOCKS/pi04.axis1.unsafe"
+run srun -w pi04 --lockstep=axis1 printenv LOCKSTEP_DEVICES
+if echo "$refused" | grep -q "axis1 on pi04 is marked unsafe (.*). An administrator checks the hardware, then removes $LOCKS/pi04.axis1.unsafe and resumes the node" &&
+    [ "$rc" -eq 0 ] && echo "$out" | grep -qx axis1; then
+    pass "$(echo "$refused" | grep 'marked unsafe' | head -n 1 | cut -c1-160)...; after removing the mark the step ran"
+else fail "refused: $refused / after clearing rc=$rc: $out"; fi
+wait_node_quiet pi04 || true
+clear_unsafe pi04 axis1
+
+check "users: kill -9 of slurmstepd leaves a grant; it is gone before the next job runs (job epilog), and the device is checked first"
+wait_node_quiet pi04 || true
+if hold_as $ALICE stale -w pi04 --lockstep=axis1; then
+    job=$(cat "$U/stale.started")
+    acl_during=$(acl_of "$CHIP")
+    stepd=$(pgrep -f "slurmstepd: \[$job\.0\]" | head -n 1)
+    kill -9 "$stepd"
+    sleep 1
+    acl_killed=$(acl_of "$CHIP")
+    scancel "$job"
+    wait "$held_pid" 2>/dev/null || true
+    wait_node_quiet pi04 || true
+    acl_after=$(acl_of "$CHIP")
+    swept=$(grep -h "stale access to $CHIP taken back from uid $(id -u $ALICE)" "$STATE/log/slurmd-pi04.log" | head -n 1)
+    checked=$(grep -h "axis1 on pi04: job $job ended without releasing it" "$STATE/log/slurmd-pi04.log" | head -n 1)
+    if [ "$acl_during" = "user:$ALICE:rw- " ] && [ "$acl_killed" = "$acl_during" ] && [ -z "$acl_after" ] &&
+        [ -n "$swept" ] && [ -n "$checked" ]; then
+        pass "grant survived slurmstepd, swept: ${swept#*lockstep: }; ${checked#*lockstep: }"
+    else fail "ACL during '$acl_during', after kill '$acl_killed', after the job '$acl_after'; swept '$swept'; checked '$checked'"; fi
+else
+    release stale
+    fail "$ALICE's step never started: $(cat "$U/stale.out")"
+fi
+# The stand-in chip cannot be driven: the check before handing it over marked it unsafe.
+wait_node_quiet pi04 || true
+clear_unsafe pi04 axis1
+
+check "users: kill -9 of slurmstepd while its task holds ENABLE asserted: the orphan is killed and ENABLE safe before $BOB gets the motor"
+rm -f "$U/orphan.job" "$U/orphan.out"
+as_user $ALICE srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+    "echo \$SLURM_JOB_ID >$U/orphan.job; exec $BIN/sim_line $RIG $MOTOR_NODE $MOTOR --hold" \
+    >"$U/orphan.out" 2>&1 &
+orphan_srun=$!
+i=0
+while ! grep -q enabled "$U/orphan.out" 2>/dev/null && [ "$i" -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if grep -q enabled "$U/orphan.out"; then
+    job=$(cat "$U/orphan.job")
+    level_held=$(enable_level)
+    holder=$(pgrep -u $ALICE -f "sim_line $RIG" | head -n 1)
+    kill -9 "$(pgrep -f "slurmstepd: \[$job\.0\]" | head -n 1)"
+    sleep 1
+    level_killed=$(enable_level)
+    scancel "$job"
+    wait "$orphan_srun" 2>/dev/null || true
+    wait_node_quiet $MOTOR_NODE || true
+    level_after=$(enable_level)
+    alive=no
+    kill -0 "$holder" 2>/dev/null && alive=yes
+    run runuser -u $BOB -- srun -w $MOTOR_NODE --lockstep=$MOTOR printenv LOCKSTEP_DEVICES
+    if [ "$level_held" = "$ENABLE_ON" ] && [ "$level_killed" = "$ENABLE_ON" ] &&
+        [ "$level_after" = "$ENABLE_OFF" ] && [ "$alive" = no ] && [ "$rc" -eq 0 ] && echo "$out" | grep -qx "$MOTOR" &&
+        [ ! -e "$LOCKS/$MOTOR_NODE.$MOTOR.unsafe" ]; then
+        pass "ENABLE $level_held, still $level_killed after slurmstepd died, $level_after after the epilog; $BOB's step ran"
+    else fail "ENABLE held $level_held, after kill $level_killed, after epilog $level_after; orphan alive=$alive; $BOB rc=$rc: $out"; fi
+else
+    kill "$orphan_srun" 2>/dev/null || true
+    fail "the step never asserted ENABLE: $(cat "$U/orphan.out")"
+fi
+wait_node_quiet $MOTOR_NODE || true
+
+check "users: a process that escaped its step and keeps ENABLE asserted is killed and the motor marked unsafe"
+rm -f "$U/escape.out"
+run runuser -u $ALICE -- srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c \
+    "setsid $BIN/sim_line $RIG $MOTOR_NODE $MOTOR --hold >$U/escape.out 2>&1 </dev/null & sleep 2"
+escape_job=$(grep -h "job [0-9]* step 0 reserved \[$MOTOR\]" "$STATE/log/slurmd-$MOTOR_NODE.log" | tail -n 1 | sed 's/.*job \([0-9]*\) step.*/\1/')
+wait_node_quiet $MOTOR_NODE || true
+level=$(enable_level)
+mark=$(cat "$LOCKS/$MOTOR_NODE.$MOTOR.unsafe" 2>/dev/null || true)
+escaped=$(pgrep -u $ALICE -f "sim_line $RIG" || true)
+if grep -q enabled "$U/escape.out" && [ "$level" = "$ENABLE_OFF" ] && [ -z "$escaped" ] &&
+    echo "$mark" | grep -q "(sim_line, uid $(id -u $ALICE)) of job $escape_job still held .*: killed" &&
+    node_reason $MOTOR_NODE | grep -q "lockstep: $MOTOR marked unsafe"; then
+    pass "$mark"
+else fail "rc=$rc escape: $(cat "$U/escape.out"); ENABLE $level; left: '$escaped'; mark '$mark'; reason '$(node_reason $MOTOR_NODE)'"; fi
+for pid in $escaped; do kill -9 "$pid" 2>/dev/null || true; done
+clear_unsafe $MOTOR_NODE $MOTOR
+
+check "users: a rig file that is group-writable makes every reservation fail, saying why"
+chmod g+w "$RIG"
+run runuser -u $ALICE -- srun -w $MOTOR_NODE --lockstep=$MOTOR true
+chmod g-w "$RIG"
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "rig file $RIG must be owned by root and writable only by root: refusing to trust it"; then
+    pass "$(echo "$out" | grep 'rig file' | head -n 1)"
+else fail "rc=$rc: $out"; fi
+
+check "users: a rig naming /dev/null as GPIO chip is refused and /dev/null's ACL is left as it was"
+sed "s|gpio_chip: .*|gpio_chip: /dev/null|" "$RUN/rig-users.yaml" >"$RUN/rig-devnull.yaml"
+RIG=$RUN/rig-devnull.yaml
+write_plugstack "$LOCKS"
+null_before=$(getfacl -cp /dev/null | tr '\n' ' ')
+run runuser -u $ALICE -- srun -w pi04 --lockstep=axis1 true
+null_after=$(getfacl -cp /dev/null | tr '\n' ' ')
+RIG=$RUN/rig-users.yaml
+write_plugstack "$LOCKS"
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "cannot give access to /dev/null: device 1:3 is a mem device, not gpio" &&
+    [ "$null_before" = "$null_after" ] && [ ! -e "$LOCKS/pi04.axis1.unsafe" ]; then
+    pass "$(echo "$out" | grep '/dev/null' | head -n 1)"
+else fail "rc=$rc: $out; /dev/null ACL before '$null_before' after '$null_after'"; fi
+wait_node_quiet pi04 || true
+
+check "users: a newline or a 200 KB value in --lockstep is refused without forging or flooding slurmd's log"
+log_size() { cat "$STATE"/log/slurmd-pi0*.log | wc -c; }
+size_before=$(log_size)
+forged=$(printf 'cam1\nlockstep: job 1 step 0 reserved [turntable] on pi01 (forged)')
+run runuser -u $ALICE -- srun -w pi01 --lockstep="$forged" true
+newline_rc=$rc newline_out=$out
+# 200 KB cannot be one command-line argument (the kernel's limit is 128 KB): a job script's
+# #SBATCH line carries it.
+{
+    echo '#!/bin/sh'
+    printf '#SBATCH --lockstep='
+    head -c 204800 /dev/zero | tr '\0' 'a'
+    printf '\ntrue\n'
+} >"$U/big.sbatch"
+run runuser -u $ALICE -- sbatch -w pi01 -o /dev/null "$U/big.sbatch"
+big_rc=$rc big_out=$out
+# The same newline through the variable sbatch uses to hand options to steps: srun checks it
+# too (and the nodes check again whatever reaches them).
+run runuser -u $ALICE -- env "SLURM_SPANK__SLURM_SPANK_OPTION_lockstep_lockstep=$forged" srun -w pi01 true
+env_rc=$rc env_out=$out
+size_after=$(log_size)
+if [ "$newline_rc" -ne 0 ] && [ "$big_rc" -ne 0 ] && [ "$env_rc" -ne 0 ] &&
+    ! echo "$big_out" | grep -q "Submitted batch job" &&
+    echo "$env_out" | grep -q 'cam1\\x0alockstep: .*control characters' &&
+    echo "$newline_out" | grep -q 'cam1\\x0alockstep: .*control characters and non-ASCII bytes are not allowed' &&
+    echo "$big_out" | grep -q "the value is 204800 bytes long, more than 1024" &&
+    [ "$(echo "$big_out" | grep 'lockstep:' | head -n 1 | wc -c)" -lt 300 ] &&
+    ! grep -q "^lockstep: job 1 step 0 reserved .*(forged)" "$STATE"/log/slurmd-pi0*.log &&
+    [ $((size_after - size_before)) -lt 20000 ]; then
+    pass "$(echo "$newline_out" | head -n 1 | cut -c1-120)...; $(echo "$big_out" | grep lockstep | head -n 1); slurmd logs grew $((size_after - size_before)) bytes"
+else fail "newline rc=$newline_rc: $newline_out / 200 KB rc=$big_rc: $(echo "$big_out" | cut -c1-300) / env rc=$env_rc: $(echo "$env_out" | cut -c1-300); log grew $((size_after - size_before))"; fi
+
+RIG=$RUN/rig.yaml
+write_plugstack "$LOCKS"

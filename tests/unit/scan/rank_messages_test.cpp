@@ -1,0 +1,83 @@
+#define BOOST_TEST_MODULE scan
+/* The messages ranks exchange survive their codec whole; a broken one is a RunError. */
+#include <boost/test/unit_test.hpp>
+
+#include "scan/rank_messages.h"
+#include "util/errors.h"
+
+using namespace lockstep;
+
+BOOST_AUTO_TEST_CASE(a_rank_status_round_trips)
+{
+    RankStatus status;
+    status.node = "pi03";
+    status.error = "pi03: camera cam: \"quoted\"\nand a newline";
+    status.stop = true;
+    status.handling = 12'345'678;
+    status.peakRssKb = 204'800;
+    FrameRecord frame;
+    frame.position = 7;
+    frame.frame = 2;
+    frame.node = "pi03";
+    frame.camera = "cam";
+    frame.file = "pos-0007/pi03-cam-02.jpg";
+    frame.captureInstant = 1'796'000'000'000'000'000;
+    frame.sensorTimestamp = frame.captureInstant + 17'000;
+    frame.exposureUs = 4000;
+    frame.gain = 2.5;
+    frame.width = 320;
+    frame.height = 240;
+    frame.bytes = 12'345;
+    frame.sha256 = std::string(64, 'a');
+    status.frames = {frame};
+    status.timings = PositionTimings{6, {12.5, 50.25, 101.0}};
+    status.lock["pi03/cam"] = {9, 27.5, 11.25, 6};
+
+    const RankStatus back = decodeRankStatus(encode(status));
+    BOOST_TEST(back.node == status.node);
+    BOOST_TEST(back.error == status.error);
+    BOOST_TEST(back.stop);
+    BOOST_TEST(back.handling == status.handling);
+    BOOST_TEST(back.peakRssKb == status.peakRssKb);
+    BOOST_TEST_REQUIRE(back.frames.size() == 1u);
+    BOOST_TEST(back.frames[0].file == frame.file);
+    BOOST_TEST(back.frames[0].sensorTimestamp == frame.sensorTimestamp);
+    BOOST_TEST(back.frames[0].sha256 == frame.sha256);
+    BOOST_TEST_REQUIRE(back.timings.has_value());
+    BOOST_TEST(back.timings->position == 6u);
+    BOOST_TEST(back.timings->timings.settleMs == 50.25);
+    BOOST_TEST(back.lock.at("pi03/cam").maxUs == 27.5);
+    BOOST_TEST(back.lock.at("pi03/cam").latencyFrames == 6u);
+
+    RankStatus quiet;
+    quiet.node = "pi01";
+    const RankStatus quietBack = decodeRankStatus(encode(quiet));
+    BOOST_TEST(!quietBack.timings.has_value());
+    BOOST_TEST(quietBack.frames.empty());
+    BOOST_TEST(!quietBack.stop);
+}
+
+BOOST_AUTO_TEST_CASE(start_decision_and_modes_round_trip)
+{
+    const StartDecision d = decodeStartDecision(encode(StartDecision{4, "", "disk full"}));
+    BOOST_TEST(d.firstPosition == 4u);
+    BOOST_TEST(d.inputError.empty());
+    BOOST_TEST(d.runError == "disk full");
+
+    const std::vector<SensorMode> modes{{100'000'000, 120'000'000'000, 86'940'000, 28'600},
+                                        {33'333'333, 0, 0, 0}};
+    const std::vector<SensorMode> back = decodeSensorModes(encode(modes));
+    BOOST_TEST_REQUIRE(back.size() == 2u);
+    BOOST_TEST(back[0].readout == 86'940'000);
+    BOOST_TEST(back[0].maxFrameDuration == 120'000'000'000);
+    BOOST_TEST(back[1].minFrameDuration == 33'333'333);
+    BOOST_TEST(decodeSensorModes(encode(std::vector<SensorMode>{})).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_message_is_a_run_error)
+{
+    BOOST_CHECK_THROW(decodeRankStatus("{\"node\": \"pi01\""), RunError);
+    BOOST_CHECK_THROW(decodeRankStatus("{\"node\": \"pi01\"}"), RunError); /* fields missing */
+    BOOST_CHECK_THROW(decodeStartDecision("[]"), RunError);
+    BOOST_CHECK_THROW(decodeSensorModes("[{\"min_frame_ns\": \"fast\"}]"), RunError);
+}
