@@ -17,5 +17,6 @@ apt-get install -y -qq --no-install-recommends \
     rt-tests python3 procps iproute2 util-linux e2fsprogs \
     slurmctld slurmd slurm-client munge acl libacl1-dev \
     clang-format clang-tidy \
+    mmdebstrap \
     >/dev/null
 echo "install-deps: all lockstep build and test dependencies are installed"

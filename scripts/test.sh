@@ -1,7 +1,8 @@
 #!/bin/sh
 # The test command: installs dependencies, builds lockstep with -Wall -Wextra -Werror, runs every
 # test (unit, integration under mpirun, and the 4-node Slurm cluster when run as root), then
-# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests there.
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests there,
+# then the libcamera backend's tests against libcamera's virtual pipeline in a Debian trixie root.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -15,3 +16,5 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLOCKSTEP_SANITIZE=ON >/dev/n
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit
+
+./scripts/libcamera-virtual.sh

@@ -5,20 +5,31 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <set>
 
+#include <libcamera/base/unique_fd.h>
 #include <libcamera/libcamera.h>
 #include <libcamera/version.h>
 #include <linux/dma-buf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "camera/camera_manager.h"
+#include "camera/yuv_to_rgb.h"
 #include "util/errors.h"
 
 #define LOCKSTEP_LIBCAMERA_AT_LEAST(major, minor)                                                  \
     (LIBCAMERA_VERSION_MAJOR > (major) ||                                                          \
      (LIBCAMERA_VERSION_MAJOR == (major) && LIBCAMERA_VERSION_MINOR >= (minor)))
+/* FrameWallClock (the frame start on CLOCK_REALTIME, from libcamera's own clock-recovery fit)
+ * came with 0.5.2. */
+#define LOCKSTEP_LIBCAMERA_HAS_FRAME_WALL_CLOCK                                                    \
+    (LOCKSTEP_LIBCAMERA_AT_LEAST(0, 6) ||                                                          \
+     (LIBCAMERA_VERSION_MAJOR == 0 && LIBCAMERA_VERSION_MINOR == 5 &&                              \
+      LIBCAMERA_VERSION_PATCH >= 2))
 
 namespace lockstep
 {
@@ -28,21 +39,17 @@ namespace
 
 namespace lc = libcamera;
 
-constexpr int64_t kMinFrameDurationUs = 33'333;
-/* Enough buffers that the sensor never starves while one frame is being copied out. */
-constexpr unsigned kBufferCount = 3;
-constexpr Nanos kFrameTimeout = 2 * kNanosPerSecond;
-constexpr Nanos kAlignTolerance = 2'000'000;
-
-/* CLOCK_REALTIME - CLOCK_MONOTONIC now, bracketing the realtime read. Measured per frame:
- * chrony slews the realtime clock, so an offset taken once at start would drift. */
-Nanos realtimeOffset()
-{
-    const Nanos before = monotonicNow();
-    const Nanos real = realtimeNow();
-    const Nanos after = monotonicNow();
-    return real - (before + (after - before) / 2);
-}
+/* Enough buffers that the sensor never starves while a selected frame is held and copied out:
+ * the rest stay queued, so the control latency GridLock measures stays the same. */
+constexpr unsigned kBufferCount = 4;
+/* A buffer's sequence number before the pipeline sets one (see markOwnBuffer()). */
+constexpr unsigned kSequenceUnset = std::numeric_limits<unsigned>::max();
+/* Slack on top of the frames a wait may have to sit through (scheduling, the pipeline's own
+ * start-up frames). */
+constexpr Nanos kFrameSlack = 2 * kNanosPerSecond;
+/* start() waits this long, plus kLockFrames frames, for the phase lock to hold. */
+constexpr Nanos kLockSlack = 3 * kNanosPerSecond;
+constexpr Nanos kLockFrames = 60;
 
 /* Byte positions of R, G, B and the pixel size for the RGB formats we accept. DRM fourcc names
  * describe a little-endian word: BGR888 is R,G,B in memory. */
@@ -53,7 +60,7 @@ struct PixelLayout {
     unsigned bytes;
 };
 
-std::optional<PixelLayout> layoutOf(const lc::PixelFormat &format)
+std::optional<PixelLayout> rgbLayoutOf(const lc::PixelFormat &format)
 {
     if (format == lc::formats::BGR888)
         return PixelLayout{0, 1, 2, 3};
@@ -66,8 +73,75 @@ std::optional<PixelLayout> layoutOf(const lc::PixelFormat &format)
     return std::nullopt;
 }
 
+bool isYuv420(const lc::PixelFormat &format)
+{
+    return format == lc::formats::NV12 || format == lc::formats::YUV420;
+}
+
+bool acceptedFormat(const lc::PixelFormat &format)
+{
+    return rgbLayoutOf(format) || isYuv420(format);
+}
+
+/* Bytes of each plane of a frame of this configuration, for buffers lockstep allocates itself. */
+std::vector<size_t> planeSizes(const lc::StreamConfiguration &stream)
+{
+    const size_t lumaRows = stream.size.height;
+    const size_t chromaRows = (size_t(stream.size.height) + 1) / 2;
+    if (stream.pixelFormat == lc::formats::NV12)
+        return {stream.stride * lumaRows, stream.stride * chromaRows};
+    if (stream.pixelFormat == lc::formats::YUV420)
+        return {stream.stride * lumaRows, stream.stride / 2 * chromaRows,
+                stream.stride / 2 * chromaRows};
+    return {stream.stride * lumaRows};
+}
+
+/* The frame's colour space: libcamera's for the stream; a pipeline that names none (the virtual
+ * one, which converts with libyuv) gets video's default, BT.601 limited range. A Pi's pipeline
+ * always names one (sYCC, full range, for stills). */
+YuvMatrix matrixOf(const lc::StreamConfiguration &stream)
+{
+    if (stream.colorSpace &&
+        stream.colorSpace->ycbcrEncoding == lc::ColorSpace::YcbcrEncoding::Rec709)
+        return YuvMatrix::Rec709;
+    return YuvMatrix::Rec601;
+}
+
+YuvRange rangeOf(const lc::StreamConfiguration &stream)
+{
+    if (stream.colorSpace && stream.colorSpace->range == lc::ColorSpace::Range::Full)
+        return YuvRange::Full;
+    return YuvRange::Limited;
+}
+
+/* A memfd-backed buffer for one frame, all planes in one file at consecutive offsets. */
+std::unique_ptr<lc::FrameBuffer> makeMemfdBuffer(const std::vector<size_t> &sizes)
+{
+    size_t total = 0;
+    for (const size_t size : sizes)
+        total += size;
+    lc::UniqueFD owned(memfd_create("lockstep-frame", MFD_CLOEXEC));
+    if (!owned.isValid())
+        return nullptr;
+    const lc::SharedFD shared(std::move(owned));
+    if (ftruncate(shared.get(), off_t(total)) != 0)
+        return nullptr;
+    std::vector<lc::FrameBuffer::Plane> planes;
+    size_t offset = 0;
+    for (const size_t size : sizes) {
+        lc::FrameBuffer::Plane plane;
+        plane.fd = shared;
+        plane.offset = unsigned(offset);
+        plane.length = unsigned(size);
+        planes.push_back(plane);
+        offset += size;
+    }
+    return std::make_unique<lc::FrameBuffer>(planes);
+}
+
 void syncDmabuf(int fd, uint64_t flags)
 {
+    /* Not a dmabuf (lockstep's own memfd buffers): ENOTTY, nothing to synchronise. */
     dma_buf_sync sync{};
     sync.flags = flags | DMA_BUF_SYNC_READ;
     while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) != 0 && errno == EINTR) {
@@ -101,17 +175,35 @@ LibcameraCamera::~LibcameraCamera()
 {
     /* libcamera's order: stop, free the buffers, release, drop the camera, then the manager. */
     stop();
+    releaseBuffers();
     camera_->release();
     camera_.reset();
     manager_.reset();
 }
 
-void LibcameraCamera::applyConfiguration(const CaptureSettings &settings)
+void LibcameraCamera::requireState(State state, const char *call) const
 {
+    if (state_ == state)
+        return;
+    constexpr std::array<const char *, 3> kNames{"opened", "configured", "streaming"};
+    throw RunError("camera " + name_ + ": " + call + "() needs a " + kNames[size_t(state)] +
+                   " camera, it is " + kNames[size_t(state_)]);
+}
+
+SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
+{
+    if (state_ == State::Streaming)
+        throw RunError("camera " + name_ + ": configure() while streaming; stop() it first");
+    releaseBuffers();
+    state_ = State::Opened;
+    settings_ = settings;
+
     config_ = camera_->generateConfiguration({lc::StreamRole::StillCapture});
     if (!config_ || config_->empty())
         throw RunError("camera " + name_ + " offers no still capture stream");
     lc::StreamConfiguration &stream = config_->at(0);
+    /* RGB if the pipeline has it (a Pi's ISP does); a pipeline that offers only 4:2:0 YUV
+     * adjusts this and the frames are converted. */
     stream.pixelFormat = lc::formats::BGR888;
     stream.size = lc::Size(settings.width, settings.height);
     stream.bufferCount = std::max(stream.bufferCount, kBufferCount);
@@ -122,14 +214,14 @@ void LibcameraCamera::applyConfiguration(const CaptureSettings &settings)
 #endif
     if (config_->validate() == lc::CameraConfiguration::Invalid)
         throw RunError("camera " + name_ + " rejects a " + std::to_string(settings.width) + "x" +
-                       std::to_string(settings.height) + " RGB still configuration");
+                       std::to_string(settings.height) + " still configuration");
     if (stream.size != lc::Size(settings.width, settings.height))
         throw RunError("camera " + name_ + " cannot deliver " + std::to_string(settings.width) +
                        "x" + std::to_string(settings.height) + " (it offers " +
                        stream.size.toString() + ")");
-    if (!layoutOf(stream.pixelFormat))
+    if (!acceptedFormat(stream.pixelFormat))
         throw RunError("camera " + name_ + " offers " + stream.pixelFormat.toString() +
-                       ", not 8-bit RGB");
+                       ", neither 8-bit RGB nor NV12/YUV420");
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 2)
     const bool rotated = config_->orientation == lc::Orientation::Rotate180;
 #else
@@ -141,16 +233,85 @@ void LibcameraCamera::applyConfiguration(const CaptureSettings &settings)
     if (camera_->configure(config_.get()) != 0)
         throw RunError("camera " + name_ + " failed to apply its configuration");
     stream_ = stream.stream();
+    makeRequests();
+
+    /* Raspberry Pi's software camera sync (its libcamera fork from 0.4.0+rpt20250127; upstream
+     * defines the controls from 0.5.2 but has no algorithm behind them): one camera of the job
+     * is the server and multicasts its frame timing, the others lengthen or shorten single
+     * frames to follow it. Detected here; lockstep's own loop (GridLock) still holds the grid,
+     * because using it needs a server chosen per job, a multicast group per job in the IPA's
+     * tuning, and a grid origin the server's frames define rather than the Unix epoch. */
+#ifdef LIBCAMERA_HAS_RPI_VENDOR_CONTROLS_SYNC_MODE
+    offersRpiSync_ = camera_->controls().count(&lc::controls::rpi::SyncMode) > 0;
+#else
+    offersRpiSync_ = false;
+#endif
+    mode_ = sensorMode();
+    state_ = State::Configured;
+    return mode_;
 }
 
-void LibcameraCamera::mapBuffers()
+SensorMode LibcameraCamera::sensorMode() const
 {
+    SensorMode mode;
+    /* A Pi's IPA publishes the configured mode's frame duration range here, and clamps any
+     * shorter request to its minimum. Microseconds, a scalar or a {min, max} pair. */
+    const lc::ControlInfoMap &controls = camera_->controls();
+    const auto limits = controls.find(&lc::controls::FrameDurationLimits);
+    const auto micros = [](const lc::ControlValue &value) -> Nanos {
+        if (value.type() != lc::ControlTypeInteger64)
+            return 0;
+        if (value.isArray()) {
+            const auto values = value.get<lc::Span<const int64_t>>();
+            return values.empty() ? 0 : values[0] * 1000;
+        }
+        return value.get<int64_t>() * 1000;
+    };
+    if (limits != controls.end()) {
+        mode.minFrameDuration = micros(limits->second.min());
+        mode.maxFrameDuration = micros(limits->second.max());
+    }
+    /* libcamera gives no readout time (nor line length). A rolling-shutter sensor reads a whole
+     * frame out within its fastest frame duration (frame length = active lines + at least a few
+     * lines of blanking), so the mode's minimum frame duration bounds the readout from above:
+     * motion waits at most the blanking (a few lines) longer than it must, never less. */
+    mode.readout = mode.minFrameDuration;
+    mode.lineTime = 0;
+    return mode;
+}
+
+/* The pipeline's own buffers (dmabufs from the device or a DMA heap) when it can export them: on
+ * a Pi it always can, and the ISP can only write those. Where it cannot (a machine without
+ * /dev/dma_heap running a pipeline whose frames the CPU writes, like libcamera's virtual
+ * cameras), lockstep allocates the buffers itself from memfds. A pipeline that needs device
+ * memory refuses those at start or in the first request, with an error naming the camera. */
+std::vector<lc::FrameBuffer *> LibcameraCamera::allocateBuffers()
+{
+    std::vector<lc::FrameBuffer *> buffers;
     allocator_ = std::make_unique<lc::FrameBufferAllocator>(camera_);
-    if (allocator_->allocate(stream_) < 0)
-        throw RunError("camera " + name_ + ": cannot allocate frame buffers");
-    for (const std::unique_ptr<lc::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
+    if (allocator_->allocate(stream_) > 0) {
+        for (const std::unique_ptr<lc::FrameBuffer> &buffer : allocator_->buffers(stream_))
+            buffers.push_back(buffer.get());
+        return buffers;
+    }
+    allocator_.reset();
+    const lc::StreamConfiguration &stream = config_->at(0);
+    for (unsigned i = 0; i < std::max(stream.bufferCount, kBufferCount); ++i) {
+        std::unique_ptr<lc::FrameBuffer> buffer = makeMemfdBuffer(planeSizes(stream));
+        if (!buffer)
+            throw RunError("camera " + name_ +
+                           ": cannot allocate frame buffers: " + std::strerror(errno));
+        buffers.push_back(buffer.get());
+        ownBuffers_.push_back(std::move(buffer));
+    }
+    return buffers;
+}
+
+void LibcameraCamera::makeRequests()
+{
+    for (lc::FrameBuffer *buffer : allocateBuffers()) {
         std::unique_ptr<lc::Request> request = camera_->createRequest();
-        if (!request || request->addBuffer(stream_, buffer.get()) != 0)
+        if (!request || request->addBuffer(stream_, buffer) != 0)
             throw RunError("camera " + name_ + ": cannot create a capture request");
         requests_.push_back(std::move(request));
         /* Planes often share one dmabuf at different offsets: map each buffer once, whole. */
@@ -169,68 +330,8 @@ void LibcameraCamera::mapBuffers()
     }
 }
 
-SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
+void LibcameraCamera::releaseBuffers()
 {
-    stop();
-    settings_ = settings;
-    SensorMode mode;
-    mode.minFrameDuration = std::max(kMinFrameDurationUs, settings.exposureUs) * 1000;
-    return mode;
-}
-
-void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &)
-{
-    stop();
-    const CaptureSettings &settings = settings_;
-    try {
-        applyConfiguration(settings);
-        mapBuffers();
-
-        frameDurationUs_ = grid.period / 1000;
-        lc::ControlList controls(lc::controls::controls);
-#if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 5)
-        controls.set(lc::controls::ExposureTimeMode, lc::controls::ExposureTimeModeManual);
-        controls.set(lc::controls::AnalogueGainMode, lc::controls::AnalogueGainModeManual);
-#else
-        controls.set(lc::controls::AeEnable, false);
-#endif
-        controls.set(lc::controls::ExposureTime, int32_t(settings.exposureUs));
-        controls.set(lc::controls::AnalogueGain, float(settings.gain));
-        const std::array<int64_t, 2> duration{frameDurationUs_, frameDurationUs_};
-        controls.set(lc::controls::FrameDurationLimits, lc::Span<const int64_t, 2>(duration));
-
-        camera_->requestCompleted.connect(this, &LibcameraCamera::requestCompleted);
-        if (camera_->start(&controls) != 0)
-            throw RunError("camera " + name_ + " failed to start streaming");
-        running_ = true;
-        const std::lock_guard lock(mutex_);
-        for (const auto &request : requests_) {
-            if (camera_->queueRequest(request.get()) != 0)
-                throw RunError("camera " + name_ + ": cannot queue a capture request");
-            ++inFlight_;
-        }
-    } catch (...) {
-        stop();
-        throw;
-    }
-}
-
-void LibcameraCamera::stop()
-{
-    if (running_) {
-        camera_->stop(); /* completes every queued request as cancelled */
-        running_ = false;
-    }
-    camera_->requestCompleted.disconnect(this);
-    {
-        const std::lock_guard lock(mutex_);
-        completed_.clear();
-        durationsToApply_.clear();
-        inFlight_ = 0;
-        lastSensorStart_ = 0;
-        measuredPeriod_ = 0;
-        failure_.clear();
-    }
     requests_.clear();
     for (const auto &[fd, mapping] : mappings_)
         munmap(mapping.data(), mapping.size());
@@ -238,6 +339,93 @@ void LibcameraCamera::stop()
     if (allocator_ && stream_)
         allocator_->free(stream_);
     allocator_.reset();
+    ownBuffers_.clear();
+}
+
+void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
+{
+    requireState(State::Configured, "start");
+    grid_ = grid;
+    lockOptions_ = lock;
+    {
+        GridLock::Options options;
+        options.scheme = lock.scheme;
+        options.mode = mode_;
+        options.bound = lock.bound;
+        options.assumedLatency = kBufferCount + 2;
+        const std::lock_guard guard(mutex_);
+        lock_.emplace(grid, options);
+        clock_ = ClockMapping();
+        stopping_ = false;
+        wanted_ = false;
+        selected_.reset();
+        nextDuration_ = lock_->nominalDuration();
+        nextSequence_ = 0;
+        failure_.clear();
+    }
+
+    lc::ControlList controls(lc::controls::controls);
+#if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 5)
+    controls.set(lc::controls::ExposureTimeMode, lc::controls::ExposureTimeModeManual);
+    controls.set(lc::controls::AnalogueGainMode, lc::controls::AnalogueGainModeManual);
+#else
+    controls.set(lc::controls::AeEnable, false);
+#endif
+    controls.set(lc::controls::ExposureTime, int32_t(settings_.exposureUs));
+    controls.set(lc::controls::AnalogueGain, float(settings_.gain));
+    const int64_t nominalUs = (grid.period + 500) / 1000;
+    const std::array<int64_t, 2> duration{nominalUs, nominalUs};
+    controls.set(lc::controls::FrameDurationLimits, lc::Span<const int64_t, 2>(duration));
+
+    camera_->requestCompleted.connect(this, &LibcameraCamera::requestCompleted);
+    if (camera_->start(&controls) != 0) {
+        camera_->requestCompleted.disconnect(this);
+        throw RunError("camera " + name_ + " failed to start streaming");
+    }
+    state_ = State::Streaming;
+
+    std::unique_lock guard(mutex_);
+    for (const auto &request : requests_)
+        queue(request.get());
+    /* Phase-locked: back once the frames are on the grid and the control latency is measured;
+     * that takes a few dozen frames, each at least an exposure long. */
+    const Nanos timeout =
+        kLockSlack + kLockFrames * std::max(grid.period, settings_.exposureUs * 1000);
+    const bool locked = frameReady_.wait_for(guard, std::chrono::nanoseconds(timeout), [this] {
+        return lock_->locked() || !failure_.empty();
+    });
+    const std::string failure = failure_;
+    const LockStats stats = lock_->takeStats();
+    guard.unlock();
+    if (!failure.empty() || !locked) {
+        stop();
+        if (!failure.empty())
+            throw RunError("camera " + name_ + ": " + failure);
+        throw RunError("camera " + name_ + " did not lock onto the frame grid within " +
+                       std::to_string(timeout / 1'000'000) + " ms (last lock error " +
+                       std::to_string(stats.last / 1000) + " us, control latency " +
+                       (stats.latencyFrames ? std::to_string(*stats.latencyFrames) + " frames"
+                                            : std::string("not measured")) +
+                       ")");
+    }
+}
+
+void LibcameraCamera::stop()
+{
+    if (state_ != State::Streaming)
+        return;
+    {
+        /* From here no completed request is queued again: libcamera refuses queueRequest()
+         * once the camera is stopping. */
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+        wanted_ = false;
+        selected_.reset();
+        frameReady_.notify_all();
+    }
+    camera_->stop(); /* completes every queued request as cancelled */
+    camera_->requestCompleted.disconnect(this);
+    state_ = State::Configured;
 }
 
 /* On libcamera's thread: never block here, only hand over. */
@@ -246,148 +434,226 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
     if (request->status() == lc::Request::RequestCancelled)
         return;
     const std::lock_guard lock(mutex_);
-    --inFlight_;
+    if (stopping_)
+        return;
     const lc::FrameBuffer *buffer = request->buffers().begin()->second;
-    const auto timestamp = request->metadata().get(lc::controls::SensorTimestamp);
+    const std::optional<Nanos> start = frameStart(*request);
     if (request->status() != lc::Request::RequestComplete ||
-        buffer->metadata().status != lc::FrameMetadata::FrameSuccess || !timestamp) {
-        requeue(request); /* a failed or start-up frame is no frame */
+        buffer->metadata().status != lc::FrameMetadata::FrameSuccess || !start) {
+        queue(request); /* a failed or start-up frame is no frame */
         return;
     }
-    /* SensorTimestamp marks the start of readout (frame start): the first row's exposure began
-     * one exposure time earlier. */
-    const int64_t exposureUs =
-        request->metadata().get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
-    const Nanos start = *timestamp - exposureUs * 1000;
-    if (lastSensorStart_ != 0)
-        measuredPeriod_ = start - lastSensorStart_;
-    lastSensorStart_ = start;
-    completed_.push_back({request, start});
-    /* Only the newest frame waits for a consumer; older ones go straight back to the sensor. */
-    while (completed_.size() > 1) {
-        requeue(completed_.front().request);
-        completed_.pop_front();
+    uint64_t sequence = buffer->metadata().sequence;
+    if (sequence == kSequenceUnset)
+        sequence = nextSequence_;
+    nextSequence_ = sequence + 1;
+    nextDuration_ = lock_->onFrame(sequence, *start);
+    if (wanted_ && *start >= wantedFrom_) {
+        wanted_ = false;
+        selected_ = Completed{request, *start, sequence};
+    } else {
+        queue(request);
     }
     frameReady_.notify_all();
 }
 
-/* Called with mutex_ held. */
-void LibcameraCamera::requeue(lc::Request *request)
+std::optional<Nanos> LibcameraCamera::frameStart(lc::Request &request)
 {
+    const lc::ControlList &metadata = request.metadata();
+    /* Sampled on every frame: the mapping is a fit over recent samples, following chrony's
+     * slewing of CLOCK_REALTIME without one sample's scheduling noise. */
+    clock_.sample();
+    std::optional<Nanos> start;
+#if LOCKSTEP_LIBCAMERA_HAS_FRAME_WALL_CLOCK
+    if (const auto wallClock = metadata.get(lc::controls::FrameWallClock))
+        start = Nanos(*wallClock);
+#endif
+    if (!start) {
+        const auto timestamp = metadata.get(lc::controls::SensorTimestamp);
+        if (!timestamp)
+            return std::nullopt;
+        start = clock_.toRealtime(Nanos(*timestamp));
+    }
+    /* Both mark the frame start (a Pi's frame-start interrupt: the first row is read out); that
+     * row's exposure began one exposure earlier. */
+    const int64_t exposureUs =
+        metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
+    return *start - exposureUs * 1000;
+}
+
+/* libcamera leaves a new FrameBuffer's metadata uninitialised, and 0.4's virtual pipeline never
+ * sets a buffer's status or sequence. So buffers lockstep made itself are marked before each
+ * queueing (success, sequence unknown): a pipeline that reports overwrites both; one that does
+ * not leaves the mark, and lockstep numbers those frames itself. */
+void LibcameraCamera::markOwnBuffer(lc::Request *request)
+{
+    if (ownBuffers_.empty())
+        return;
+    for (const auto &[stream, buffer] : request->buffers()) {
+        auto &metadata = const_cast<lc::FrameMetadata &>(buffer->metadata());
+        metadata.status = lc::FrameMetadata::FrameSuccess;
+        metadata.sequence = kSequenceUnset;
+    }
+}
+
+/* Called with mutex_ held. Every request carries the frame duration GridLock asked for last. */
+void LibcameraCamera::queue(lc::Request *request)
+{
+    if (stopping_)
+        return; /* stop() is cancelling the requests; they are reused at the next start */
     request->reuse(lc::Request::ReuseBuffers);
-    if (!durationsToApply_.empty()) {
-        const std::array<int64_t, 2> duration{durationsToApply_.front(), durationsToApply_.front()};
-        request->controls().set(lc::controls::FrameDurationLimits,
-                                lc::Span<const int64_t, 2>(duration));
-        durationsToApply_.pop_front();
+    markOwnBuffer(request);
+    const int64_t us = (nextDuration_ + 500) / 1000;
+    const std::array<int64_t, 2> duration{us, us};
+    request->controls().set(lc::controls::FrameDurationLimits,
+                            lc::Span<const int64_t, 2>(duration));
+    if (camera_->queueRequest(request) != 0) {
+        failure_ = "cannot queue a capture request";
+        frameReady_.notify_all();
     }
-    if (camera_->queueRequest(request) != 0)
-        failure_ = "cannot re-queue a capture request";
-    else
-        ++inFlight_;
 }
 
-void LibcameraCamera::scheduleStart(Nanos startMono)
+Nanos LibcameraCamera::frameTimeout() const
 {
-    if (!camera_->controls().count(&lc::controls::FrameDurationLimits))
-        return; /* the sensor cannot be shifted: take the first frame at or after the instant */
-    const std::lock_guard lock(mutex_);
-    const Nanos period = measuredPeriod_ > 0 ? measuredPeriod_ : frameDurationUs_ * 1000;
-    if (lastSensorStart_ == 0)
-        return;
-    /* Frames already queued keep their timing; stretching the next re-queued one delays every
-     * later frame by `delay`, so frame `k` then starts exactly at startMono. */
-    const Nanos gap = startMono - lastSensorStart_;
-    const Nanos k = gap / period;
-    const Nanos delay = gap - k * period;
-    if (gap < 0 || k < Nanos(inFlight_) + 2 || delay < kAlignTolerance)
-        return;
-    durationsToApply_ = {frameDurationUs_ + delay / 1000, frameDurationUs_};
+    /* Every buffer in flight, and the one being exposed, may have to complete first, each a
+     * frame period (at least the exposure) long. */
+    const Nanos frame = std::max(grid_.period, settings_.exposureUs * 1000);
+    return (Nanos(kBufferCount) + 2) * frame + kFrameSlack;
 }
 
-LibcameraCamera::Completed LibcameraCamera::waitForFrame(Nanos notBefore)
+LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<Nanos> notBefore,
+                                                         Nanos timeout)
 {
+    const Nanos deadline = monotonicNow() + timeout;
     std::unique_lock lock(mutex_);
-    for (;;) {
-        const Nanos wait = std::max<Nanos>(0, notBefore - monotonicNow()) + kFrameTimeout;
-        if (!frameReady_.wait_for(lock, std::chrono::nanoseconds(wait),
-                                  [this] { return !completed_.empty() || !failure_.empty(); }))
-            throw RunError("camera " + name_ + " delivered no frame in time");
-        if (!failure_.empty())
-            throw RunError("camera " + name_ + ": " + failure_);
-        const Completed frame = completed_.front();
-        completed_.pop_front();
-        if (frame.sensorStart >= notBefore)
-            return frame;
-        requeue(frame.request);
+    wanted_ = true;
+    wantedFrom_ = notBefore.value_or(std::numeric_limits<Nanos>::min());
+    while (!selected_ && failure_.empty()) {
+        const Nanos left = deadline - monotonicNow();
+        if (left <= 0) {
+            wanted_ = false;
+            throw RunError("camera " + name_ + " delivered no frame in " +
+                           std::to_string(timeout / 1'000'000) + " ms");
+        }
+        frameReady_.wait_for(lock, std::chrono::nanoseconds(left));
     }
+    if (!failure_.empty()) {
+        wanted_ = false;
+        throw RunError("camera " + name_ + ": " + failure_);
+    }
+    const Completed selected = *selected_;
+    selected_.reset();
+    return selected;
 }
 
-Frame LibcameraCamera::toFrame(const Completed &completed)
+void LibcameraCamera::convert(const lc::FrameBuffer &buffer, Image &image) const
 {
-    lc::Request *request = completed.request;
-    const lc::FrameBuffer *buffer = request->buffers().begin()->second;
     const lc::StreamConfiguration &stream = config_->at(0);
-    const PixelLayout layout = *layoutOf(stream.pixelFormat);
-    const lc::FrameBuffer::Plane &plane = buffer->planes()[0];
-    const int fd = plane.fd.get();
-    const uint8_t *data = mappings_.at(fd).data() + plane.offset;
-
-    Frame frame;
-    frame.image = Image(stream.size.width, stream.size.height);
-    syncDmabuf(fd, DMA_BUF_SYNC_START);
+    const auto &planes = buffer.planes();
+    const lc::FrameBuffer::Plane &first = planes[0];
+    const std::span<uint8_t> mapping = mappings_.at(first.fd.get());
+    const auto planeData = [&](size_t index, size_t offsetInFirst) {
+        /* A buffer may carry every colour plane in its first plane (single-planar V4L2). */
+        if (index < planes.size())
+            return mappings_.at(planes[index].fd.get()).data() + planes[index].offset;
+        return mapping.data() + first.offset + offsetInFirst;
+    };
+    if (isYuv420(stream.pixelFormat)) {
+        const std::vector<size_t> sizes = planeSizes(stream);
+        YuvPlanes yuv;
+        yuv.y = planeData(0, 0);
+        yuv.yStride = stream.stride;
+        if (stream.pixelFormat == lc::formats::NV12) {
+            yuv.cb = planeData(1, sizes[0]);
+            yuv.cr = yuv.cb + 1;
+            yuv.cStride = stream.stride;
+            yuv.cStep = 2;
+        } else {
+            yuv.cb = planeData(1, sizes[0]);
+            yuv.cr = planeData(2, sizes[0] + sizes[1]);
+            yuv.cStride = stream.stride / 2;
+            yuv.cStep = 1;
+        }
+        yuv420ToRgb(yuv, matrixOf(stream), rangeOf(stream), image);
+        return;
+    }
+    const PixelLayout layout = *rgbLayoutOf(stream.pixelFormat);
+    const uint8_t *data = planeData(0, 0);
     for (unsigned y = 0; y < stream.size.height; ++y) {
         const uint8_t *in = data + size_t(y) * stream.stride;
-        uint8_t *out = frame.image.pixel(0, y);
+        uint8_t *out = image.pixel(0, y);
         for (unsigned x = 0; x < stream.size.width; ++x, in += layout.bytes, out += 3) {
             out[0] = in[layout.r];
             out[1] = in[layout.g];
             out[2] = in[layout.b];
         }
     }
-    syncDmabuf(fd, DMA_BUF_SYNC_END);
+}
 
+/* Copies the selected frame out and gives its request back to the sensor. */
+Frame LibcameraCamera::toFrame(const Completed &completed)
+{
+    lc::Request *request = completed.request;
+    const lc::FrameBuffer *buffer = request->buffers().begin()->second;
+    const lc::StreamConfiguration &stream = config_->at(0);
+    Frame frame;
+    try {
+        frame.image = Image(stream.size.width, stream.size.height);
+        std::set<int> fds;
+        for (const lc::FrameBuffer::Plane &plane : buffer->planes())
+            fds.insert(plane.fd.get());
+        for (const int fd : fds)
+            syncDmabuf(fd, DMA_BUF_SYNC_START);
+        convert(*buffer, frame.image);
+        for (const int fd : fds)
+            syncDmabuf(fd, DMA_BUF_SYNC_END);
+    } catch (...) {
+        const std::lock_guard lock(mutex_);
+        queue(request);
+        throw;
+    }
     const lc::ControlList &metadata = request->metadata();
-    frame.sensorTimestamp = completed.sensorStart + realtimeOffset();
+    frame.sensorTimestamp = completed.start;
     frame.exposureUs =
         metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
+    frame.readout = mode_.readout;
     frame.gain = metadata.get(lc::controls::AnalogueGain).value_or(float(settings_.gain));
-    frame.sequence = buffer->metadata().sequence;
+    frame.sequence = completed.sequence;
 
     const std::lock_guard lock(mutex_);
-    requeue(request);
+    queue(request);
     return frame;
 }
 
 Frame LibcameraCamera::captureNext()
 {
-    if (!running_)
-        throw RunError("camera " + name_ + " is not started");
-    {
-        /* A frame that completed before the call is not "next". */
-        const std::lock_guard lock(mutex_);
-        for (const Completed &stale : completed_)
-            requeue(stale.request);
-        completed_.clear();
-    }
-    return toFrame(waitForFrame(std::numeric_limits<Nanos>::min()));
-}
-
-Nanos LibcameraCamera::leadTime() const
-{
-    /* scheduleStart() stretches the first request re-queued after the call; every buffer
-     * in flight, and the frame being exposed, keep their timing. */
-    const Nanos period = measuredPeriod_ > 0 ? measuredPeriod_ : frameDurationUs_ * 1000;
-    return (Nanos(kBufferCount) + 2) * period + kAlignTolerance;
+    requireState(State::Streaming, "captureNext");
+    return toFrame(waitForFrame(std::nullopt, frameTimeout()));
 }
 
 Frame LibcameraCamera::captureAt(Nanos t)
 {
-    if (!running_)
-        throw RunError("camera " + name_ + " is not started");
-    const Nanos startMono = t - realtimeOffset();
-    scheduleStart(startMono);
-    return toFrame(waitForFrame(startMono - kAlignTolerance));
+    requireState(State::Streaming, "captureAt");
+    const Nanos now = realtimeNow();
+    if (now > t)
+        throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
+                       " has passed (now " + std::to_string(now) + ")");
+    {
+        const std::lock_guard lock(mutex_);
+        lock_->prepareCapture(t);
+    }
+    /* The first frame that can pass the check: the one before it started a period earlier
+     * (beyond the bound when the camera holds the grid). */
+    const Nanos earliest = t - std::min(lockOptions_.bound, grid_.period / 2);
+    Frame frame = toFrame(waitForFrame(earliest, (t - now) + frameTimeout()));
+    requireOnInstant(name_, frame.sensorTimestamp, t, lockOptions_.bound);
+    return frame;
+}
+
+LockStats LibcameraCamera::takeLockStats()
+{
+    const std::lock_guard lock(mutex_);
+    return lock_ ? lock_->takeStats() : LockStats{};
 }
 
 } // namespace lockstep

@@ -1,28 +1,29 @@
-/* A real camera through libcamera, one source for Debian's 0.0.3 and the Raspberry Pi fork
- * (0.3-0.7). It streams continuously from start() to stop(): completed requests are handed to
- * a queue on libcamera's thread and re-queued as soon as they are stale, so the sensor keeps its
- * rhythm between positions. A scheduled capture stretches one frame (FrameDurationLimits) so a
- * later frame starts at the requested instant, then takes the first frame starting at or after
- * it. */
+/* A real camera through libcamera, one source for Debian's 0.0.3, trixie's 0.4-0.7 and the
+ * Raspberry Pi fork. While streaming, every completed request goes straight back to the sensor
+ * carrying the frame duration GridLock asks for, so the sensor's frames stay on the scan's grid;
+ * only a frame a capture selected is held, until it has been copied out. The camera's states
+ * (Opened, Configured, Streaming) are those of camera.h, enforced here. */
 #pragma once
 
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "camera/camera.h"
 #include "config/rig.h"
+#include "util/clock_mapping.h"
 
 namespace libcamera
 {
 class Camera;
 class CameraConfiguration;
 class CameraManager;
+class FrameBuffer;
 class FrameBufferAllocator;
 class Request;
 class Stream;
@@ -35,7 +36,7 @@ class LibcameraCamera : public Camera
 {
 public:
     /* Acquires the camera by id or index. Throws RunError("no camera ... found; libcamera sees
-     * N cameras: ...") if it is not there. */
+     * N cameras: ...") if it is not there, or if another user holds it. */
     explicit LibcameraCamera(const CameraConfig &camera);
     ~LibcameraCamera() override;
     LibcameraCamera(const LibcameraCamera &) = delete;
@@ -46,26 +47,40 @@ public:
     void start(const FrameGrid &grid, const LockOptions &lock) override;
     Frame captureAt(Nanos t) override;
     Frame captureNext() override;
-    LockStats takeLockStats() override { return {}; }
+    LockStats takeLockStats() override;
     void stop() override;
 
+    /* Whether this camera's libcamera offers Raspberry Pi's software camera sync
+     * (controls::rpi::SyncMode): known once configured. */
+    bool offersRpiSync() const { return offersRpiSync_; }
+
 private:
+    enum class State { Opened, Configured, Streaming };
+
     struct Completed {
         libcamera::Request *request;
-        Nanos sensorStart; /* CLOCK_MONOTONIC: SensorTimestamp (frame start) - exposure */
+        Nanos start; /* first row's exposure start, CLOCK_REALTIME */
+        uint64_t sequence;
     };
 
-    void applyConfiguration(const CaptureSettings &settings);
-    Nanos leadTime() const;
-    void mapBuffers();
+    void requireState(State state, const char *call) const;
+    SensorMode sensorMode() const;
+    std::vector<libcamera::FrameBuffer *> allocateBuffers();
+    void makeRequests();
+    void releaseBuffers();
     void requestCompleted(libcamera::Request *request);
-    void requeue(libcamera::Request *request);
-    /* Waits for the first completed frame whose exposure starts at or after `notBefore`
-     * (monotonic), re-queueing older ones. */
-    Completed waitForFrame(Nanos notBefore);
-    void scheduleStart(Nanos startMono);
+    /* With mutex_ held: the first row's exposure start, CLOCK_REALTIME, if the frame has a
+     * timestamp. */
+    std::optional<Nanos> frameStart(libcamera::Request &request);
+    void queue(libcamera::Request *request);
+    void markOwnBuffer(libcamera::Request *request);
+    /* Selects the first frame completing from now on that starts at or after `notBefore` (any
+     * frame when unset); waits up to `timeout` for it. */
+    Completed waitForFrame(std::optional<Nanos> notBefore, Nanos timeout);
+    /* How long a wait for one frame may take before the camera counts as failed. */
+    Nanos frameTimeout() const;
     Frame toFrame(const Completed &completed);
-    void release();
+    void convert(const libcamera::FrameBuffer &buffer, Image &image) const;
 
     std::string name_;
     int rotation_;
@@ -73,20 +88,27 @@ private:
     std::shared_ptr<libcamera::Camera> camera_;
     std::unique_ptr<libcamera::CameraConfiguration> config_;
     std::unique_ptr<libcamera::FrameBufferAllocator> allocator_;
+    std::vector<std::unique_ptr<libcamera::FrameBuffer>> ownBuffers_; /* when allocator_ cannot */
     libcamera::Stream *stream_ = nullptr;
     std::vector<std::unique_ptr<libcamera::Request>> requests_;
     std::map<int, std::span<uint8_t>> mappings_; /* dmabuf fd -> whole buffer, mapped once */
-    bool running_ = false;
+    State state_ = State::Opened;
     CaptureSettings settings_;
-    int64_t frameDurationUs_ = 0;
+    SensorMode mode_;
+    FrameGrid grid_;
+    LockOptions lockOptions_;
+    bool offersRpiSync_ = false;
 
-    std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
+    mutable std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
     std::condition_variable frameReady_;
-    std::deque<Completed> completed_;
-    std::deque<int64_t> durationsToApply_; /* FrameDurationLimits for the next re-queued requests */
-    unsigned inFlight_ = 0;
-    Nanos lastSensorStart_ = 0;
-    Nanos measuredPeriod_ = 0;
+    std::optional<GridLock> lock_;
+    ClockMapping clock_;
+    bool stopping_ = false; /* stop() has begun: completed requests are not queued again */
+    bool wanted_ = false;   /* a capture waits for a frame ... */
+    Nanos wantedFrom_ = 0;  /* ... starting at or after this (CLOCK_REALTIME) */
+    std::optional<Completed> selected_; /* the frame it gets, held until copied out */
+    Nanos nextDuration_ = 0;    /* what GridLock asked for last: for the next request queued */
+    uint64_t nextSequence_ = 0; /* for pipelines that number no frames */
     std::string failure_;
 };
 
