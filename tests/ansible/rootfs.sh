@@ -97,5 +97,9 @@ rm -f "$tmp"/etc/ssh/ssh_host_* "$tmp/etc/munge/munge.key"
 touch "$tmp/.lockstep-complete"
 rm -rf "$root"
 mv "$tmp" "$root"
+# Roots for other package lists are stale now (about 600 MB each): keep only this one.
+for old in "$CACHE"/bookworm-*; do
+    [ "$old" = "$root" ] || [ ! -d "$old" ] || { unmount_under "$old"; rm -rf "$old"; }
+done
 log "built: $root"
 echo "$root"

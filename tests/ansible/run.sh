@@ -172,9 +172,13 @@ Address=$addr/24
 EOF
     ln -sf /lib/systemd/system/systemd-networkd.service \
         "$m/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+    # NFS-Ganesha's VFS backend opens files by handle (open_by_handle_at), which nspawn's system
+    # call filter forbids unless allowed: only the controller, the NFS server, gets it.
+    filter=
+    [ "$name" != "$CTL" ] || filter=--system-call-filter="name_to_handle_at open_by_handle_at"
     # --register=no --keep-unit: this machine runs no systemd of its own to register with.
     setsid systemd-nspawn -b -D "$m" -M "$name" --register=no --keep-unit \
-        --network-bridge="$BRIDGE" --console=pipe --bind="$RUN/export:/srv/lockstep" \
+        --network-bridge="$BRIDGE" --console=pipe --bind="$RUN/export:/srv/lockstep" ${filter:+"$filter"} \
         </dev/null >"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid"
 }
