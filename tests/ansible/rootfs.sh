@@ -37,7 +37,7 @@ mirror() {
 }
 
 # One line each: they are keys of the cache and arguments of apt-get.
-# shellcheck disable=SC2086 # word splitting joins the lines
+# shellcheck disable=SC2086,SC2116 # the unquoted echo joins the lines
 ROLE_PACKAGES=$(echo $ROLE_PACKAGES)
 extra=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
 hash() { printf '%s' "$*" | sha256sum | cut -c1-16; }
