@@ -303,12 +303,20 @@ hosts=$(job srun -N"$NODE_COUNT" hostname 2>&1 | sort | tr '\n' ' ')
 if [ "$hosts" = "$NODES" ]; then pass "srun -N$NODE_COUNT hostname: $hosts"; else fail "srun -N$NODE_COUNT hostname: '$hosts'"; fi
 
 EX=/usr/local/share/lockstep/examples
+# Every node answers: rank, host, and the devices the plugin reserved from the written rig file.
+expected=$(for n in $NODES; do
+    i=${n#pi0}
+    devices=cam$i
+    [ "$n" != pi01 ] || devices=turntable,cam1
+    echo "$((i - 1)) $n $devices"
+done | tr '\n' ' ')
+rows=
 if job sbatch -W -N"$NODE_COUNT" -o /srv/lockstep/hello.out $EX/hello.sbatch >"$RUN/hello.sbatch.log" 2>&1 &&
     rows=$(awk '$1 ~ /^[0-9]+$/ { print $1, $2, $4 }' "$RUN/export/hello.out" | tr '\n' ' ') &&
-    [ "$(echo "$rows" | wc -w)" -eq $((3 * NODE_COUNT)) ]; then
+    [ "$rows" = "$expected" ]; then
     pass "hello.sbatch on the provisioned nodes: $rows"
 else
-    fail "hello.sbatch: $(cat "$RUN/hello.sbatch.log" "$RUN/export/hello.out" 2>/dev/null)"
+    fail "hello.sbatch: rows '$rows', want '$expected': $(cat "$RUN/hello.sbatch.log" "$RUN/export/hello.out" 2>/dev/null)"
 fi
 
 if job sbatch -W -N"$NODE_COUNT" -o /srv/lockstep/mpi-hello.out $EX/mpi-hello.sbatch >"$RUN/mpi.log" 2>&1 &&
