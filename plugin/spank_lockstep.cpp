@@ -9,8 +9,8 @@
 #include "contexts.h"
 
 extern "C" {
-/* Exported by hand: SPANK_PLUGIN() gives them internal linkage in C++ (see
- * notes/slurm-spank.md), and slurmd would then reject the file as "not a Slurm plugin". */
+/* Exported by hand: SPANK_PLUGIN() gives them internal linkage in C++ (a const at namespace
+ * scope), and slurmd would then reject the file as "not a Slurm plugin". */
 extern const char plugin_name[] = "lockstep";
 extern const char plugin_type[] = "spank";
 extern const unsigned int plugin_version = SLURM_VERSION_NUMBER;

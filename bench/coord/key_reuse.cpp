@@ -5,7 +5,7 @@
  * Usage, under a launcher: `mpirun -n 4 bench_key_reuse [--epochs N]` or
  * `srun -N4 --mpi=pmix bench_key_reuse [--epochs N]`. Each epoch every rank puts "EPOCH:RANK",
  * commits, enters a collecting fence and reads every peer's value back. Three schemes:
- *   parity          two keys, alternating by epoch parity (shared/notes/pmix.md)
+ *   parity          two keys, alternating by epoch parity (docs/performance.md, key reuse)
  *   parity+refresh  the same, each read with PMIX_GET_REFRESH_CACHE
  *   per-epoch       a new key every epoch (what Coordinator does)
  * A read is "stale" when it carries another epoch's number and "failed" when PMIx_Get fails.

@@ -1,5 +1,5 @@
 # The coordinator's barrier test (tests/integration/barrier) across the four nodes under Slurm's
-# PMIx server, where a fence without PMIX_COLLECT_DATA would not wait (shared/notes/pmix.md).
+# PMIx server, where a fence without PMIX_COLLECT_DATA would not wait (under Slurm 22.05).
 # Sourced by base-checks.sh when run-cluster-tests.sh got --barrier.
 check "the barrier test under srun -N4 --mpi=pmix: every rank waits for the one that sleeps 2 s"
 # -l: each line carries its rank. The sanitizer build needs libpmix's leak suppressions, which

@@ -12,7 +12,7 @@
 # /etc/hosts). slurmctld runs in the host network namespace under its own hostname. munged uses a key
 # and socket in the state directory, so nothing of the machine's own munge or Slurm setup is touched.
 # Addresses come from LOCKSTEP_CLUSTER_NET (default 10.77.9): they exist only inside this machine.
-# See /work/shared/notes/virtual-cluster.md for why each piece is the way it is.
+# Why each piece is the way it is: the comments at each step below.
 #
 # --fake-gpiochip stands in for a GPIO chip this machine does not have (no gpio-sim, no GPIO
 # hardware): each node's mount namespace gets a copy of /sys/dev/char in which MAJOR:MINOR is a

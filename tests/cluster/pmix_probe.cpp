@@ -1,6 +1,6 @@
 /* A PMIx client for the cluster tests: every rank publishes its hostname, waits in a
- * collecting fence (the only kind that is a cross-node barrier under Slurm 22.05, see
- * notes/pmix.md) and reads every peer's hostname back. Rank 0 prints one line per rank:
+ * collecting fence (the only kind that is a cross-node barrier under Slurm 22.05) and reads
+ * every peer's hostname back. Rank 0 prints one line per rank:
  * "rank R/N HOST". Exit status 1 on any PMIx failure.
  * With --times every rank also prints "times RANK START_NS FENCE_NS": CLOCK_REALTIME when main()
  * began and when the fence returned, the instants a step-per-position design could capture at
