@@ -4,8 +4,8 @@
  *
  * Observed under Open MPI 4.1.4's mpirun (one machine): a PMIx_Fence WITHOUT PMIX_COLLECT_DATA
  * also waits for the late rank there, so it cannot serve as a negative control on this launcher
- * (under Slurm 22.05 it does not wait across nodes: measured, see docs/performance.md). The negative
- * control below runs the same check around a barrier that does not wait. */
+ * (under Slurm 22.05 it does not wait across nodes, as the cluster tests measure). The
+ * negative control below runs the same check around a barrier that does not wait. */
 #define BOOST_TEST_MODULE barrier
 #include <boost/test/unit_test.hpp>
 
