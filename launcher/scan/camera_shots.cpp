@@ -32,7 +32,9 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
                              Nanos gap, unsigned frames)
 {
     std::vector<std::future<Shots>> pending;
+    pending.reserve(cameras.size());
     std::vector<Nanos> instants;
+    instants.reserve(frames);
     for (unsigned f = 0; f < frames; ++f)
         instants.push_back(T + Nanos(f) * gap);
     for (const auto &camera : cameras)
@@ -48,6 +50,7 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
             return taken;
         }));
     std::vector<Shots> shots;
+    shots.reserve(pending.size());
     for (auto &p : pending)
         shots.push_back(p.get());
     return shots;

@@ -414,7 +414,7 @@ else
         [ "$(job srun -N"$NODE_COUNT" hostname 2>&1 | sort | tr '\n' ' ')" = "$NODES" ]; then
         pass "tampered munge key on $NL repaired by a re-run (--limit $NL, changed=$(recap_changed "$RUN/play3.log")); srun works again"
     else
-        fail "munge repair on $NL: $(sed -n '/PLAY RECAP/,/^$/p' "$RUN/play3.log"); srun: $(job srun -N"$NODE_COUNT" hostname 2>&1)"
+        fail "munge repair on $NL: $(grep -B3 -A12 -E '^(fatal|failed):' "$RUN/play3.log" | head -n 60) $(sed -n '/PLAY RECAP/,/^$/p' "$RUN/play3.log"); srun: $(job srun -N"$NODE_COUNT" hostname 2>&1)"
     fi
 fi
 phase_end "munge repair run"

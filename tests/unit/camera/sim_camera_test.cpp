@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(the_sensor_keeps_its_minimum_frame_duration_and_whole_lines
     camera.stop();
     /* An exposure longer than the mode's frame: the frame grows to hold it. */
     const SensorMode longer = camera.configure(settings(150'000));
-    BOOST_TEST(longer.minFrameDuration >= 150 * kMs + 22 * 28'600);
+    BOOST_TEST(longer.minFrameDuration >= 150 * kMs + Nanos(22) * 28'600);
     BOOST_TEST(longer.minFrameDuration % 28'600 == 0);
 }
 

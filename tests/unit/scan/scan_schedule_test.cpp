@@ -13,7 +13,7 @@ constexpr Nanos kMs = 1'000'000;
 BOOST_AUTO_TEST_CASE(the_capture_instant_is_the_next_grid_frame_after_the_margin)
 {
     const FrameGrid grid{0, 102 * kMs};
-    const Nanos now = 1'000'000 * 102 * kMs + 7 * kMs; /* 7 ms past a grid instant */
+    const Nanos now = Nanos(1'000'000) * 102 * kMs + 7 * kMs; /* 7 ms past a grid instant */
     const Nanos T = captureInstant(grid, now, 50 * kMs, CaptureSync::PhaseLocked);
     BOOST_TEST(T == now - 7 * kMs + 102 * kMs);
     BOOST_TEST(grid.errorOf(T) == 0);
