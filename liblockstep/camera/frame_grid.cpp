@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "util/errors.h"
 
@@ -17,14 +18,14 @@ Nanos floorDiv(Nanos a, Nanos b)
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
+} // namespace
+
 std::string msText(Nanos t)
 {
     char text[32];
     std::snprintf(text, sizeof(text), "%.3f ms", double(t) / 1e6);
     return text;
 }
-
-} // namespace
 
 Nanos FrameGrid::instantAtOrAfter(Nanos t) const
 {

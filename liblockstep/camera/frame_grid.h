@@ -39,6 +39,9 @@ struct FrameGrid {
  * the grid's period leaves that much room above every mode's minimum. */
 constexpr double kGridHeadroom = 0.02;
 
+/* A duration as text for messages: "12.345 ms". */
+std::string msText(Nanos t);
+
 /* The grid every rank derives from every camera's mode and the plan's exposure: the period is the
  * slowest mode's minimum (or the exposure, if longer) plus kGridHeadroom, in whole microseconds
  * (libcamera's unit for FrameDurationLimits); the origin is the Unix epoch. Throws InputError

@@ -45,13 +45,6 @@ Nanos jitter(unsigned seed, uint64_t sequence, Nanos limit)
     return Nanos((a + b - 1) * double(limit));
 }
 
-std::string msText(Nanos t)
-{
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.3f ms", double(t) / 1e6);
-    return text;
-}
-
 } // namespace
 
 SimCamera::SimCamera(const RigConfig &rig, const CameraConfig &camera)
