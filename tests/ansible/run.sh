@@ -285,13 +285,17 @@ phase_end "first playbook run"
 
 # ------------------------------------------------------------------ Slurm
 phase_start
+# wait_idle: up to 60 s for every node to be idle; leaves the last sinfo reading in $states.
 states=
-for _ in $(seq 1 60); do
-    states=$(on "$CTL" sinfo -h -N -o '%N=%t' | sort -u | tr '\n' ' ')
-    [ "$(echo "$states" | tr ' ' '\n' | grep -c '=idle$')" -eq "$NODE_COUNT" ] && break
-    sleep 1
-done
-if [ "$(echo "$states" | tr ' ' '\n' | grep -c '=idle$')" -eq "$NODE_COUNT" ]; then
+wait_idle() {
+    for _ in $(seq 1 60); do
+        states=$(on "$CTL" sinfo -h -N -o '%N=%t' | sort -u | tr '\n' ' ')
+        [ "$(echo "$states" | tr ' ' '\n' | grep -c '=idle$')" -eq "$NODE_COUNT" ] && return 0
+        sleep 1
+    done
+    return 1
+}
+if wait_idle; then
     pass "sinfo: every node idle ($states)"
 else
     fail "sinfo: not every node idle: $states"
@@ -415,13 +419,23 @@ else
         say "WARN: the repair run failed once, running it again; what failed: $(grep -B3 -A12 -E '^(fatal|failed):' "$RUN/play3.log" | head -n 40)"
         mv "$RUN/play3.log" "$RUN/play3-first.log"
     fi
-    if { [ -f "$RUN/play3.log" ] || playbook "$RUN/play3.log" --limit "$NL"; } &&
-        [ "$(recap_bad "$RUN/play3.log")" -eq 0 ] &&
-        on "$CTL" munge -n | on "$NL" unmunge >/dev/null 2>&1 &&
-        [ "$(job srun -N"$NODE_COUNT" hostname 2>&1 | sort | tr '\n' ' ')" = "$NODES" ]; then
+    # srun's own notices (queued, waiting) go to stderr; only the hostnames are compared.
+    why=
+    if ! { [ -f "$RUN/play3.log" ] || playbook "$RUN/play3.log" --limit "$NL"; } ||
+        [ "$(recap_bad "$RUN/play3.log")" -ne 0 ]; then
+        why="the repair run failed: $(grep -B3 -A12 -E '^(fatal|failed):' "$RUN/play3.log" | head -n 60) $(sed -n '/PLAY RECAP/,/^$/p' "$RUN/play3.log")"
+    elif ! on "$CTL" munge -n | on "$NL" unmunge >/dev/null 2>&1; then
+        why="after the repair run the controller's credentials still do not decode on $NL"
+    elif ! wait_idle; then
+        why="after the repair run not every node became idle within 60 s: $states"
+    else
+        hosts=$(job srun -N"$NODE_COUNT" hostname 2>"$RUN/srun-repair.err" | sort | tr '\n' ' ')
+        [ "$hosts" = "$NODES" ] || why="srun -N$NODE_COUNT hostname after the repair gave '$hosts' (stderr: $(cat "$RUN/srun-repair.err"))"
+    fi
+    if [ -z "$why" ]; then
         pass "tampered munge key on $NL repaired by a re-run (--limit $NL, changed=$(recap_changed "$RUN/play3.log")); srun works again"
     else
-        fail "munge repair on $NL: $(grep -B3 -A12 -E '^(fatal|failed):' "$RUN/play3.log" | head -n 60) $(sed -n '/PLAY RECAP/,/^$/p' "$RUN/play3.log"); srun: $(job srun -N"$NODE_COUNT" hostname 2>&1)"
+        fail "munge repair on $NL: $why"
     fi
 fi
 phase_end "munge repair run"
