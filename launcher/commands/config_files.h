@@ -10,7 +10,7 @@ namespace lockstep
 {
 
 /* rigPath empty: the plan's own `rig:`. Throws ConfigError (every problem of both files at once,
- * see loadPlanWithRig) or InputError. */
+ * see loadPlanWithRig and loadPlanWithItsRig). */
 LoadedConfig loadPlanAndRig(const std::string &planPath, const std::string &rigPath);
 
 } // namespace lockstep

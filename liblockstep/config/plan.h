@@ -82,6 +82,11 @@ struct LoadedConfig {
  * rig's motors and cameras once the rig is valid. */
 LoadedConfig loadPlanWithRig(const std::string &planPath, const std::string &rigPath);
 
+/* The same with the rig the plan names (`rig:`, relative to the plan). A missing `rig:` and a
+ * rig file that cannot be opened are reported at the plan's position, beside every other
+ * problem of the plan. */
+LoadedConfig loadPlanWithItsRig(const std::string &planPath);
+
 } // namespace lockstep
 
 namespace lockstep

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -109,9 +110,8 @@ ScanPlan PlanLoader::load()
         readCameras(*f);
     if (const Field *f = map.find("return_home"))
         plan_.returnHome = config::readBool(reader_, *f).value_or(false);
-    std::optional<Field> pattern;
-    if (const Field *f = map.find("output"))
-        pattern = readOutput(*f);
+    const Field *output = map.find("output");
+    const std::optional<Field> pattern = output ? readOutput(*output) : std::nullopt;
     /* The default pattern tells positions and cameras apart, not frames. */
     if (rig_ && (pattern || frames))
         checkOutputCollisions(pattern ? *pattern : *frames);
@@ -187,9 +187,16 @@ const MotorConfig *PlanLoader::motorOf(const Field &key)
     if (!rig_)
         return nullptr;
     const MotorConfig *motor = rig_->findMotor(key.name);
-    if (!motor)
-        reader_.error(key.keyMark, "unknown motor '" + key.name + "': rig '" + rig_->name +
-                                       "' has no such motor");
+    if (!motor) {
+        std::vector<std::string> known;
+        for (const NodeConfig &n : rig_->nodes)
+            for (const MotorConfig &m : n.motors)
+                known.push_back(m.name);
+        reader_.error(key.keyMark,
+                      "unknown motor '" + config::printable(key.name) + "'" +
+                          config::didYouMean(key.name, known) + ": rig '" + rig_->name + "' has " +
+                          (known.empty() ? "no motors" : "motors " + config::joinNames(known)));
+    }
     return motor;
 }
 
@@ -198,6 +205,15 @@ std::optional<double> PlanLoader::readTarget(const Field &field, const MotorConf
     const auto at = config::readNumber(reader_, field);
     if (!at)
         return std::nullopt;
+    /* The step counters are int64_t and targets are converted through double: beyond 2^53
+     * steps neither holds the target exactly. */
+    const double reach = 9007199254740992.0 / motor.stepsPerUnit();
+    if (std::abs(*at) > reach) {
+        reader_.error(field, "target " + config::printable(field.value.Scalar()) +
+                                 " is beyond what motor '" + motor.name + "' can count to (" +
+                                 formatTarget(reach) + " either way)");
+        return std::nullopt;
+    }
     if ((motor.softMin && *at < *motor.softMin) || (motor.softMax && *at > *motor.softMax)) {
         const std::string limits = (motor.softMin ? formatTarget(*motor.softMin) : "-inf") +
                                    " .. " + (motor.softMax ? formatTarget(*motor.softMax) : "inf");
@@ -283,13 +299,24 @@ void PlanLoader::readCameras(const Field &field)
         const std::string host = name->substr(0, slash);
         const NodeConfig *node = rig_ ? rig_->findNode(host) : nullptr;
         if (rig_ && !node) {
+            std::vector<std::string> hosts;
+            for (const NodeConfig &n : rig_->nodes)
+                hosts.push_back(n.hostname);
             reader_.error(entry, "unknown camera '" + *name + "': rig '" + rig_->name +
-                                     "' has no host '" + host + "'");
+                                     "' has no host '" + host + "'" +
+                                     config::didYouMean(host, hosts) +
+                                     " (hosts: " + config::joinNames(hosts) + ")");
             continue;
         }
         if (node && !node->findCamera(name->substr(slash + 1))) {
+            std::vector<std::string> cameras;
+            for (const CameraConfig &c : node->cameras)
+                cameras.push_back(c.name);
             reader_.error(entry, "unknown camera '" + *name + "': host '" + host +
-                                     "' has no camera '" + name->substr(slash + 1) + "'");
+                                     "' has no camera '" + name->substr(slash + 1) + "'" +
+                                     config::didYouMean(name->substr(slash + 1), cameras) +
+                                     " (cameras: " +
+                                     (cameras.empty() ? "none" : config::joinNames(cameras)) + ")");
             continue;
         }
         if (std::find(plan_.cameras.begin(), plan_.cameras.end(), *name) != plan_.cameras.end()) {
@@ -363,6 +390,58 @@ LoadedConfig loadPlanWithRig(const std::string &planPath, const std::string &rig
     } catch (const ConfigError &e) {
         diagnostics = e.diagnostics();
         rigValid = false;
+    }
+    try {
+        config.plan = PlanLoader(planPath, rigValid ? &config.rig : nullptr).load();
+    } catch (const ConfigError &e) {
+        diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    if (!diagnostics.empty())
+        throw ConfigError(std::move(diagnostics));
+    return config;
+}
+
+LoadedConfig loadPlanWithItsRig(const std::string &planPath)
+{
+    /* Where the plan names its rig. Problems with the plan itself, this key's included, are
+     * the PlanLoader's to report below, together with all the others. */
+    Reader probe(planPath);
+    std::optional<Field> rigField;
+    const std::optional<Field> root = probe.load("plan file");
+    if (!root)
+        probe.throwIfFailed(); /* unreadable or not YAML: nothing else can be said */
+    if (root->value.IsMap())
+        for (Field &entry : config::mapEntries(probe, *root))
+            if (entry.name == "rig" && !rigField)
+                rigField.emplace(std::move(entry));
+
+    LoadedConfig config;
+    std::vector<Diagnostic> diagnostics;
+    bool rigValid = false;
+    const auto at = [&](const YAML::Mark &mark, const std::string &message) {
+        diagnostics.push_back(
+            {planPath, mark.line + 1, mark.column + 1, config::printable(message, 4096)});
+    };
+    if (!rigField) {
+        at(root->value.IsMap() ? root->mark() : YAML::Mark(),
+           "the plan names no rig: add `rig: RIG_FILE` (relative to the plan) or give --rig RIG");
+    } else if (Reader check(planPath); config::readString(check, *rigField)) {
+        namespace fs = std::filesystem;
+        const std::string rigPath =
+            (fs::path(planPath).parent_path() / rigField->value.Scalar()).lexically_normal();
+        try {
+            config.rig = loadRig(rigPath);
+            rigValid = true;
+        } catch (const ConfigError &e) {
+            for (const Diagnostic &d : e.diagnostics()) {
+                /* A rig file that cannot be opened has no position of its own: the plan's
+                 * `rig:` line is where the user fixes it. */
+                if (d.line <= 0)
+                    at(rigField->mark(), "rig file '" + rigPath + "' " + d.message);
+                else
+                    diagnostics.push_back(d);
+            }
+        }
     }
     try {
         config.plan = PlanLoader(planPath, rigValid ? &config.rig : nullptr).load();

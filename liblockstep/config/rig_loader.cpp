@@ -245,7 +245,7 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
         motor.name = readUniqueName(*f, motors_, "motor").value_or("");
     if (const std::optional<Backend> b = readBackend(map)) {
         motor.backend = *b;
-        backend = *map.find("backend");
+        backend.emplace(*map.find("backend"));
     }
 
     const std::string who = motor.name.empty() ? field.name : "motor '" + motor.name + "'";

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <unordered_map>
 
 namespace lockstep::config
 {
@@ -30,20 +32,89 @@ std::string describe(const YAML::Node &node)
     if (node.IsSequence())
         return "a list";
     if (isPlain(node))
-        return "'" + node.Scalar() + "'";
-    return "\"" + node.Scalar() + "\" (quoted)";
+        return "'" + printable(node.Scalar()) + "'";
+    return "\"" + printable(node.Scalar()) + "\" (quoted)";
 }
 
-/* "a, b, c" */
-std::string joinNames(std::initializer_list<const char *> names)
+/* Length of the UTF-8 sequence starting at text[i], 0 if it is not valid UTF-8 (overlong
+ * forms, surrogates and code points above U+10FFFF included). */
+std::size_t utf8Length(std::string_view text, std::size_t i)
 {
-    std::string out;
-    for (const char *name : names) {
-        if (!out.empty())
-            out += ", ";
-        out += name;
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    std::size_t n = 0;
+    unsigned min = 0;
+    unsigned cp = 0;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2, min = 0x80, cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3, min = 0x800, cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4, min = 0x10000, cp = c & 0x07u;
+    } else {
+        return 0;
     }
-    return out;
+    if (i + n > text.size())
+        return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+bool isControl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7F;
+}
+
+/* "a control character (\x0a)" or "bytes that are not UTF-8 (\xff)" for the first offender. */
+std::optional<std::string> firstUnprintable(std::string_view text)
+{
+    char hex[8];
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t n = utf8Length(text, i);
+        if (n == 0 || (n == 1 && isControl(c))) {
+            std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+            return std::string(n == 0 ? "bytes that are not UTF-8 (" : "a control character (") +
+                   hex + ")";
+        }
+        i += n;
+    }
+    return std::nullopt;
+}
+
+/* Edit distance counting a swap of two neighbours as one edit ('cma' -> 'cam'), as typing
+ * errors go (optimal string alignment). For suggestions among a handful of short names. */
+std::size_t editDistance(std::string_view a, std::string_view b)
+{
+    const std::size_t w = b.size() + 1;
+    std::vector<std::size_t> d((a.size() + 1) * w);
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i * w] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            std::size_t best = std::min(
+                {d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                best = std::min(best, d[(i - 2) * w + j - 2] + 1);
+            d[i * w + j] = best;
+        }
+    return d[a.size() * w + b.size()];
+}
+
+std::vector<std::string> names(std::initializer_list<const char *> list)
+{
+    return {list.begin(), list.end()};
 }
 
 std::string label(const Field &field)
@@ -146,15 +217,126 @@ bool checkRange(Reader &reader, const Field &field, double value, const Range &r
         bound = (range.above ? "greater than " : "at least ") + formatNumber(range.min);
     else
         bound = "at most " + formatNumber(range.max);
-    reader.error(field, label(field) + " must be " + bound + ", got " + field.value.Scalar());
+    reader.error(field,
+                 label(field) + " must be " + bound + ", got " + printable(field.value.Scalar()));
     return false;
+}
+
+YAML::Mark markAt(int line, int column)
+{
+    YAML::Mark mark = YAML::Mark::null_mark();
+    mark.line = line;
+    mark.column = column;
+    return mark;
+}
+
+/* Deeper flow nesting than any lockstep file needs; yaml-cpp recurses per level. */
+constexpr int kMaxFlowDepth = 64;
+
+/* Where [ and { (outside quotes and comments) first nest deeper than kMaxFlowDepth. */
+std::optional<YAML::Mark> tooDeep(std::string_view text)
+{
+    int depth = 0;
+    int line = 0;
+    int column = 0;
+    char quote = 0;
+    bool comment = false;
+    char previous = '\n';
+    for (const char c : text) {
+        if (c == '\n') {
+            ++line, column = 0, comment = false, previous = c;
+            continue;
+        }
+        if (!comment) {
+            if (quote) {
+                if (c == quote)
+                    quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
+                comment = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > kMaxFlowDepth)
+                    return markAt(line, column);
+            } else if ((c == ']' || c == '}') && depth > 0) {
+                --depth;
+            }
+        }
+        previous = c;
+        ++column;
+    }
+    return std::nullopt;
+}
+
+/* A cause of a syntax error at or before `stop` that yaml-cpp's message does not name: a tab or
+ * a no-break space in the indentation, or a quoted string that does not end on its line. */
+std::optional<std::pair<YAML::Mark, std::string>> syntaxCause(std::string_view text,
+                                                              const YAML::Mark &stop)
+{
+    int line = 0;
+    for (std::size_t start = 0; start < text.size() && line <= stop.line; ++line) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos)
+            end = text.size();
+        const std::string_view row = text.substr(start, end - start);
+        start = end + 1;
+        std::size_t i = 0;
+        while (i < row.size() && row[i] == ' ')
+            ++i;
+        if (i < row.size() && row[i] == '\t')
+            return std::pair{
+                markAt(line, static_cast<int>(i)),
+                std::string("a tab in the indentation: YAML indents with spaces only")};
+        if (row.substr(i).starts_with("\xc2\xa0"))
+            return std::pair{markAt(line, static_cast<int>(i)),
+                             std::string("a no-break space (U+00A0) in the indentation: YAML "
+                                         "indents with plain spaces only")};
+        /* A quote that opens a value (after "key: ", "- ", "[", "{" or ",") must close on its
+         * line in a lockstep file. */
+        char previous = ' ';
+        for (; i < row.size(); ++i) {
+            const char c = row[i];
+            if (c == '#' && previous == ' ')
+                break;
+            const bool opens =
+                (c == '"' || c == '\'') && (previous == ' ' || previous == '[' || previous == '{' ||
+                                            previous == ',' || previous == '-' || previous == ':');
+            if (opens) {
+                std::size_t j = i + 1;
+                for (; j < row.size(); ++j) {
+                    if (c == '"' && row[j] == '\\') {
+                        ++j;
+                    } else if (row[j] == c) {
+                        if (c == '\'' && j + 1 < row.size() && row[j + 1] == '\'')
+                            ++j; /* '' is a quote inside single quotes */
+                        else
+                            break;
+                    }
+                }
+                if (j >= row.size())
+                    return std::pair{markAt(line, static_cast<int>(i)),
+                                     std::string("unclosed quote: the string that starts here "
+                                                 "does not end on its line")};
+                i = j;
+            }
+            previous = c;
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace
 
 YAML::Mark Field::mark() const
 {
-    return value.IsDefined() && !value.IsNull() ? value.Mark() : keyMark;
+    if (!value.IsDefined() || value.IsNull())
+        return keyMark;
+    const YAML::Mark at = value.Mark();
+    /* An alias refers to an anchor earlier in the file: a value that starts before its own key
+     * came through one. */
+    const bool aliased =
+        at.line < keyMark.line || (at.line == keyMark.line && at.column < keyMark.column);
+    return aliased ? keyMark : at;
 }
 
 std::optional<Field> Reader::load(const std::string &what)
@@ -164,16 +346,32 @@ std::optional<Field> Reader::load(const std::string &what)
         error(YAML::Mark::null_mark(), "is a directory, not a YAML file");
         return std::nullopt;
     }
-    std::ifstream in(file_);
+    std::ifstream in(file_, std::ios::binary);
     if (!in) {
         error(YAML::Mark::null_mark(), std::string("cannot open: ") + std::strerror(errno));
         return std::nullopt;
     }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) {
+        error(YAML::Mark::null_mark(), std::string("cannot read: ") + std::strerror(errno));
+        return std::nullopt;
+    }
+    if (const auto deep = tooDeep(text)) {
+        error(*deep, "brackets nested deeper than " + std::to_string(kMaxFlowDepth) +
+                         " levels; a lockstep file needs a handful");
+        return std::nullopt;
+    }
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(in);
+        documents = YAML::LoadAll(text);
     } catch (const YAML::Exception &e) {
-        error(e.mark, e.msg);
+        /* yaml-cpp names the symptom where it noticed it ("end of map not found" lines below an
+         * unclosed quote); say the cause where it is, when it is one we recognise. */
+        if (const auto cause = syntaxCause(text, e.mark))
+            error(cause->first, cause->second + " (the YAML parser then stopped at line " +
+                                    std::to_string(e.mark.line + 1) + ": " + e.msg + ")");
+        else
+            error(e.mark, e.msg);
         return std::nullopt;
     }
     if (documents.empty() || documents.front().IsNull()) {
@@ -185,9 +383,11 @@ std::optional<Field> Reader::load(const std::string &what)
     return Field{what, documents.front().Mark(), documents.front()};
 }
 
-void Reader::error(const YAML::Mark &mark, std::string message)
+void Reader::error(const YAML::Mark &mark, const std::string &message)
 {
-    diagnostics_.push_back({file_, mark.line + 1, mark.column + 1, std::move(message)});
+    /* Values quoted in messages are already printable(); this catches what is left (a NUL or
+     * newline from a file name) so that one diagnostic is always one line. */
+    diagnostics_.push_back({file_, mark.line + 1, mark.column + 1, printable(message, 4096)});
 }
 
 void Reader::throwIfFailed()
@@ -208,36 +408,39 @@ std::vector<Field> mapEntries(Reader &reader, const Field &field)
         reader.error(field, label(field) + " must be a mapping, got " + describe(field.value));
         return entries;
     }
+    /* Keys seen so far and the line of each: a hash set keeps a map of a million keys linear. */
+    std::unordered_map<std::string, int> seen;
     for (const auto &entry : field.value) {
         const YAML::Node &key = entry.first;
         if (!key.IsScalar()) {
             reader.error(key.Mark(), "a key must be a plain name, got " + describe(key));
             continue;
         }
-        const auto first = std::find_if(entries.begin(), entries.end(),
-                                        [&](const Field &f) { return f.name == key.Scalar(); });
-        if (first != entries.end()) {
-            reader.error(key.Mark(), "duplicate key '" + key.Scalar() + "' (first at line " +
-                                         std::to_string(first->keyMark.line + 1) + ")");
+        const auto [first, inserted] = seen.try_emplace(key.Scalar(), key.Mark().line + 1);
+        if (!inserted) {
+            reader.error(key.Mark(), "duplicate key '" + printable(key.Scalar()) +
+                                         "' (first at line " + std::to_string(first->second) + ")");
             continue;
         }
-        entries.push_back({key.Scalar(), key.Mark(), entry.second});
+        entries.emplace_back(key.Scalar(), key.Mark(), entry.second);
     }
     return entries;
 }
 
 MapReader::MapReader(Reader &reader, const Field &field, std::initializer_list<const char *> keys)
-    : reader_(reader), field_(field), isMap_(field.value.IsMap()),
-      entries_(mapEntries(reader, field))
+    : reader_(reader), field_(field), isMap_(field.value.IsMap())
 {
-    std::erase_if(entries_, [&](const Field &entry) {
+    /* Filtered while copying, never erased in place: see Field. */
+    for (Field &entry : mapEntries(reader, field)) {
         const bool known = std::any_of(keys.begin(), keys.end(),
                                        [&](const char *key) { return entry.name == key; });
-        if (!known)
-            reader_.error(entry.keyMark,
-                          "unknown key '" + entry.name + "' (allowed: " + joinNames(keys) + ")");
-        return !known;
-    });
+        if (known)
+            entries_.push_back(std::move(entry));
+        else
+            reader_.error(entry.keyMark, "unknown key '" + printable(entry.name) + "'" +
+                                             didYouMean(entry.name, names(keys)) +
+                                             " (allowed: " + joinNames(names(keys)) + ")");
+    }
 }
 
 const Field *MapReader::find(std::string_view key) const
@@ -283,7 +486,7 @@ std::optional<double> readNumber(Reader &reader, const Field &field, const Range
     double value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value)) {
-        reader.error(field, label(field) + " is out of range: " + field.value.Scalar());
+        reader.error(field, label(field) + " is out of range: " + printable(field.value.Scalar()));
         return std::nullopt;
     }
     if (!checkRange(reader, field, value, range))
@@ -304,7 +507,7 @@ std::optional<int64_t> readInteger(Reader &reader, const Field &field, const Ran
     int64_t value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || end != text->data() + text->size()) {
-        reader.error(field, label(field) + " is out of range: " + field.value.Scalar());
+        reader.error(field, label(field) + " is out of range: " + printable(field.value.Scalar()));
         return std::nullopt;
     }
     if (!checkRange(reader, field, static_cast<double>(value), range))
@@ -328,11 +531,21 @@ std::optional<std::string> readString(Reader &reader, const Field &field)
         reader.error(field, label(field) + " must be a string, got " + describe(node));
         return std::nullopt;
     }
-    if (node.Scalar().empty()) {
+    const std::string &text = node.Scalar();
+    if (text.empty()) {
         reader.error(field, label(field) + " must not be empty");
         return std::nullopt;
     }
-    return node.Scalar();
+    if (text.size() > kMaxStringLength) {
+        reader.error(field, label(field) + " is too long: " + std::to_string(text.size()) +
+                                " bytes (at most " + std::to_string(kMaxStringLength) + ")");
+        return std::nullopt;
+    }
+    if (const auto bad = firstUnprintable(text)) {
+        reader.error(field, label(field) + " contains " + *bad + ": " + describe(node));
+        return std::nullopt;
+    }
+    return text;
 }
 
 std::optional<std::string> readName(Reader &reader, const Field &field)
@@ -340,6 +553,12 @@ std::optional<std::string> readName(Reader &reader, const Field &field)
     auto name = readString(reader, field);
     if (!name)
         return std::nullopt;
+    if (name->size() > kMaxNameLength) {
+        reader.error(field, label(field) + " is too long: " + std::to_string(name->size()) +
+                                " characters (a name has at most " +
+                                std::to_string(kMaxNameLength) + ")");
+        return std::nullopt;
+    }
     const auto allowed = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '.' || c == '_' || c == '-';
@@ -365,9 +584,59 @@ std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
         if (it != choices.end())
             return static_cast<std::size_t>(it - choices.begin());
     }
-    reader.error(field, label(field) + " must be one of " + joinNames(choices) + ", got " +
+    reader.error(field, label(field) + " must be one of " + joinNames(names(choices)) + ", got " +
                             describe(node));
     return std::nullopt;
+}
+
+std::string didYouMean(std::string_view name, const std::vector<std::string> &known)
+{
+    if (name.size() > 2 * kMaxNameLength)
+        return "";
+    const std::string *best = nullptr;
+    std::size_t bestDistance = 0;
+    for (const std::string &candidate : known) {
+        const std::size_t d = editDistance(name, candidate);
+        if (!best || d < bestDistance)
+            best = &candidate, bestDistance = d;
+    }
+    /* Up to a third of the name may be wrong: 'setle_ms' -> 'settle_ms', not 'a' -> 'scan'. */
+    if (!best || bestDistance == 0 || bestDistance > std::max<std::size_t>(1, name.size() / 3))
+        return "";
+    return " (did you mean '" + *best + "'?)";
+}
+
+std::string joinNames(const std::vector<std::string> &names)
+{
+    std::string out;
+    for (const std::string &name : names) {
+        if (!out.empty())
+            out += ", ";
+        out += name;
+    }
+    return out;
+}
+
+std::string printable(std::string_view text, std::size_t max)
+{
+    std::string out;
+    char hex[8];
+    std::size_t i = 0;
+    while (i < text.size() && out.size() < max) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t n = utf8Length(text, i);
+        if (n == 0 || (n == 1 && isControl(c))) {
+            std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+            out += hex;
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    if (i < text.size())
+        out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
 }
 
 } // namespace lockstep::config

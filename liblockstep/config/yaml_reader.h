@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -27,7 +28,22 @@ struct Field {
     YAML::Mark keyMark;
     YAML::Node value;
 
+    /* Where a problem with the value is reported: the value's own position, or the key's when
+     * the value is empty or reached through an alias (an alias shares its anchor's node and
+     * mark; the user wants to see where the value was used). */
     YAML::Mark mark() const;
+
+    /* Never assigned: YAML::Node's assignment writes the right-hand node's content into the
+     * document node the left-hand one refers to, so an algorithm that moves elements by
+     * assignment (std::erase_if, std::sort) would rebind every later key to another value. */
+    Field(std::string name, YAML::Mark keyMark, const YAML::Node &value)
+        : name(std::move(name)), keyMark(keyMark), value(value)
+    {
+    }
+    Field(const Field &) = default;
+    Field(Field &&) = default;
+    Field &operator=(const Field &) = delete;
+    Field &operator=(Field &&) = delete;
 };
 
 class Reader
@@ -41,8 +57,8 @@ public:
      * result is the document's root as a Field named `what`. */
     std::optional<Field> load(const std::string &what);
 
-    void error(const YAML::Mark &mark, std::string message);
-    void error(const Field &field, std::string message) { error(field.mark(), std::move(message)); }
+    void error(const YAML::Mark &mark, const std::string &message);
+    void error(const Field &field, const std::string &message) { error(field.mark(), message); }
     bool failed() const { return !diagnostics_.empty(); }
     /* How many problems were reported so far: compared before and after reading some keys, it
      * tells whether all of them were good. */
@@ -96,11 +112,25 @@ inline constexpr Range kPositive{0.0, std::numeric_limits<double>::infinity(), t
 std::optional<double> readNumber(Reader &reader, const Field &field, const Range &range = {});
 std::optional<int64_t> readInteger(Reader &reader, const Field &field, const Range &range = {});
 std::optional<bool> readBool(Reader &reader, const Field &field);
+/* Valid UTF-8, no control characters, at most kMaxStringLength bytes. */
+inline constexpr std::size_t kMaxStringLength = 1024;
 std::optional<std::string> readString(Reader &reader, const Field &field);
-/* A name used in paths and in "host/camera": letters, digits, '.', '_', '-'. */
+/* A name used in paths and in "host/camera": letters, digits, '.', '_', '-', at most
+ * kMaxNameLength characters. */
+inline constexpr std::size_t kMaxNameLength = 64;
 std::optional<std::string> readName(Reader &reader, const Field &field);
 /* One of `choices`; returns its index. */
 std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
                                       std::initializer_list<const char *> choices);
+
+/* " (did you mean 'x'?)" when one of `known` is a likely misspelling of `name` (small edit
+ * distance), else "". */
+std::string didYouMean(std::string_view name, const std::vector<std::string> &known);
+/* "a, b, c" */
+std::string joinNames(const std::vector<std::string> &names);
+
+/* Text from a file made safe for a message: control characters and bytes that are not UTF-8
+ * written as \xNN, and anything beyond `max` bytes cut with a note of the full length. */
+std::string printable(std::string_view text, std::size_t max = 80);
 
 } // namespace lockstep::config

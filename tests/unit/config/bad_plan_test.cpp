@@ -82,7 +82,7 @@ const std::vector<BadPlan> kBadPlans = {
     {"duplicate_plan_key", planWith("scan: t\n"), {4, 1, "duplicate key 'scan' (first at line 1)"}},
     {"sweep_unknown_motor",
      sweep("{motor: table, from: 0, to: 90, count: 4}"),
-     {3, 18, "unknown motor 'table': rig 'r' has no such motor"}},
+     {3, 18, "unknown motor 'table': rig 'r' has motors turntable"}},
     {"sweep_beyond_soft_limit",
      sweep("{motor: turntable, from: 0, to: 800, count: 4}"),
      {3, 42, "target 800 is outside the soft limits of motor 'turntable' (-720 .. 720)"}},
@@ -97,7 +97,7 @@ const std::vector<BadPlan> kBadPlans = {
      {2, 12, "'positions' must be a mapping with 'sweep' or a list of positions"}},
     {"list_unknown_motor",
      "scan: s\npositions:\n  - {turntable: 0}\n  - {lift: 5}\n",
-     {4, 6, "unknown motor 'lift': rig 'r' has no such motor"}},
+     {4, 6, "unknown motor 'lift': rig 'r' has motors turntable"}},
     {"list_empty_position",
      "scan: s\npositions:\n  - {turntable: 0}\n  - {}\n",
      {4, 5, "'positions[1]' is empty: a position gives at least one motor a target"}},
@@ -115,13 +115,15 @@ const std::vector<BadPlan> kBadPlans = {
      {5, 26, "'max_accel' 500 exceeds the max_accel of motor 'turntable' (180)"}},
     {"motion_unknown_motor",
      planWith("motion:\n  lift: {max_speed: 1}\n"),
-     {5, 3, "unknown motor 'lift': rig 'r' has no such motor"}},
+     {5, 3, "unknown motor 'lift': rig 'r' has motors turntable"}},
     {"camera_unknown_host",
      planWith("cameras: [pi09/cam]\n"),
-     {4, 11, "unknown camera 'pi09/cam': rig 'r' has no host 'pi09'"}},
+     {4, 11,
+      "unknown camera 'pi09/cam': rig 'r' has no host 'pi09' (did you mean 'pi01'?) (hosts: pi01, "
+      "pi02)"}},
     {"camera_unknown_on_host",
      planWith("cameras: [pi01/left]\n"),
-     {4, 11, "unknown camera 'pi01/left': host 'pi01' has no camera 'left'"}},
+     {4, 11, "unknown camera 'pi01/left': host 'pi01' has no camera 'left' (cameras: cam)"}},
     {"camera_without_host",
      planWith("cameras: [cam]\n"),
      {4, 11, "camera 'cam' must be written as host/camera"}},
@@ -215,7 +217,7 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_file_order)
     test::checkDiagnostics(
         [&] { loadPlan(file, rig); }, file,
         {{3, 17, "target 900 is outside the soft limits of motor 'turntable' (-720 .. 720)"},
-         {4, 20, "unknown motor 'lift': rig 'r' has no such motor"},
+         {4, 20, "unknown motor 'lift': rig 'r' has motors turntable"},
          {5, 33, "'max_speed' 100 exceeds the max_speed of motor 'turntable' (90)"},
          {6, 18, "'width' must be between 16 and 16384, got 8"},
          {6, 30, "'quality' must be between 1 and 100, got 0"},
@@ -294,7 +296,7 @@ BOOST_AUTO_TEST_CASE(a_valid_rig_checks_the_plan_against_it)
                               "max_accel: 20}\n");
     const std::string bad = dir.write("bad.yaml", "scan: s\npositions: [{tilt: 10}]\n");
     test::checkDiagnostics([&] { loadPlanWithRig(bad, rig); }, bad,
-                           {{2, 14, "unknown motor 'tilt': rig 'r' has no such motor"}});
+                           {{2, 14, "unknown motor 'tilt': rig 'r' has motors lift"}});
     const LoadedConfig good =
         loadPlanWithRig(dir.write("good.yaml", "scan: s\npositions: [{lift: 10}]\n"), rig);
     BOOST_TEST(good.rig.name == "r");
