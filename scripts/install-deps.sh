@@ -16,7 +16,7 @@ apt-get install -y -qq --no-install-recommends \
     libboost-test-dev libcli11-dev \
     rt-tests python3 procps iproute2 util-linux e2fsprogs \
     slurmctld slurmd slurm-client munge acl libacl1-dev \
-    clang-format clang-tidy \
+    clang-format clang-tidy clang libclang-rt-14-dev \
     mmdebstrap \
     >/dev/null
 echo "install-deps: all lockstep build and test dependencies are installed"

@@ -3,7 +3,8 @@
 # test (unit, integration under mpirun, and, when run as root, the 4-node Slurm cluster and the
 # provisioning playbook on booted containers), then builds again with AddressSanitizer +
 # UndefinedBehaviorSanitizer and runs the unit tests there, then the libcamera backend's tests
-# against libcamera's virtual pipeline in a Debian trixie root.
+# against libcamera's virtual pipeline in a Debian trixie root, and a minute of fuzzing of the
+# configuration loaders.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -23,3 +24,6 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit
 
 ./scripts/libcamera-virtual.sh
+
+# The rig and plan loaders under libFuzzer for a fixed minute, seeded from conf/.
+./tests/fuzz/run.sh

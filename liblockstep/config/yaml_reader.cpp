@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <unordered_map>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace lockstep::config
 {
@@ -230,6 +233,64 @@ YAML::Mark markAt(int line, int column)
     return mark;
 }
 
+/* Remembers where a document starts. */
+class DocumentStart : public YAML::EventHandler
+{
+public:
+    std::optional<YAML::Mark> mark;
+
+    void OnDocumentStart(const YAML::Mark &at) override { mark = at; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                  const std::string &) override
+    {
+    }
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override
+    {
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override
+    {
+    }
+    void OnMapEnd() override {}
+};
+
+/* Where a second document starts, if there is one. Not YAML::LoadAll: in yaml-cpp 0.7 it loops
+ * forever, allocating, on some malformed input (a ',' at the top level; yaml-cpp issue 1040,
+ * fixed in 0.8), so the parser is asked for two documents at most. */
+std::optional<YAML::Mark> secondDocument(const std::string &text)
+{
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStart first;
+    DocumentStart second;
+    if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second))
+        return std::nullopt;
+    return second.mark.value_or(YAML::Mark());
+}
+
+/* The first character that is not blank, a comment or a document marker line. */
+std::optional<YAML::Mark> firstContent(std::string_view text)
+{
+    int line = 0;
+    for (std::size_t start = 0; start < text.size(); ++line) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos)
+            end = text.size();
+        const std::string_view row = text.substr(start, end - start);
+        start = end + 1;
+        const std::size_t at = row.find_first_not_of(" \t\r");
+        if (at == std::string_view::npos || row[at] == '#' || row == "---" || row == "...")
+            continue;
+        return markAt(line, static_cast<int>(at));
+    }
+    return std::nullopt;
+}
+
 /* Deeper flow nesting than any lockstep file needs; yaml-cpp recurses per level. */
 constexpr int kMaxFlowDepth = 64;
 
@@ -361,9 +422,11 @@ std::optional<Field> Reader::load(const std::string &what)
                          " levels; a lockstep file needs a handful");
         return std::nullopt;
     }
-    std::vector<YAML::Node> documents;
+    YAML::Node document;
+    std::optional<YAML::Mark> second;
     try {
-        documents = YAML::LoadAll(text);
+        document = YAML::Load(text);
+        second = secondDocument(text);
     } catch (const YAML::Exception &e) {
         /* yaml-cpp names the symptom where it noticed it ("end of map not found" lines below an
          * unclosed quote); say the cause where it is, when it is one we recognise. */
@@ -374,13 +437,17 @@ std::optional<Field> Reader::load(const std::string &what)
             error(e.mark, e.msg);
         return std::nullopt;
     }
-    if (documents.empty() || documents.front().IsNull()) {
-        error(YAML::Mark(), "the file is empty; expected a mapping");
+    if (!document.IsDefined() || document.IsNull()) {
+        /* yaml-cpp 0.7 reads some malformed text (a ',' before any key) as an empty document. */
+        if (const auto content = firstContent(text))
+            error(*content, "no YAML value could be read here; expected a mapping of keys");
+        else
+            error(YAML::Mark(), "the file is empty; expected a mapping");
         return std::nullopt;
     }
-    if (documents.size() > 1)
-        error(documents[1].Mark(), "only one YAML document is allowed per file");
-    return Field{what, documents.front().Mark(), documents.front()};
+    if (second)
+        error(*second, "only one YAML document is allowed per file");
+    return Field{what, document.Mark(), document};
 }
 
 void Reader::error(const YAML::Mark &mark, const std::string &message)

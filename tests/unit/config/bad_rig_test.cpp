@@ -56,7 +56,7 @@ const std::vector<BadRig> kBadRigs = {
     {"empty_file", "", {1, 1, "the file is empty; expected a mapping"}},
     {"second_document",
      "rig: r\nnodes: [{host: a}]\n---\nrig: s\n",
-     {4, 1, "only one YAML document is allowed per file"}},
+     {3, 1, "only one YAML document is allowed per file"}},
     {"root_not_a_mapping", "- rig\n", {1, 1, "'rig file' must be a mapping, got a list"}},
     {"unknown_top_level_key",
      "rig: r\nnodes: [{host: a}]\ncolour: red\n",

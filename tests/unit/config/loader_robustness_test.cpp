@@ -299,4 +299,26 @@ BOOST_AUTO_TEST_CASE(syntax_errors_name_their_cause)
     BOOST_TEST(deep.message.starts_with("brackets nested deeper than 64 levels"));
 }
 
+/* Found by tests/fuzz: yaml-cpp 0.7's LoadAll never returns on these (it makes empty documents
+ * forever, allocating); the loader must answer, with a position. */
+BOOST_AUTO_TEST_CASE(a_comma_at_the_top_level_does_not_hang_the_loader)
+{
+    const ScratchDir dir;
+    for (const char *text : {",\n", ", x\n", "\"a\", b\n", "[a], b\n", "# c\n   , their\n"}) {
+        BOOST_TEST_CONTEXT("input " << text)
+        {
+            const std::string file = dir.write("rig.yaml", text);
+            const std::vector<Diagnostic> got = diagnosticsOf([&] { loadRig(file); });
+            BOOST_TEST_REQUIRE(!got.empty());
+            BOOST_TEST(got[0].line >= 1);
+        }
+    }
+    const std::string file = dir.write("comma.yaml", "# c\n   , their\n");
+    const std::vector<Diagnostic> got = diagnosticsOf([&] { loadRig(file); });
+    BOOST_TEST_REQUIRE(got.size() == 1U);
+    BOOST_TEST(got[0].line == 2);
+    BOOST_TEST(got[0].column == 4);
+    BOOST_TEST(got[0].message == "no YAML value could be read here; expected a mapping of keys");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
