@@ -8,14 +8,26 @@ check "hello.sbatch: every node answers with its PMIx rank, size, host, devices 
 run sbatch -W -o "$RUN/hello.out" "$JOBSCRIPTS/hello.sbatch"
 rows=$(awk '$1 ~ /^[0-3]$/ { print $1, $2, $4 }' "$RUN/hello.out" 2>/dev/null | tr '\n' ' ')
 expected="0 pi01 turntable,cam1 1 pi02 cam2 2 pi03 cam3 3 pi04 cam4 "
-# One clock on this machine: rank 0's offset is 0 by definition, the others' within 100 ms.
-offsets=$(awk '$1 ~ /^[0-3]$/ { print $5 }' "$RUN/hello.out" 2>/dev/null | tr '\n' ' ')
-offsets_ok=$(echo "$offsets" | awk '{ ok = NF == 4 && $1 == 0
-    for (i = 2; i <= NF; i++) ok = ok && $i ~ /^-?[0-9]+[.][0-9]$/ && $i > -100000 && $i < 100000
-    print ok ? "yes" : "no" }')
+# One clock on this machine: rank 0's offset is 0 by definition, and the true offset of every
+# other node (0) must lie within the interval the four-timestamp exchange gives (offset +/- the
+# half round trip; 0.1 us of printing rounding allowed).
+offsets=$(awk '$1 ~ /^[0-3]$/ { print $5 "+/-" $6 }' "$RUN/hello.out" 2>/dev/null | tr '\n' ' ')
+offsets_ok=$(awk '$1 ~ /^[0-3]$/ { n++; o = $5 < 0 ? -$5 : $5
+        if (($1 == 0 && $5 != 0) || o > $6 + 0.1 || $5 !~ /^-?[0-9]+[.][0-9]$/) bad++ }
+    END { print (n == 4 && !bad) ? "yes" : "no" }' "$RUN/hello.out" 2>/dev/null)
 if [ "$rc" -eq 0 ] && [ "$rows" = "$expected" ] && grep -q "^lockstep hello: 4 tasks" "$RUN/hello.out" &&
-    [ "$offsets_ok" = yes ]; then pass "$rows; offsets (us): $offsets"; else
+    grep -q "^clocks: any two differ by at most" "$RUN/hello.out" && [ "$offsets_ok" = yes ]; then
+    pass "$rows; offsets (us): $offsets"
+else
     fail "rc=$rc rows='$rows' offsets='$offsets': $out $(cat "$RUN/hello.out" 2>/dev/null)"
+fi
+
+check "hello with a skew bound of 0 us refuses: no real exchange is that certain"
+run srun -N4 --mpi=pmix "$LOCKSTEP" hello --max-offset-us 0
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "more than the skew bound of 0 us"; then
+    pass "$(echo "$out" | grep -o 'clocks may differ by [0-9]* us')"
+else
+    fail "rc=$rc: $out"
 fi
 
 check "home.sbatch: placed by its --gres=stepper:1 on pi01, the only node with a stepper; homes it"
