@@ -85,7 +85,7 @@ ClockOffset bestOffset(std::span<const ClockExchange> exchanges)
 ClockProbeServer::ClockProbeServer()
     : socket_(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)), stop_(::eventfd(0, EFD_CLOEXEC))
 {
-    if (!socket_.isValid() || !stop_.isValid())
+    if (!socket_.valid() || !stop_.valid())
         fail("socket");
     /* One socket for IPv4 and IPv6 peers. */
     const int no = 0;
@@ -149,7 +149,7 @@ ClockOffset probeClock(const std::string &host, uint16_t port, int count)
                        "': " + gai_strerror(rc));
     const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
     const UniqueFd socket(::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!socket.isValid())
+    if (!socket.valid())
         fail("socket");
     if (::connect(socket.get(), found->ai_addr, found->ai_addrlen) != 0)
         fail("connect to " + host);

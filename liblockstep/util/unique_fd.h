@@ -1,4 +1,4 @@
-/* A file descriptor owned by one object, closed when it goes (after libcamera's UniqueFD). */
+/* A file descriptor owned by one object: closed when it goes, movable, never copied. */
 #pragma once
 
 #include <unistd.h>
@@ -16,14 +16,15 @@ public:
     UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
     UniqueFd &operator=(UniqueFd &&other) noexcept
     {
-        reset(other.release());
+        if (this != &other)
+            reset(other.release());
         return *this;
     }
     UniqueFd(const UniqueFd &) = delete;
     UniqueFd &operator=(const UniqueFd &) = delete;
 
     int get() const { return fd_; }
-    bool isValid() const { return fd_ >= 0; }
+    bool valid() const { return fd_ >= 0; }
     int release() { return std::exchange(fd_, -1); }
     void reset(int fd = -1)
     {
