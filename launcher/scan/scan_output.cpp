@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coord/coordinator.h"
+#include "util/errors.h"
 #include "scan/plan_queries.h"
 #include "util/atomic_file.h"
 
@@ -67,6 +68,15 @@ PreparedOutput prepareOutput(const ScanLayout &layout, const LoadedConfig &confi
 {
     PreparedOutput out;
     StartDecision &decision = out.decision;
+    try {
+        out.lock = std::make_unique<OutputLock>(layout.root);
+    } catch (const InputError &e) {
+        decision.inputError = e.what();
+        return out;
+    } catch (const RunError &e) {
+        decision.runError = e.what();
+        return out;
+    }
     const bool exists = fs::exists(layout.manifest());
     if (exists && !resume) {
         decision.inputError =

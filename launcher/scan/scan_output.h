@@ -12,6 +12,7 @@
 #include "camera/frame_grid.h"
 #include "commands/config_files.h"
 #include "scan/manifest.h"
+#include "scan/output_lock.h"
 #include "scan/rank_messages.h"
 #include "scan/scan_layout.h"
 
@@ -28,14 +29,18 @@ size_t resumePoint(const ManifestContents &manifest, size_t positions, size_t fr
 
 struct PreparedOutput {
     StartDecision decision;
+    /* The folder's lock, to hold for the whole scan; none when another scan holds it (the
+     * decision says so) or it could not be taken. */
+    std::unique_ptr<OutputLock> lock;
     std::unique_ptr<ManifestWriter> manifest; /* none when the decision is an error */
     size_t framesKept = 0;                    /* frames of the kept positions (resume) */
     /* A new scan: the plan and rig texts, for scan.json. */
     std::optional<std::pair<std::string, std::string>> newScanTexts;
 };
 
-/* Decides where to start and prepares the folder. Bad input (a scan already there without
- * --resume, nothing to resume, plan or rig changed since) is a decision, not an exception. */
+/* Locks the folder, decides where to start and prepares it. Bad input (another scan running
+ * there, a scan already there without --resume, nothing to resume, plan or rig changed since) is
+ * a decision, not an exception. */
 PreparedOutput prepareOutput(const ScanLayout &layout, const LoadedConfig &config, bool resume);
 
 /* What scan.json records besides the plan and rig. */

@@ -113,6 +113,7 @@ private:
 
     /* Rank 0 */
     std::unique_ptr<ManifestRecorder> recorder_;
+    std::unique_ptr<OutputLock> outputLock_; /* rank 0: the folder is this scan's until it ends */
     std::unique_ptr<Progress> progress_;
     std::optional<std::pair<std::string, std::string>> newScanTexts_; /* plan, rig */
 
@@ -142,6 +143,7 @@ StartDecision ScanRunner::decideStart()
         recorder_ =
             std::make_unique<ManifestRecorder>(std::move(prepared.manifest), prepared.framesKept);
     newScanTexts_ = std::move(prepared.newScanTexts);
+    outputLock_ = std::move(prepared.lock);
     return prepared.decision;
 }
 

@@ -312,7 +312,8 @@ VerifyResult Verifier::run()
     checkPositions(manifest);
     checkSimAngles();
 
-    std::set<std::string> known = {"scan.json", "plan.yaml", "rig.yaml", "manifest.jsonl"};
+    std::set<std::string> known = {"scan.json", "plan.yaml", "rig.yaml", "manifest.jsonl",
+                                   ".lock"}; /* the scan's folder lock (scan/output_lock.h) */
     for (const FrameRecord &f : manifest.frames)
         known.insert(f.file);
     checkStrayFiles(known);
