@@ -165,12 +165,15 @@ public:
     template <typename T> bool read(T &value, uint64_t address) const
     {
         iovec local = {&value, sizeof(T)};
+        /* An address in the caller's memory, not ours. */
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
         iovec remote = {reinterpret_cast<void *>(address), sizeof(T)};
         return process_vm_readv(pid(), &local, 1, &remote, 1, 0) == sizeof(T);
     }
     template <typename T> bool write(const T &value, uint64_t address) const
     {
         iovec local = {const_cast<T *>(&value), sizeof(T)};
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
         iovec remote = {reinterpret_cast<void *>(address), sizeof(T)};
         return process_vm_writev(pid(), &local, 1, &remote, 1, 0) == sizeof(T);
     }
@@ -485,6 +488,9 @@ Options parse(int argc, char **argv)
 int main(int argc, char **argv)
 {
     options = parse(argc, argv);
+    /* Nothing inherited is passed on: the command is a daemon, and a lock file a caller held
+     * (flock around the cluster tests) must not stay held by it. */
+    close_range(3, ~0U, 0);
     lines.resize(options.lines);
     writeLevels();
     int sockets[2];
