@@ -6,6 +6,7 @@
 
 #include "contexts.h"
 #include "device_request.h"
+#include "gpio/inherited_gpio.h"
 #include "util/errors.h"
 
 extern "C" {
@@ -95,6 +96,19 @@ int remoteTaskInit(PluginState &state, spank_t sp)
     setJobEnv(sp, "LOCKSTEP_DEVICES", state.reservation->deviceList());
     setJobEnv(sp, "LOCKSTEP_RIG", state.reservation->rigPath());
     setJobEnv(sp, "LOCKSTEP_NODE", state.reservation->nodeName());
+    if (const StepLines *lines = state.reservation->lines())
+        setJobEnv(sp, kInheritedGpioVariable, lines->environment());
+    return 0;
+}
+
+int remoteTaskInitPrivileged(PluginState &state, spank_t /*sp*/)
+{
+    /* In the forked task, as root, before exec: the step's line request descriptors (close-on-
+     * exec in slurmstepd, so that nothing else it starts gets them) stay open across the
+     * task's exec. A reservation error is reported from task_init. */
+    if (state.error.empty() && state.reservation)
+        if (const StepLines *lines = state.reservation->lines())
+            lines->inheritAcrossExec();
     return 0;
 }
 

@@ -21,6 +21,7 @@ int jobEpilog(PluginState &state, spank_t sp);
 
 /* slurmstepd */
 int remoteInitPostOpt(PluginState &state, spank_t sp);
+int remoteTaskInitPrivileged(PluginState &state, spank_t sp);
 int remoteTaskInit(PluginState &state, spank_t sp);
 int remoteTaskExit(PluginState &state, spank_t sp);
 int remoteExit(PluginState &state, spank_t sp);

@@ -1,5 +1,6 @@
 #include "device_holders.h"
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <dirent.h>
@@ -67,14 +68,23 @@ std::string DeviceHolder::str() const
     return "process " + std::to_string(pid) + " (" + command + ", uid " + std::to_string(uid) + ")";
 }
 
-std::vector<DeviceHolder> findJobHolders(const std::string &file, unsigned jobId, long stepId,
-                                         const std::string &procRoot)
+namespace
+{
+
+std::string linkTarget(const std::string &path)
+{
+    std::array<char, 512> target = {};
+    const ssize_t n = readlink(path.c_str(), target.data(), target.size() - 1);
+    return n > 0 ? std::string(target.data(), static_cast<size_t>(n)) : std::string();
+}
+
+/* Every process but this one holding an open file for which `matches(path in /proc/<pid>/fd)`
+ * is true, whose environment names the job and step. */
+template <typename Match>
+std::vector<DeviceHolder> findHolders(const Match &matches, unsigned jobId, long stepId,
+                                      const std::string &procRoot)
 {
     std::vector<DeviceHolder> holders;
-    struct stat want = {};
-    /* lstat: the simulated state lives in a directory jobs write to. */
-    if (lstat(file.c_str(), &want) != 0 || !(S_ISREG(want.st_mode) || S_ISCHR(want.st_mode)))
-        return holders;
     const std::string self = std::to_string(getpid());
     for (const std::string &pid : numericEntries(procRoot)) {
         if (pid == self)
@@ -82,8 +92,7 @@ std::vector<DeviceHolder> findJobHolders(const std::string &file, unsigned jobId
         const std::string procDir = procRoot + "/" + pid;
         bool holds = false;
         for (const std::string &fd : numericEntries(procDir + "/fd")) {
-            struct stat have = {};
-            if (stat((procDir + "/fd/" + fd).c_str(), &have) == 0 && sameFile(want, have)) {
+            if (matches(procDir + "/fd/" + fd)) {
                 holds = true;
                 break;
             }
@@ -100,6 +109,44 @@ std::vector<DeviceHolder> findJobHolders(const std::string &file, unsigned jobId
         holders.push_back(holder);
     }
     return holders;
+}
+
+} // namespace
+
+std::vector<DeviceHolder> findJobHolders(const std::string &file, unsigned jobId, long stepId,
+                                         const std::string &procRoot)
+{
+    struct stat want = {};
+    /* lstat: the simulated state lives in a directory jobs write to. */
+    if (lstat(file.c_str(), &want) != 0 || !(S_ISREG(want.st_mode) || S_ISCHR(want.st_mode)))
+        return {};
+    return findHolders(
+        [&](const std::string &path) {
+            struct stat have = {};
+            return stat(path.c_str(), &have) == 0 && sameFile(want, have);
+        },
+        jobId, stepId, procRoot);
+}
+
+std::vector<DeviceHolder> findJobHoldersOfFd(int fd, unsigned jobId, long stepId,
+                                             const std::string &procRoot)
+{
+    struct stat want = {};
+    const std::string name = linkTarget("/proc/self/fd/" + std::to_string(fd));
+    if (fstat(fd, &want) != 0 || name.empty())
+        return {};
+    return findHolders(
+        [&](const std::string &path) {
+            struct stat have = {};
+            return stat(path.c_str(), &have) == 0 && have.st_dev == want.st_dev &&
+                   have.st_ino == want.st_ino && linkTarget(path) == name;
+        },
+        jobId, stepId, procRoot);
+}
+
+std::vector<DeviceHolder> findJobProcesses(unsigned jobId, long stepId, const std::string &procRoot)
+{
+    return findHolders([](const std::string &) { return true; }, jobId, stepId, procRoot);
 }
 
 std::vector<DeviceHolder> killHolders(const std::vector<DeviceHolder> &holders)

@@ -26,6 +26,20 @@ std::vector<DeviceHolder> findJobHolders(const std::string &file, unsigned jobId
                                          long stepId = kAnyStep,
                                          const std::string &procRoot = "/proc");
 
+/* The same for an open file of this process that has no path to look for (a GPIO line request
+ * is an anonymous inode): a holder has an open file with the same device, inode and name in
+ * /proc/<pid>/fd (for an anonymous inode the name gives its kind, "anon_inode:gpio-line"; the
+ * inode is shared by every anonymous file of that kind, which is why only the job's and step's
+ * processes are looked at: they cannot have got such a file from anyone but the plugin). */
+std::vector<DeviceHolder> findJobHoldersOfFd(int fd, unsigned jobId, long stepId,
+                                             const std::string &procRoot = "/proc");
+
+/* Every process of the job (and step, if given) with at least one open file: after the step's
+ * slurmstepd died, its orphaned tasks may hold the step's GPIO line request, which has no path to
+ * look for and, without the step's own descriptor, nothing to compare with. */
+std::vector<DeviceHolder> findJobProcesses(unsigned jobId, long stepId,
+                                           const std::string &procRoot = "/proc");
+
 /* SIGKILLs each holder and waits up to a second for it to be gone. Returns those still there. */
 std::vector<DeviceHolder> killHolders(const std::vector<DeviceHolder> &holders);
 

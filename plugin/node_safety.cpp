@@ -10,6 +10,7 @@
 #include "gpio/sim_gpio.h"
 #include "node_drain.h"
 #include "root_file.h"
+#include "step_lines.h"
 #include "step_reservation.h"
 #include "unsafe_mark.h"
 #include "util/errors.h"
@@ -43,6 +44,26 @@ std::vector<std::string> deviceFiles(const RigConfig &rig, const NodeConfig &nod
     return {};
 }
 
+/* Drives one motor's ENABLE inactive: a real one by requesting the line anew on the checked chip
+ * (the plugin's own uAPI path, not libgpiod: the chip is checked before root sends it an
+ * ioctl), a simulated one in the shared simulated state. */
+std::vector<SafeStateResult> driveMotorSafe(const RigConfig &rig, const NodeConfig &node,
+                                            const std::string &name)
+{
+    const MotorConfig *motor = node.findMotor(name);
+    if (!motor || motor->backend != Backend::Real)
+        return driveMotorsSafeChecked(rig, node, {name});
+    const std::string what =
+        "motor " + name + ": ENABLE (GPIO " + std::to_string(motor->enable.offset) + ") ";
+    try {
+        requestEnableInactive(node, *motor);
+        return {{name, true,
+                 what + "driven inactive (level " + (motor->enable.activeLow ? "1" : "0") + ")"}};
+    } catch (const std::exception &e) {
+        return {{name, false, what + "could not be driven inactive: " + e.what()}};
+    }
+}
+
 } // namespace
 
 NodeSafety::NodeSafety(const RigConfig &rig, const NodeConfig &node, const LockDir &dir,
@@ -63,17 +84,28 @@ bool NodeSafety::secure(const Device &device, unsigned jobId, long stepId, const
     try {
         std::string problems;
         if (jobId != 0) {
-            for (const std::string &file : deviceFiles(rig_, node_, device)) {
-                const std::vector<DeviceHolder> holders = findJobHolders(file, jobId, stepId);
+            std::vector<std::string> files = deviceFiles(rig_, node_, device);
+            /* A real motor's lines are held through the step's line request (step_lines.h): at
+             * a step's end secureLineRequest() finds its holders by the step's own descriptor;
+             * after the step's slurmstepd died, what is left of that step is an orphan. */
+            const bool orphans = leftover == Leftover::Orphan && device.motor &&
+                                 device.motor->backend == Backend::Real;
+            if (orphans)
+                files.emplace_back();
+            for (const std::string &file : files) {
+                const std::vector<DeviceHolder> holders = file.empty()
+                                                              ? findJobProcesses(jobId, stepId)
+                                                              : findJobHolders(file, jobId, stepId);
                 if (holders.empty())
                     continue;
                 const std::vector<DeviceHolder> left = killHolders(holders);
                 for (const DeviceHolder &holder : holders) {
                     const bool stays = std::any_of(left.begin(), left.end(),
                                                    [&](auto &l) { return l.pid == holder.pid; });
-                    const std::string what = holder.str() + " of job " + std::to_string(jobId) +
-                                             " still held " + file + " (" + when +
-                                             "): " + (stays ? "it could not be killed" : "killed");
+                    const std::string what =
+                        holder.str() + " of job " + std::to_string(jobId) +
+                        (file.empty() ? " was left running" : " still held " + file) + " (" + when +
+                        "): " + (stays ? "it could not be killed" : "killed");
                     slurm_error("lockstep: %s", what.c_str());
                     if (stays || leftover == Leftover::Unsafe)
                         problems += (problems.empty() ? "" : "; ") + what;
@@ -81,8 +113,7 @@ bool NodeSafety::secure(const Device &device, unsigned jobId, long stepId, const
             }
         }
         if (device.motor) {
-            for (const SafeStateResult &result :
-                 driveMotorsSafeChecked(rig_, node_, {device.name})) {
+            for (const SafeStateResult &result : driveMotorSafe(rig_, node_, device.name)) {
                 if (result.safe) {
                     slurm_info("lockstep: %s", result.message.c_str());
                 } else {
@@ -96,6 +127,37 @@ bool NodeSafety::secure(const Device &device, unsigned jobId, long stepId, const
         declareUnsafe(device, problems);
     } catch (const std::exception &e) {
         declareUnsafe(device, std::string("checking it failed: ") + e.what());
+    }
+    return false;
+}
+
+bool NodeSafety::secureLineRequest(const std::vector<Device> &motors, const std::vector<int> &fds,
+                                   unsigned jobId, long stepId, const std::string &when) noexcept
+{
+    try {
+        std::string problems;
+        for (int fd : fds) {
+            const std::vector<DeviceHolder> holders = findJobHoldersOfFd(fd, jobId, stepId);
+            if (holders.empty())
+                continue;
+            const std::vector<DeviceHolder> left = killHolders(holders);
+            for (const DeviceHolder &holder : holders) {
+                const bool stays = std::any_of(left.begin(), left.end(),
+                                               [&](auto &l) { return l.pid == holder.pid; });
+                const std::string what = holder.str() + " of job " + std::to_string(jobId) +
+                                         " still held the step's GPIO line request (" + when +
+                                         "): " + (stays ? "it could not be killed" : "killed");
+                slurm_error("lockstep: %s", what.c_str());
+                problems += (problems.empty() ? "" : "; ") + what;
+            }
+        }
+        if (problems.empty())
+            return true;
+        for (const Device &motor : motors)
+            declareUnsafe(motor, problems);
+    } catch (const std::exception &e) {
+        for (const Device &motor : motors)
+            declareUnsafe(motor, std::string("checking it failed: ") + e.what());
     }
     return false;
 }
@@ -175,7 +237,7 @@ void recoverNode(const PluginArgs &args, unsigned jobId, const std::string &slur
             const LockHolder &last = lock->previousHolder();
             slurm_info("lockstep: %s on %s: job %u ended without releasing it: securing it",
                        device.name.c_str(), node->hostname.c_str(), last.jobId);
-            safe = safety.secure(device, last.jobId,
+            safe = safety.secure(device, last.jobId, last.stepId,
                                  "left behind by job " + std::to_string(last.jobId),
                                  NodeSafety::Leftover::Orphan);
         }

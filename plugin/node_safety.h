@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/rig.h"
 #include "device_lock.h"
@@ -40,6 +41,11 @@ public:
     /* The same for one step of the job (at the step's end: other steps may still run). */
     bool secure(const Device &device, unsigned jobId, long stepId, const std::string &when,
                 Leftover leftover) noexcept;
+    /* At the end of a step that requested its motors' lines itself (step_lines.h): kills the
+     * step's processes still holding one of the request descriptors `fds` (they escaped the
+     * step) and marks every motor of `motors` unsafe if there were any. False if so. */
+    bool secureLineRequest(const std::vector<Device> &motors, const std::vector<int> &fds,
+                           unsigned jobId, long stepId, const std::string &when) noexcept;
     /* Throws RunError if the device is marked unsafe, saying how an administrator clears it. */
     void refuseIfUnsafe(const Device &device) const;
     bool markedUnsafe(const Device &device) const;

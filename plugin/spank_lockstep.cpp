@@ -97,6 +97,13 @@ int slurm_spank_init_post_opt(spank_t sp, int /*ac*/, char ** /*av*/)
     });
 }
 
+int slurm_spank_task_init_privileged(spank_t sp, int /*ac*/, char ** /*av*/)
+{
+    return guarded("task_init_privileged", [&](PluginState &state) {
+        return lockstep::spank::remoteTaskInitPrivileged(state, sp);
+    });
+}
+
 int slurm_spank_task_init(spank_t sp, int /*ac*/, char ** /*av*/)
 {
     return guarded("task_init",

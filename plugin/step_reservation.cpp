@@ -49,10 +49,12 @@ StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &re
         rig_, *node_, *dir_, step.slurmNode.empty() ? node_->hostname : step.slurmNode);
     try {
         lockDevices(step, args);
+        requestLines(step);
         grantAccess(step.uid, args);
     } catch (...) {
         /* No task of ours ran: the devices are as their last holder left them. */
         access_.reset();
+        lines_.reset();
         for (const auto &lock : locks_)
             lock->markReleased();
         locks_.clear();
@@ -78,6 +80,7 @@ void StepReservation::lockDevices(const StepIdentity &step, const PluginArgs &ar
                                                  args.conflict, waitLimit);
         const bool died = lock->previousHolderDied();
         const unsigned lastJob = lock->previousHolder().jobId;
+        const unsigned lastStep = lock->previousHolder().stepId;
         locks_.push_back(std::move(lock));
         safety_->refuseIfUnsafe(device);
         if (died) {
@@ -86,7 +89,8 @@ void StepReservation::lockDevices(const StepIdentity &step, const PluginArgs &ar
             slurm_info("lockstep: %s on %s: job %u ended without releasing it: securing it "
                        "before job %u gets it",
                        device.name.c_str(), node_->hostname.c_str(), lastJob, step.jobId);
-            if (!safety_->secure(device, lastJob, "left behind by job " + std::to_string(lastJob),
+            if (!safety_->secure(device, lastJob, lastStep,
+                                 "left behind by job " + std::to_string(lastJob),
                                  NodeSafety::Leftover::Orphan))
                 throw RunError(device.name + " on " + node_->hostname +
                                " could not be made safe after job " + std::to_string(lastJob) +
@@ -95,25 +99,37 @@ void StepReservation::lockDevices(const StepIdentity &step, const PluginArgs &ar
     }
 }
 
+void StepReservation::requestLines(const StepIdentity &step)
+{
+    /* The motors' lines, not the chip: the user never gets access to the chip itself. Held from
+     * here to the end of the step, so no one else can request them meanwhile, and the step
+     * drives ENABLE safe through its own request whatever its tasks do. */
+    std::vector<std::string> real;
+    for (const Device &device : devices_)
+        if (device.motor && device.motor->backend == Backend::Real)
+            real.push_back(device.name);
+    if (real.empty())
+        return;
+    lines_ = std::make_unique<StepLines>(*node_, real, step.jobId);
+    slurm_info("lockstep: job %u step %u holds GPIO lines %s", step.jobId, step.stepId,
+               lines_->environment().c_str());
+}
+
 void StepReservation::grantAccess(uid_t uid, const PluginArgs &args)
 {
+    /* Cameras only: libcamera opens the media and video nodes itself, so they cannot be
+     * handed over as open descriptors. */
     if (uid == 0)
         return;
-    bool realMotor = false;
     bool realCamera = false;
-    for (const Device &device : devices_) {
-        realMotor |= device.motor && device.motor->backend == Backend::Real;
+    for (const Device &device : devices_)
         realCamera |= device.camera && device.camera->backend == Backend::Real;
-    }
-    if (!realMotor && !realCamera)
+    if (!realCamera)
         return;
     access_ = std::make_unique<DeviceAccess>(logToSlurmd, dir_->fd());
     const std::chrono::seconds waitLimit(args.waitTimeoutSeconds);
-    if (realMotor)
-        access_->grant(findHeaderChip(node_->gpioChip), {"gpio"}, uid, args.conflict, waitLimit);
-    if (realCamera)
-        for (const std::string &path : cameraDeviceNodes())
-            access_->grant(path, {"video4linux", "media"}, uid, args.conflict, waitLimit);
+    for (const std::string &path : cameraDeviceNodes())
+        access_->grant(path, {"video4linux", "media"}, uid, args.conflict, waitLimit);
 }
 
 void logToSlurmd(bool error, const std::string &message)
@@ -128,11 +144,20 @@ void StepReservation::makeMotorsSafe() const noexcept
 {
     if (motors_.empty())
         return;
-    for (const SafeStateResult &result : driveMotorsSafeChecked(rig_, *node_, motors_)) {
-        if (result.safe)
-            slurm_info("lockstep: %s", result.message.c_str());
-        else
-            slurm_error("lockstep: %s", result.message.c_str());
+    try {
+        if (lines_)
+            for (const StepLines::Result &result : lines_->driveEnablesInactive())
+                logToSlurmd(!result.safe, result.message);
+        std::vector<std::string> sim;
+        for (const std::string &name : motors_)
+            if (const MotorConfig *motor = node_->findMotor(name);
+                motor && motor->backend == Backend::Sim)
+                sim.push_back(name);
+        if (!sim.empty())
+            for (const SafeStateResult &result : driveMotorsSafeChecked(rig_, *node_, sim))
+                logToSlurmd(!result.safe, result.message);
+    } catch (...) {
+        /* Only allocation can fail here; release() tries again. */
     }
 }
 
@@ -143,9 +168,26 @@ void StepReservation::release() noexcept
     std::vector<bool> safe;
     const std::string when =
         "end of job " + std::to_string(step_.jobId) + " step " + std::to_string(step_.stepId);
-    for (size_t i = 0; i < locks_.size(); ++i)
-        safe.push_back(safety_->secure(devices_[i], step_.jobId, step_.stepId, when,
-                                       NodeSafety::Leftover::Unsafe));
+    bool requestSafe = true;
+    if (lines_) {
+        /* Processes of the step still holding its line request escaped it; then ENABLE through
+         * the step's own request, and the lines are let go so that secure() below can request
+         * them anew: which also proves that no one holds them any more. */
+        std::vector<Device> real;
+        for (const Device &device : devices_)
+            if (device.motor && device.motor->backend == Backend::Real)
+                real.push_back(device);
+        requestSafe = safety_->secureLineRequest(real, lines_->descriptors(), step_.jobId,
+                                                 step_.stepId, when);
+        makeMotorsSafe();
+        lines_.reset();
+    }
+    for (size_t i = 0; i < locks_.size(); ++i) {
+        const bool secured = safety_->secure(devices_[i], step_.jobId, step_.stepId, when,
+                                             NodeSafety::Leftover::Unsafe);
+        const bool real = devices_[i].motor && devices_[i].motor->backend == Backend::Real;
+        safe.push_back(secured && (requestSafe || !real));
+    }
     access_.reset();
     /* A device marked unsafe counts as dealt with: the mark refuses it until an administrator
      * removes it. Only one whose state is unknown (not even the mark could be written) is

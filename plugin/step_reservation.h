@@ -1,5 +1,6 @@
-/* Everything a job step holds on one node: the device locks, the device access given to the
- * user, and the duty to put the devices into a safe state when the step ends. */
+/* Everything a job step holds on one node: the device locks, the GPIO lines of its real motors
+ * (requested by the plugin, inherited by the tasks), the camera access given to the user, and
+ * the duty to put the devices into a safe state when the step ends. */
 #pragma once
 
 #include <memory>
@@ -13,6 +14,7 @@
 #include "device_request.h"
 #include "node_safety.h"
 #include "plugin_args.h"
+#include "step_lines.h"
 
 namespace lockstep::spank
 {
@@ -33,7 +35,8 @@ class StepReservation
 public:
     /* Loads the rig (only a file no user could write), finds this node, locks the requested
      * devices, refuses devices marked unsafe, secures a device whose last holder died before
-     * taking it over, and opens the devices to the user. Throws InputError (bad request,
+     * taking it over, requests the lines of the real motors and opens real cameras to the
+     * user. Throws InputError (bad request,
      * unknown device), ConfigError (rig file) or RunError (locks, access, unsafe); whatever it
      * took until then is released again. */
     StepReservation(const PluginArgs &args, const DeviceRequest &request, const StepIdentity &step);
@@ -42,7 +45,8 @@ public:
     StepReservation(const StepReservation &) = delete;
     StepReservation &operator=(const StepReservation &) = delete;
 
-    /* Drives every reserved motor's ENABLE to its safe state and logs it. Safe to repeat. */
+    /* Drives every reserved motor's ENABLE to its safe state and logs it (real motors through
+     * the step's own line request). Safe to repeat. */
     void makeMotorsSafe() const noexcept;
     /* The end of the step: processes of the job still holding a device are killed, motors
      * made safe (a device that cannot be is marked unsafe and the node drained), access
@@ -53,9 +57,12 @@ public:
     const std::string &nodeName() const { return node_->hostname; }
     /* The reserved devices, comma separated. */
     std::string deviceList() const;
+    /* The line request of the real motors, or nullptr (none reserved). */
+    const StepLines *lines() const { return lines_.get(); }
 
 private:
     void lockDevices(const StepIdentity &step, const PluginArgs &args);
+    void requestLines(const StepIdentity &step);
     void grantAccess(uid_t uid, const PluginArgs &args);
 
     RigConfig rig_;
@@ -66,6 +73,7 @@ private:
     std::unique_ptr<LockDir> dir_;
     std::unique_ptr<NodeSafety> safety_;
     std::vector<std::unique_ptr<DeviceLock>> locks_; /* in devices_ order */
+    std::unique_ptr<StepLines> lines_;               /* after locks_: let go before they go */
     std::unique_ptr<DeviceAccess> access_;           /* after locks_: taken back before they go */
 };
 

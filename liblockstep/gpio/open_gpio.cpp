@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gpio/inherited_gpio.h"
 #include "gpio/motor_lines.h"
 #include "gpio/sim_gpio.h"
 #include "util/errors.h"
@@ -82,6 +83,12 @@ SimDriver simDriver(const MotorConfig &motor, int64_t initialStep)
 
 } // namespace
 
+LineRequest motorLineRequest(const NodeConfig &node, const std::vector<std::string> &motors,
+                             const std::string &consumer)
+{
+    return motorRequest(findMotors(node, motors), consumer);
+}
+
 std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig &node,
                                           const std::vector<std::string> &motors,
                                           const std::vector<int64_t> &initialSteps,
@@ -89,8 +96,13 @@ std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig
 {
     const std::vector<const MotorConfig *> configs = findMotors(node, motors);
     const LineRequest request = motorRequest(configs, consumer);
-    if (configs.front()->backend == Backend::Real)
+    if (configs.front()->backend == Backend::Real) {
+        /* Under Slurm the plugin requested the step's lines and this task inherited them: it
+         * has no access to the chip, and needs none. */
+        if (const std::vector<UapiRequest> *inherited = inheritedGpioRequests())
+            return openUapiLines(*inherited, request);
         return openGpiodLines(node.gpioChip, request);
+    }
 
     if (initialSteps.size() != configs.size())
         throw RunError("openMotorLines: " + std::to_string(initialSteps.size()) +

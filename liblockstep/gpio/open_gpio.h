@@ -13,12 +13,20 @@ namespace lockstep
 {
 
 /* The lines of the named motors (STEP, DIR, ENABLE outputs with ENABLE inactive and STEP
- * inactive initially; endstops as inputs). All named motors must share one backend.
+ * inactive initially; endstops as inputs). All named motors must share one backend. Real
+ * motors: the line requests this process inherited (LOCKSTEP_GPIO_FD, gpio/inherited_gpio.h)
+ * if it has any, where only their lines can be driven; otherwise the chip, through libgpiod.
  * initialSteps gives the sim drivers' starting positions (same order as motors). */
 std::unique_ptr<GpioLines> openMotorLines(const RigConfig &rig, const NodeConfig &node,
                                           const std::vector<std::string> &motors,
                                           const std::vector<int64_t> &initialSteps,
                                           const std::string &consumer);
+
+/* The line request openMotorLines makes for these motors (real or sim): STEP, DIR, ENABLE of each
+ * as outputs at their inactive levels (a line shared by two motors once), endstops as inputs.
+ * What lockstep's SPANK plugin requests for a job step. Throws InputError. */
+LineRequest motorLineRequest(const NodeConfig &node, const std::vector<std::string> &motors,
+                             const std::string &consumer);
 
 /* Drives the ENABLE line of each named motor to inactive, requesting it anew (real) or writing
  * the shared state file (sim). Used after the owning process died (SPANK task_exit). Returns a

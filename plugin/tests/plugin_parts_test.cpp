@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <sys/acl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -697,4 +698,54 @@ BOOST_AUTO_TEST_CASE(processes_of_the_job_holding_a_device_are_found_and_killed)
     BOOST_TEST(findJobHolders(file, 78).size() == 1u, "another job's process is left alone");
     kill(other, SIGKILL);
     waitpid(other, &status, 0);
+}
+
+BOOST_AUTO_TEST_CASE(processes_of_the_step_holding_its_line_request_are_found)
+{
+    /* A GPIO line request has no path: its holders are found by the open file itself. Here a
+     * memfd stands for it (same name for both, as every kernel line request reads
+     * "anon_inode:gpio-line"): the step's one, inherited by an escaped process of job 77 step 0,
+     * and another one of the same job and step that is not the step's request. */
+    const int request = memfd_create("gpio-line", 0);
+    const int unrelated = memfd_create("gpio-line", 0);
+    BOOST_REQUIRE((request >= 0 && unrelated >= 0));
+    const auto holder = [&](int keep, const char *step) {
+        const pid_t pid = fork();
+        if (pid == 0) {
+            setenv("SLURM_JOB_ID", "77", 1);
+            setenv("SLURM_STEP_ID", step, 1);
+            dup2(keep, 100); /* the descriptor survives exec, the others are closed */
+            close(request);
+            close(unrelated);
+            execl("/bin/sleep", "sleep", "30", static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        return pid;
+    };
+    const pid_t escaped = holder(request, "0");
+    const pid_t otherStep = holder(request, "1");
+    const pid_t otherFile = holder(unrelated, "0");
+    BOOST_REQUIRE((escaped > 0 && otherStep > 0 && otherFile > 0));
+    std::vector<DeviceHolder> found;
+    for (int i = 0; i < 100 && found.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        found = findJobHoldersOfFd(request, 77, 0);
+    }
+    BOOST_REQUIRE(found.size() == 1u);
+    BOOST_TEST(found.front().pid == escaped);
+    BOOST_TEST(findJobHoldersOfFd(request, 78, 0).empty(), "another job is not looked at");
+    /* After its slurmstepd died, every process of the step is an orphan to be killed. */
+    std::vector<DeviceHolder> orphans;
+    for (int i = 0; i < 100 && orphans.size() != 2u; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        orphans = findJobProcesses(77, 0);
+    }
+    BOOST_TEST(orphans.size() == 2u, "the step's two processes, not step 1's");
+    for (pid_t pid : {escaped, otherStep, otherFile}) {
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+    }
+    close(request);
+    close(unrelated);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A real Slurm 22.05 cluster on one Linux machine, for lockstep's integration tests.
 #
-#   cluster.sh up [--plugstack FILE] [--fake-gpiochip MAJOR:MINOR]
+#   cluster.sh up [--plugstack FILE] [--fake-gpiochip MAJOR:MINOR [--gpio-standin BINARY]]
 #                                      start munge, slurmctld and four slurmd nodes pi01..pi04
 #   cluster.sh down                    stop everything and remove what `up` created (idempotent)
 #   cluster.sh status                  show what is running
@@ -17,8 +17,13 @@
 # --fake-gpiochip stands in for a GPIO chip this machine does not have (no gpio-sim, no GPIO
 # hardware): each node's mount namespace gets a copy of /sys/dev/char in which MAJOR:MINOR is a
 # device of the "gpio" subsystem, so that a node made with `mknod c MAJOR MINOR` passes the
-# plugin's check that a rig's gpio_chip is a GPIO chip. No driver answers on it: opening it
-# fails (ENXIO), as requesting a busy line would.
+# plugin's check that a rig's gpio_chip is a GPIO chip. What answers on it:
+#   - with --gpio-standin (tests/unit/gpio/gpio_standin.cpp), pi04's slurmd and everything it
+#     starts (slurmstepd, the plugin, the tasks, the epilog) run under that seccomp supervisor,
+#     which answers the GPIO ioctls on MAJOR:MINOR as the kernel's GPIO uAPI would (a 54-line
+#     chip, like a Pi's); use the number of a device that opens and has no ioctls of its own
+#     (1:7, /dev/full). Its levels: $STATE/gpio-pi04.levels, its log: $STATE/log/gpio-standin-pi04.log.
+#   - otherwise nothing: a number with no driver (e.g. 239:77) fails to open (ENXIO).
 #
 # Needs root and the Debian packages slurmctld slurmd slurm-client munge iproute2 util-linux.
 set -eu
@@ -174,7 +179,7 @@ make_fake_sysfs() { # MAJOR:MINOR
     fake=$STATE/fake-sysfs-char
     mkdir -p "$fake/$1"
     for entry in /sys/dev/char/*; do
-        ln -s "$(readlink -f "$entry")" "$fake/${entry##*/}"
+        [ "${entry##*/}" = "$1" ] || ln -s "$(readlink -f "$entry")" "$fake/${entry##*/}"
     done
     ln -s ../../../bus/gpio "$fake/$1/subsystem"
     echo "fake GPIO chip for the test (no driver)" >"$fake/$1/name"
@@ -187,6 +192,13 @@ start_slurmd() {
     if [ -d "$STATE/fake-sysfs-char" ]; then
         fake_sysfs="mount --bind '$STATE/fake-sysfs-char' /sys/dev/char"
     fi
+    # The GPIO stand-in's supervisor stays in the foreground with slurmd under it (-D), both in
+    # the background here; `down` stops them as every process of the node's namespace.
+    run_slurmd="exec slurmd -f '$CONF'"
+    if [ -n "$gpio_standin" ] && [ "$n" = pi04 ]; then
+        run_slurmd="'$gpio_standin' --chip $fake_gpiochip --lines 54 --levels '$STATE/gpio-$n.levels' \
+            -- slurmd -D -f '$CONF' </dev/null >>'$STATE/log/gpio-standin-$n.log' 2>&1 &"
+    fi
     # nsenter, not `ip netns exec`: that remounts /sys and hides /sys/fs/cgroup from slurmd.
     SLURM_CONF=$CONF nsenter --net="/run/netns/$n" unshare --uts --mount sh -c "
         mount --make-rprivate /
@@ -194,7 +206,7 @@ start_slurmd() {
         mount --bind '$STATE/hosts' /etc/hosts
         $fake_sysfs
         hostname $n
-        exec slurmd -f '$CONF'"
+        $run_slurmd"
 }
 
 dump_logs() {
@@ -222,7 +234,7 @@ wait_idle() {
 }
 
 cmd_up() {
-    plugstack= fake_gpiochip=
+    plugstack= fake_gpiochip= gpio_standin=
     while [ $# -gt 0 ]; do
         case $1 in
         --plugstack)
@@ -233,6 +245,11 @@ cmd_up() {
         --fake-gpiochip)
             [ $# -ge 2 ] || die "--fake-gpiochip needs MAJOR:MINOR"
             fake_gpiochip=$2
+            shift 2
+            ;;
+        --gpio-standin)
+            [ $# -ge 2 ] || die "--gpio-standin needs the gpio_standin binary"
+            gpio_standin=$2
             shift 2
             ;;
         *) die "unknown argument to up: $1" ;;
@@ -252,6 +269,8 @@ cmd_up() {
     write_config
     if [ -n "$fake_gpiochip" ]; then
         make_fake_sysfs "$fake_gpiochip"
+    elif [ -n "$gpio_standin" ]; then
+        die "--gpio-standin needs --fake-gpiochip"
     fi
     if [ -n "$plugstack" ]; then
         cp "$plugstack" "$STATE/plugstack.conf"

@@ -3,12 +3,13 @@
 # brings it down again, whatever happens. Exit 0: all passed; 1: a check failed; 77: skipped
 # (printed why).
 #
-#   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE (--plugin SO | --no-plugin WHY)
+#   run-cluster-tests.sh --probe PMIX_PROBE --sim-line SIM_LINE --gpio-standin GPIO_STANDIN
+#                        (--plugin SO | --no-plugin WHY)
 #                        [--suite base|jobscripts] [--lockstep LOCKSTEP_BINARY]
 #                        [--barrier TEST_BARRIER]
 # base: Slurm, PMIx, the coordinator's barrier test (with --barrier) and the plugin's checks,
 # also as two unprivileged users this script creates (lstest-alice, lstest-bob; removed at the
-# end) against a stand-in GPIO chip (see rig-cluster-users.yaml).
+# end) against a stand-in GPIO chip on pi04 (see rig-cluster-users.yaml and cluster.sh).
 # jobscripts: jobscripts/*.sbatch, progress in squeue and scancel during a move, with the
 # lockstep binary (needs --plugin and --lockstep).
 set -eu
@@ -24,11 +25,12 @@ skip() {
     exit 77
 }
 
-probe= sim_line= plugin= no_plugin_reason= suite=base lockstep= barrier=
+probe= sim_line= gpio_standin= plugin= no_plugin_reason= suite=base lockstep= barrier=
 while [ $# -gt 0 ]; do
     case $1 in
     --probe) probe=$2 ;;
     --sim-line) sim_line=$2 ;;
+    --gpio-standin) gpio_standin=$2 ;;
     --plugin) plugin=$2 ;;
     --no-plugin) no_plugin_reason=$2 ;;
     --suite) suite=$2 ;;
@@ -59,6 +61,7 @@ rm -rf "$RUN"
 mkdir -p "$BIN" "$RUN/sim"
 cp "$probe" "$BIN/pmix_probe"
 cp "$sim_line" "$BIN/sim_line"
+[ -z "$gpio_standin" ] || cp "$gpio_standin" "$BIN/gpio_standin"
 cp "$HERE/rig-cluster-sim.yaml" "$RUN/rig.yaml"
 RIG=$RUN/rig.yaml
 
@@ -80,11 +83,12 @@ if [ -n "$barrier" ]; then
 fi
 write_plugstack "$LOCKS"
 
-# The unprivileged users' checks: two users, a stand-in GPIO chip (a node with no driver behind
-# it; cluster.sh shows its number as a gpio device inside the nodes), and a directory users may
+# The unprivileged users' checks: two users, a stand-in GPIO chip on pi04 (a node of /dev/full's
+# number, 1:7, which cluster.sh shows as a gpio device inside the nodes and whose GPIO ioctls
+# gpio_standin answers for pi04's slurmd and everything it starts), and a directory users may
 # write to. Users are removed again at the end, whatever happens.
 USERS="lstest-alice lstest-bob"
-FAKE_CHIP=239:77
+FAKE_CHIP=1:7
 fake_args=
 remove_users() {
     for u in $USERS; do
@@ -96,7 +100,9 @@ remove_users() {
     done
 }
 users_ready=
-if [ "$suite" = base ] && [ -n "$plugin" ]; then
+if [ "$suite" = base ] && [ -n "$plugin" ] && [ -z "$gpio_standin" ]; then
+    echo "SKIPPED (unprivileged users' checks): no --gpio-standin given"
+elif [ "$suite" = base ] && [ -n "$plugin" ]; then
     if command -v useradd >/dev/null && command -v runuser >/dev/null && command -v getfacl >/dev/null; then
         for u in $USERS; do
             id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /bin/sh "$u"
@@ -106,7 +112,7 @@ if [ "$suite" = base ] && [ -n "$plugin" ]; then
         chmod 1777 "$RUN/u"
         mknod -m 0600 "$SHARED/dev/gpiochip-fake" c "${FAKE_CHIP%:*}" "${FAKE_CHIP#*:}"
         cp "$HERE/rig-cluster-users.yaml" "$RUN/rig-users.yaml"
-        fake_args="--fake-gpiochip $FAKE_CHIP"
+        fake_args="--fake-gpiochip $FAKE_CHIP --gpio-standin $BIN/gpio_standin"
         users_ready=yes
     fi
 fi

@@ -1,15 +1,15 @@
 # The plugin's guarantees checked as unprivileged users, sourced by run-cluster-tests.sh (base
 # suite) after plugin-checks.sh, with the users lstest-alice and lstest-bob created and
 # rig-cluster-users.yaml installed as $RUN/rig-users.yaml: the simulated turntable on pi01, and
-# axis1, axis2 on pi04's stand-in GPIO chip $CHIP (a mknod node, 239:77, no driver behind it;
-# the nodes' /sys/dev/char shows it as a gpio device). Opening that chip fails, so driving ENABLE
-# safe on pi04 fails: every step that used axis1/axis2 ends with the motor marked unsafe and the
-# node drained, which the checks expect and then clear as an administrator would.
+# axis1, axis2 on pi04's stand-in GPIO chip $CHIP (a mknod node 0600 root of /dev/full's number
+# 1:7, shown as a gpio device in the nodes' /sys/dev/char; gpio_standin answers its GPIO ioctls
+# for pi04's slurmd and everything it starts, as the kernel's uAPI v2 would, and records every
+# line's level in $STATE/gpio-pi04.levels).
 ALICE=lstest-alice
 BOB=lstest-bob
 CHIP=$SHARED/dev/gpiochip-fake
 U=$RUN/u
-echo "stand-in: $CHIP ($FAKE_CHIP) is the GPIO chip of pi04 (this machine has none, nor gpio-sim)"
+echo "stand-in: $CHIP ($FAKE_CHIP, /dev/full's number) is the GPIO chip of pi04, its GPIO ioctls answered by gpio_standin (this machine has no GPIO chip, nor gpio-sim)"
 
 RIG=$RUN/rig-users.yaml
 write_plugstack "$LOCKS"
@@ -80,31 +80,89 @@ else
     fail "$ALICE's step never started: $(cat "$U/alice.out")"
 fi
 
-check "users: $ALICE's step on a real chip gets an ACL entry on it; $BOB's step for the other motor of that chip is refused meanwhile"
-acl_before=$(acl_of "$CHIP")
-if hold_as $ALICE chip -w pi04 --lockstep=axis1; then
-    acl_during=$(acl_of "$CHIP")
-    run runuser -u $BOB -- srun -w pi04 --lockstep=axis2 true
-    release chip
-    if [ -z "$acl_before" ] && [ "$acl_during" = "user:$ALICE:rw- " ] && [ "$rc" -ne 0 ] &&
-        echo "$out" | grep -q "$CHIP is open to a step of another user (uid $(id -u $ALICE)) now"; then
-        pass "during: $acl_during; $BOB: $(echo "$out" | grep 'another user' | head -n 1)"
-    else fail "ACL before '$acl_before' during '$acl_during'; $BOB rc=$rc: $out"; fi
-else
-    release chip
-    fail "$ALICE's step never started: $(cat "$U/chip.out")"
-fi
+levels_file=$STATE/gpio-pi04.levels
+# GPIO line OFFSET as the stand-in chip last saw it: "<level> <in|out> <consumer>".
+line_state() { awk -v o="$1" '$1 == o { print $2, $3, $4 }' "$levels_file" 2>/dev/null; }
+# Waits (up to 30 s) for FILE to contain "enabled" (sim_line --hold asserted ENABLE).
+wait_enabled() { # FILE
+    i=0
+    while ! grep -q enabled "$1" 2>/dev/null && [ "$i" -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    grep -q enabled "$1" 2>/dev/null
+}
+job_of_step() { # NODE MOTOR: the job id of the last step that reserved MOTOR on NODE
+    grep -h "job [0-9]* step 0 reserved \[$2\]" "$STATE/log/slurmd-$1.log" | tail -n 1 | sed 's/.*job \([0-9]*\) step.*/\1/'
+}
 
-check "users: ENABLE that cannot be driven inactive: access taken back, motor marked unsafe, node drained with the reason"
+check "users: $ALICE's step for axis1 gets exactly axis1's lines (an inherited line request), cannot open the chip nor reach axis2's lines, and drives ENABLE through it"
+rm -f "$U/lines.out" "$U/lines.env" "$U/lines.chip" "$U/lines.other"
+as_user $ALICE srun -w pi04 --lockstep=axis1 sh -c "
+    echo \"\$LOCKSTEP_GPIO_FD\" >$U/lines.env
+    (exec 3<>$CHIP) 2>$U/lines.chip && echo opened >>$U/lines.chip
+    $BIN/sim_line $RIG pi04 axis2 --hold >$U/lines.other 2>&1
+    exec $BIN/sim_line $RIG pi04 axis1 --hold" >"$U/lines.out" 2>&1 &
+lines_srun=$!
+if wait_enabled "$U/lines.out"; then
+    job=$(job_of_step pi04 axis1)
+    during=$(line_state 13)
+    acl_during=$(acl_of "$CHIP")
+    # Lines of another motor of the same chip are another reservation: another user may have them.
+    run runuser -u $BOB -- srun -w pi04 --lockstep=axis2 sh -c 'echo "$LOCKSTEP_GPIO_FD"'
+    bob_rc=$rc bob_out=$out
+    run runuser -u $BOB -- srun -w pi04 --lockstep=axis1 true
+    scancel "$job"
+    wait "$lines_srun" 2>/dev/null || true
+    wait_node_quiet pi04 || true
+    after=$(line_state 13)
+    # task_exit drove it through the step's own request; the step's end requested it anew.
+    logged=$(grep -h "\[$job\.0\] lockstep: motor axis1: ENABLE (GPIO 13) driven inactive (level 1) through the step's line request" "$STATE/log/slurmd-pi04.log" | head -n 1)
+    if grep -Eqx '[0-9]+:v2:5,6,13' "$U/lines.env" && grep -q "Permission denied" "$U/lines.chip" &&
+        ! grep -q opened "$U/lines.chip" &&
+        grep -q "GPIO 19 is not one of the lines requested for this job step (5,6,13)" "$U/lines.other" &&
+        [ "$during" = "0 out lockstep-job$job" ] && [ -z "$acl_during" ] &&
+        [ "$bob_rc" -eq 0 ] && echo "$bob_out" | grep -Eqx '[0-9]+:v2:19,26,21' &&
+        [ "$rc" -ne 0 ] && echo "$out" | grep -q "axis1 on pi04 is in use by job $job (user $ALICE)" &&
+        [ "$after" = "1 out lockstep-safe" ] && [ -n "$logged" ] && [ ! -e "$LOCKS/pi04.axis1.unsafe" ]; then
+        pass "LOCKSTEP_GPIO_FD=$(cat "$U/lines.env"); chip: $(head -n 1 "$U/lines.chip" | sed 's/.*: //'); axis2: $(head -n 1 "$U/lines.other" | cut -c1-90); GPIO 13 '$during' then '$after'; $BOB's axis2 step ran meanwhile; ${logged#*lockstep: }"
+    else fail "env '$(cat "$U/lines.env")'; chip '$(cat "$U/lines.chip")'; axis2 '$(cat "$U/lines.other")'; GPIO 13 during '$during' after '$after'; ACL '$acl_during'; $BOB axis2 rc=$bob_rc '$bob_out', axis1 rc=$rc '$out'; log '$logged'; unsafe: $(cat "$LOCKS/pi04.axis1.unsafe" 2>/dev/null)"; fi
+else
+    kill "$lines_srun" 2>/dev/null || true
+    fail "$ALICE's step never asserted ENABLE: $(cat "$U/lines.out"); env '$(cat "$U/lines.env" 2>/dev/null)'"
+fi
 wait_node_quiet pi04 || true
-acl_after=$(acl_of "$CHIP")
+
+check "users: a process that escaped its step (setsid) still holding the step's line request is killed at the step's end and the motor marked unsafe"
+rm -f "$U/lescape.out"
+run runuser -u $ALICE -- srun -w pi04 --lockstep=axis1 sh -c \
+    "setsid $BIN/sim_line $RIG pi04 axis1 --hold >$U/lescape.out 2>&1 </dev/null & sleep 2"
+job=$(job_of_step pi04 axis1)
+wait_node_quiet pi04 || true
+mark=$(cat "$LOCKS/pi04.axis1.unsafe" 2>/dev/null || true)
+escaped=$(pgrep -u $ALICE -f "sim_line $RIG pi04" || true)
+if grep -q enabled "$U/lescape.out" && [ -z "$escaped" ] && [ "$(line_state 13)" = "1 out lockstep-safe" ] &&
+    echo "$mark" | grep -q "(sim_line, uid $(id -u $ALICE)) of job $job still held the step's GPIO line request (end of job $job step 0): killed" &&
+    node_reason pi04 | grep -q "lockstep: axis1 marked unsafe"; then
+    pass "$mark"
+else fail "rc=$rc: $out; escape: $(cat "$U/lescape.out"); GPIO 13 '$(line_state 13)'; left: '$escaped'; mark '$mark'; reason '$(node_reason pi04)'"; fi
+for pid in $escaped; do kill -9 "$pid" 2>/dev/null || true; done
+clear_unsafe pi04 axis1
+
+check "users: ENABLE that cannot be driven inactive (a process kept the line with a cleaned environment): motor marked unsafe, node drained with the reason"
+wait_node_quiet pi04 || true
+run runuser -u $ALICE -- srun -w pi04 --lockstep=axis1 sh -c \
+    "setsid env -i LOCKSTEP_GPIO_FD=\$LOCKSTEP_GPIO_FD $BIN/sim_line $RIG pi04 axis1 --hold >$U/clean.out 2>&1 </dev/null & sleep 2"
+wait_node_quiet pi04 || true
 mark=$(cat "$LOCKS/pi04.axis1.unsafe" 2>/dev/null || true)
 reason=$(node_reason pi04)
-logged=$(grep -h "lockstep: axis1 on pi04 is marked unsafe" "$STATE/log/slurmd-pi04.log" | head -n 1)
-if [ -z "$acl_after" ] && echo "$mark" | grep -q "motor axis1: ENABLE (GPIO 13) could not be driven inactive" &&
+logged=$(grep -h "lockstep: axis1 on pi04 is marked unsafe" "$STATE/log/slurmd-pi04.log" | tail -n 1)
+if grep -q enabled "$U/clean.out" &&
+    echo "$mark" | grep -q "motor axis1: ENABLE (GPIO 13) could not be driven inactive: cannot request GPIO lines 13 (uAPI v2): Device or resource busy" &&
     echo "$reason" | grep -q "lockstep: axis1 marked unsafe" && [ -n "$logged" ]; then
-    pass "drained: $reason"
-else fail "ACL after '$acl_after'; mark '$mark'; drain reason '$reason'; log '$logged'"; fi
+    pass "drained: $reason; mark: $mark"
+else fail "clean: $(cat "$U/clean.out"); mark '$mark'; drain reason '$reason'; log '$logged'"; fi
+for pid in $(pgrep -u $ALICE -f "sim_line $RIG pi04" || true); do kill -9 "$pid" 2>/dev/null || true; done
 
 check "users: a device marked unsafe is refused (even on a resumed node) until an administrator removes the mark"
 scontrol update NodeName=pi04 State=RESUME >/dev/null 2>&1 || true
@@ -119,30 +177,35 @@ else fail "refused: $refused / after clearing rc=$rc: $out"; fi
 wait_node_quiet pi04 || true
 clear_unsafe pi04 axis1
 
-check "users: kill -9 of slurmstepd leaves a grant; it is gone before the next job runs (job epilog), and the device is checked first"
+check "users: kill -9 of slurmstepd while $ALICE's task holds axis1's ENABLE asserted: the orphan keeps the line until the job's epilog kills it and drives ENABLE inactive; $BOB then gets axis1"
 wait_node_quiet pi04 || true
-if hold_as $ALICE stale -w pi04 --lockstep=axis1; then
-    job=$(cat "$U/stale.started")
-    acl_during=$(acl_of "$CHIP")
-    stepd=$(pgrep -f "slurmstepd: \[$job\.0\]" | head -n 1)
-    kill -9 "$stepd"
+rm -f "$U/lorphan.out"
+as_user $ALICE srun -w pi04 --lockstep=axis1 sh -c "exec $BIN/sim_line $RIG pi04 axis1 --hold" >"$U/lorphan.out" 2>&1 &
+lorphan_srun=$!
+if wait_enabled "$U/lorphan.out"; then
+    job=$(job_of_step pi04 axis1)
+    held=$(line_state 13)
+    holder=$(pgrep -u $ALICE -f "sim_line $RIG pi04" | head -n 1)
+    kill -9 "$(pgrep -f "slurmstepd: \[$job\.0\]" | head -n 1)"
     sleep 1
-    acl_killed=$(acl_of "$CHIP")
+    killed=$(line_state 13)
     scancel "$job"
-    wait "$held_pid" 2>/dev/null || true
+    wait "$lorphan_srun" 2>/dev/null || true
     wait_node_quiet pi04 || true
-    acl_after=$(acl_of "$CHIP")
-    swept=$(grep -h "stale access to $CHIP taken back from uid $(id -u $ALICE)" "$STATE/log/slurmd-pi04.log" | head -n 1)
+    after=$(line_state 13)
+    alive=no
+    kill -0 "$holder" 2>/dev/null && alive=yes
     checked=$(grep -h "axis1 on pi04: job $job ended without releasing it" "$STATE/log/slurmd-pi04.log" | head -n 1)
-    if [ "$acl_during" = "user:$ALICE:rw- " ] && [ "$acl_killed" = "$acl_during" ] && [ -z "$acl_after" ] &&
-        [ -n "$swept" ] && [ -n "$checked" ]; then
-        pass "grant survived slurmstepd, swept: ${swept#*lockstep: }; ${checked#*lockstep: }"
-    else fail "ACL during '$acl_during', after kill '$acl_killed', after the job '$acl_after'; swept '$swept'; checked '$checked'"; fi
+    run runuser -u $BOB -- srun -w pi04 --lockstep=axis1 printenv LOCKSTEP_DEVICES
+    if [ "$held" = "0 out lockstep-job$job" ] && [ "$killed" = "$held" ] && [ "$after" = "1 out lockstep-safe" ] &&
+        [ "$alive" = no ] && [ -n "$checked" ] && [ "$rc" -eq 0 ] && echo "$out" | grep -qx axis1 &&
+        [ ! -e "$LOCKS/pi04.axis1.unsafe" ]; then
+        pass "GPIO 13 '$held', still '$killed' after slurmstepd died, '$after' after the epilog; ${checked#*lockstep: }; $BOB's step ran"
+    else fail "GPIO 13 held '$held', after kill '$killed', after epilog '$after'; orphan alive=$alive; checked '$checked'; $BOB rc=$rc: $out; unsafe: $(cat "$LOCKS/pi04.axis1.unsafe" 2>/dev/null)"; fi
 else
-    release stale
-    fail "$ALICE's step never started: $(cat "$U/stale.out")"
+    kill "$lorphan_srun" 2>/dev/null || true
+    fail "the step never asserted ENABLE: $(cat "$U/lorphan.out")"
 fi
-# The stand-in chip cannot be driven: the check before handing it over marked it unsafe.
 wait_node_quiet pi04 || true
 clear_unsafe pi04 axis1
 
