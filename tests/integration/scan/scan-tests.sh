@@ -286,6 +286,35 @@ move)
     grep -q "endstop found" "$work/home.txt" || fail "endstop not found"
     pass "homed on the simulated endstop"
     ;;
+owned)
+    # Two scans into one folder: the second is refused at once, naming the first, and adds
+    # nothing; the first is not disturbed. (Before the folder lock both printed "scan complete".)
+    SETTLE_MS=300 write_plan 10
+    scan --out "$work/out" >"$work/first.txt" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do
+        [ -s "$work/out/t/manifest.jsonl" ] && break
+        kill -0 "$pid" 2>/dev/null || { cat "$work/first.txt"; fail "the first scan ended by itself"; }
+        sleep 0.1
+    done
+    before=$(cd "$work/out" && find . | sort)
+    set +e
+    scan --out "$work/out" >"$work/second.txt" 2>&1
+    status=$?
+    set -e
+    cat "$work/second.txt"
+    [ "$status" -eq 2 ] || fail "second scan: exit status $status, expected 2"
+    grep -q "is in use by another scan (lockstep scan, pid" "$work/second.txt" ||
+        fail "the refusal does not name the holder"
+    kill -0 "$pid" 2>/dev/null || fail "the first scan did not outlive the refusal"
+    wait "$pid" || { cat "$work/first.txt"; fail "the first scan failed"; }
+    after=$(cd "$work/out" && find . -path ./t/pos-\* -prune -o -print | sort)
+    [ "$(echo "$before" | grep -v '^./t/pos-' | sort)" = "$after" ] ||
+        fail "the refused scan left something behind: $(echo "$after" | tr '\n' ' ')"
+    "$LOCKSTEP" verify "$work/out" || fail "the first scan does not verify"
+    [ "$(count_frames "$work/out/t")" -eq 40 ] || fail "expected 40 frames"
+    pass "second scan into the same folder refused with exit 2 naming the first; the first verifies"
+    ;;
 validate)
     write_plan 4 "motion: { turntable: { max_speed: 500 } }"
     set +e
