@@ -67,7 +67,8 @@ private:
     bool loadConfig();
     void checkPositions(const ManifestContents &manifest);
     void checkFrame(const PlannedFrame &planned, const FrameRecord &record,
-                    const std::map<std::string, double> &commanded);
+                    const std::map<std::string, double> &commanded, Nanos positionInstant);
+    void checkIdenticalFrames(const ManifestContents &manifest);
     void readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
                       const std::vector<uint8_t> &bytes,
                       const std::map<std::string, double> &commanded);
@@ -166,7 +167,7 @@ void Verifier::checkSimAngles()
 }
 
 void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record,
-                          const std::map<std::string, double> &commanded)
+                          const std::map<std::string, double> &commanded, Nanos positionInstant)
 {
     ++result_.framesChecked;
     const std::string expected =
@@ -174,6 +175,32 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
                   planned.camera->name, plan_.capture.format);
     if (record.file != expected)
         problem("manifest names " + record.file + " for " + expected);
+    /* A manifest is data: it must not make verify read outside the scan. */
+    const fs::path relative(record.file);
+    const fs::path normal = relative.lexically_normal();
+    if (relative.is_absolute() || normal.empty() || *normal.begin() == "..") {
+        problem(record.file + ": outside the scan folder; not read");
+        return;
+    }
+    if (fs::is_symlink(layout_.file(record.file))) {
+        problem(record.file + ": a symbolic link, not a frame; not read");
+        return;
+    }
+    const auto where = [&](const std::string &text) { problem(record.file + ": " + text); };
+    /* A position's first frames are taken at its T (later frames of a position at later
+     * instants, one for all cameras: checkIdenticalFrames). */
+    if (planned.frame == 0 && record.captureInstant != positionInstant)
+        where("capture instant T " + std::to_string(record.captureInstant) +
+              " differs from its position's " + std::to_string(positionInstant));
+    /* What the plan asked of the camera. A sensor rounds exposure to its line time (tens of us)
+     * and gain to its steps: the manifest records what it delivered, within those. */
+    if (std::llabs(record.exposureUs - plan_.capture.exposureUs) >
+        std::max<int64_t>(100, plan_.capture.exposureUs / 100))
+        where("exposure " + std::to_string(record.exposureUs) + " us, the plan asks " +
+              std::to_string(plan_.capture.exposureUs) + " us");
+    if (std::fabs(record.gain - plan_.capture.gain) > 0.05 * plan_.capture.gain)
+        where("gain " + std::to_string(record.gain) + ", the plan asks " +
+              std::to_string(plan_.capture.gain));
     std::vector<uint8_t> bytes;
     try {
         const std::string text = readTextFile(layout_.file(record.file));
@@ -187,6 +214,15 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
                 std::to_string(record.bytes));
     else if (sha256Hex(bytes) != record.sha256)
         problem(record.file + ": checksum does not match the manifest");
+    try {
+        const ImageSize size = imageSize(bytes);
+        if (size.width != record.width || size.height != record.height)
+            where("the image is " + std::to_string(size.width) + "x" + std::to_string(size.height) +
+                  ", the manifest says " + std::to_string(record.width) + "x" +
+                  std::to_string(record.height));
+    } catch (const std::exception &e) {
+        where(std::string("not an image: ") + e.what());
+    }
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
     if (const Nanos miss = record.sensorTimestamp - record.captureInstant;
@@ -237,7 +273,9 @@ void Verifier::checkPositions(const ManifestContents &manifest)
                     if (it->second.size() > 1)
                         problem(what + " is recorded " + std::to_string(it->second.size()) +
                                 " times");
-                    checkFrame({&node, &camera, k, f}, *it->second.front(), commanded);
+                    checkFrame({&node, &camera, k, f}, *it->second.front(), commanded,
+                               p == positions.end() ? it->second.front()->captureInstant
+                                                    : p->second->captureInstant);
                 }
             }
         }
@@ -248,6 +286,26 @@ void Verifier::checkPositions(const ManifestContents &manifest)
     for (const auto &[k, p] : positions)
         if (k >= plan_.positions.size())
             problem("manifest has position " + std::to_string(k) + " beyond the plan");
+}
+
+/* Two cameras never see the same picture: identical files within one position mean one frame
+ * was copied over another (with the manifest updated to match). And the frames of one index in
+ * a position share their capture instant. */
+void Verifier::checkIdenticalFrames(const ManifestContents &manifest)
+{
+    std::map<std::pair<unsigned, std::string>, const FrameRecord *> seen; /* position, sha256 */
+    std::map<std::pair<unsigned, unsigned>, const FrameRecord *> first;   /* position, frame */
+    for (const FrameRecord &f : manifest.frames) {
+        const auto [one, fresh] = first.try_emplace({f.position, f.frame}, &f);
+        if (!fresh && one->second->captureInstant != f.captureInstant)
+            problem(f.file + ": capture instant T " + std::to_string(f.captureInstant) +
+                    " differs from " + one->second->file + "'s " +
+                    std::to_string(one->second->captureInstant) + " (one instant for all)");
+        const auto [it, unseen] = seen.try_emplace({f.position, f.sha256}, &f);
+        if (!unseen)
+            problem(f.file + ": identical to " + it->second->file +
+                    " of the same position (one frame copied over another)");
+    }
 }
 
 void Verifier::checkStrayFiles(const std::set<std::string> &known)
@@ -263,26 +321,32 @@ void Verifier::checkStrayFiles(const std::set<std::string> &known)
 
 void Verifier::summariseSkew(const ManifestContents &manifest)
 {
-    std::map<std::pair<unsigned, unsigned>, std::pair<Nanos, Nanos>> range;
+    /* Per position and frame index: the earliest and the latest frame. */
+    std::map<std::pair<unsigned, unsigned>, std::pair<const FrameRecord *, const FrameRecord *>>
+        range;
     for (const FrameRecord &f : manifest.frames) {
-        auto [it, fresh] =
-            range.try_emplace({f.position, f.frame}, f.sensorTimestamp, f.sensorTimestamp);
+        auto [it, fresh] = range.try_emplace({f.position, f.frame}, &f, &f);
         if (!fresh) {
-            it->second.first = std::min(it->second.first, f.sensorTimestamp);
-            it->second.second = std::max(it->second.second, f.sensorTimestamp);
+            if (f.sensorTimestamp < it->second.first->sensorTimestamp)
+                it->second.first = &f;
+            if (f.sensorTimestamp > it->second.second->sensorTimestamp)
+                it->second.second = &f;
         }
     }
+    const double bound = options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkewUs);
     std::vector<double> all;
     for (const auto &[key, span] : range) {
-        const double us = double(span.second - span.first) / 1e3;
+        const double us = double(span.second->sensorTimestamp - span.first->sensorTimestamp) / 1e3;
         all.push_back(us);
         if (key.second == 0)
             result_.skew.perPositionUs.push_back(us);
+        if (us > bound)
+            problem(span.second->file + ": exposed " + std::to_string(long(us)) + " us after " +
+                    span.first->file + " (skew bound " + std::to_string(long(bound)) + " us)");
     }
     result_.skew.p50Us = percentile(all, 50);
     result_.skew.p99Us = percentile(all, 99);
     result_.skew.maxUs = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
-    const double bound = options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkewUs);
     if (result_.skew.maxUs > bound)
         problem("capture skew up to " + std::to_string(long(result_.skew.maxUs)) +
                 " us between cameras of one position (bound " + std::to_string(long(bound)) +
@@ -310,6 +374,7 @@ VerifyResult Verifier::run()
         problem(
             "manifest has no 'complete' line: the scan did not finish (lockstep scan --resume)");
     checkPositions(manifest);
+    checkIdenticalFrames(manifest);
     checkSimAngles();
 
     std::set<std::string> known = {"scan.json", "plan.yaml", "rig.yaml", "manifest.jsonl",

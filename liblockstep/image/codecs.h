@@ -21,6 +21,7 @@ void checkDecodedSize(const char *format, uint64_t width, uint64_t height);
 void checkImageShape(const Image &image, const char *action);
 
 Image decodeJpeg(std::span<const uint8_t> bytes);
+ImageSize jpegSize(std::span<const uint8_t> bytes);
 Image decodePng(std::span<const uint8_t> bytes);
 
 } // namespace lockstep

@@ -28,6 +28,13 @@ std::vector<uint8_t> encodePng(const Image &image);
 Image decodeImage(std::span<const uint8_t> bytes);
 Image readImageFile(const std::string &path);
 
+/* Width and height from a JPEG's or PNG's header alone, without decoding; throws RunError. */
+struct ImageSize {
+    unsigned width = 0;
+    unsigned height = 0;
+};
+ImageSize imageSize(std::span<const uint8_t> bytes);
+
 /* Box-filter downscale, for contact sheets. */
 Image downscale(const Image &image, unsigned width, unsigned height);
 

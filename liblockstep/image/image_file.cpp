@@ -53,6 +53,25 @@ Image decodeImage(std::span<const uint8_t> bytes)
     throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
 }
 
+ImageSize imageSize(std::span<const uint8_t> bytes)
+{
+    static constexpr std::array<uint8_t, 3> kJpegSignature{0xff, 0xd8, 0xff};
+    static constexpr std::array<uint8_t, 8> kPngSignature{0x89, 'P',  'N',  'G',
+                                                          '\r', '\n', 0x1a, '\n'};
+    if (startsWith(bytes, kJpegSignature))
+        return jpegSize(bytes);
+    /* PNG: the signature, then the IHDR chunk (length, "IHDR", width, height big-endian). */
+    if (startsWith(bytes, kPngSignature) && bytes.size() >= 24 &&
+        std::equal(bytes.begin() + 12, bytes.begin() + 16, "IHDR")) {
+        const auto be32 = [&](std::size_t at) {
+            return (unsigned(bytes[at]) << 24) | (unsigned(bytes[at + 1]) << 16) |
+                   (unsigned(bytes[at + 2]) << 8) | unsigned(bytes[at + 3]);
+        };
+        return {be32(16), be32(20)};
+    }
+    throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
+}
+
 Image readImageFile(const std::string &path)
 {
     std::ifstream in(path, std::ios::binary);

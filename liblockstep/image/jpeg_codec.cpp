@@ -52,6 +52,20 @@ std::vector<uint8_t> encodeJpeg(const Image &image, int quality)
     return std::vector<uint8_t>(out, out + outSize);
 }
 
+ImageSize jpegSize(std::span<const uint8_t> bytes)
+{
+    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+    int width = 0;
+    int height = 0;
+    int subsampling = 0;
+    int colorspace = 0;
+    if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling,
+                            &colorspace) != 0 ||
+        width <= 0 || height <= 0)
+        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle.get()));
+    return {unsigned(width), unsigned(height)};
+}
+
 Image decodeJpeg(std::span<const uint8_t> bytes)
 {
     TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");

@@ -315,6 +315,50 @@ owned)
     [ "$(count_frames "$work/out/t")" -eq 40 ] || fail "expected 40 frames"
     pass "second scan into the same folder refused with exit 2 naming the first; the first verifies"
     ;;
+tamper)
+    # Each way of changing a finished scan must make verify fail, naming the file. A copy of
+    # the scan per tamper; python3 edits the manifest's JSON lines.
+    write_plan 3
+    scan --out "$work/out" >"$work/scan.txt" 2>&1 || { cat "$work/scan.txt"; fail "scan"; }
+    "$LOCKSTEP" verify "$work/out" >/dev/null || fail "the untouched scan does not verify"
+    tamper() { # NAME EXPECTED-PATTERN PYTHON (s: the scan folder, m: manifest lines as dicts)
+        rm -rf "$work/copy" && cp -a "$work/out" "$work/copy"
+        python3 - "$work/copy/t" <<PY
+import json, sys, os, hashlib
+s = sys.argv[1]
+lines = [json.loads(l) for l in open(s + "/manifest.jsonl")]
+frames = [l for l in lines if l["type"] == "frame"]
+positions = [l for l in lines if l["type"] == "position"]
+def rehash(f):
+    data = open(s + "/" + f["file"], "rb").read()
+    f["bytes"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+$3
+with open(s + "/manifest.jsonl", "w") as out:
+    for l in lines:
+        out.write(json.dumps(l, sort_keys=True, separators=(",", ":")) + "\n")
+PY
+        if "$LOCKSTEP" verify "$work/copy" >"$work/verify.txt" 2>&1; then
+            cat "$work/verify.txt"; fail "$1: verify passed"
+        fi
+        grep -q "$2" "$work/verify.txt" || { cat "$work/verify.txt"; fail "$1: no '$2' in verify's output"; }
+        pass "$1: $(grep -m1 "$2" "$work/verify.txt" | sed 's/.*FAIL: //')"
+    }
+    tamper "one bit of a JPEG header flipped, same size" "pos-0000/pi02-cam.jpg: checksum does not match" '
+f = s + "/pos-0000/pi02-cam.jpg"; b = bytearray(open(f, "rb").read()); b[20] ^= 1; open(f, "wb").write(b)'
+    tamper "a manifest path leaving the scan" "../../../etc/hostname: outside the scan folder" '
+frames[0]["file"] = "../../../etc/hostname"'
+    tamper "one frame copied over another of its position" "pos-0001/pi03-cam.jpg: identical to pos-0001/pi02-cam.jpg" '
+import shutil; shutil.copy(s + "/pos-0001/pi02-cam.jpg", s + "/pos-0001/pi03-cam.jpg")
+[rehash(f) for f in frames if f["file"] == "pos-0001/pi03-cam.jpg"]'
+    tamper "exposure changed in the manifest" "pos-0000/pi01-cam.jpg: exposure 8000 us, the plan asks 4000 us" '
+frames[0]["exposure_us"] = 8000'
+    tamper "dimensions changed in the manifest" "the image is 320x240, the manifest says 640x240" '
+frames[0]["width"] = 640'
+    tamper "the position line's T changed" "capture instant T .* differs from its position" '
+positions[0]["T"] += 1000'
+    tamper "a sensor timestamp moved by a second" "pos-0002/pi04-cam.jpg: exposed 1000" '
+[f.update(sensor_ts=f["sensor_ts"] + 1000000000) for f in frames if f["file"] == "pos-0002/pi04-cam.jpg"]'
+    ;;
 validate)
     write_plan 4 "motion: { turntable: { max_speed: 500 } }"
     set +e
