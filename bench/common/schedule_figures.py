@@ -2,8 +2,8 @@
 """A finished scan's time against its physical schedule, from scan.json and manifest.jsonl.
 
 The physical schedule of position k (k >= 1) is what the hardware needs between two captures:
-the previous exposure (exposure + readout of the slowest camera), the slowest node's move to k,
-the settle time, rounded up to whole periods of the frame grid (a capture can only take a grid
+the previous exposure (exposure + readout of the slowest camera), the slowest node's move to k
+as measured, the settle time (no move and no settling where k commands what k-1 did), rounded up to whole periods of the frame grid (a capture can only take a grid
 frame). Its measured counterpart is the period between the two capture instants T(k-1), T(k)
 that the manifest records. What is left, actual - physical, is the cost of coordination beyond
 the schedule. Both designs (negotiated per position, planned ahead) are measured the same way.
@@ -31,12 +31,13 @@ def figures(scan_dir, exposure_us, settle_ms):
         scan = json.load(f)
     period = scan["frame_grid"]["period_ns"]
     readout = scan["readout_ns"]
-    T, move = {}, {}
+    T, move, commanded = {}, {}, {}
     with open(os.path.join(scan_dir, "manifest.jsonl")) as f:
         for line in f:
             rec = json.loads(line)
             if rec.get("type") == "position":
                 T[rec["position"]] = rec["T"]
+                commanded[rec["position"]] = rec.get("commanded")
                 move[rec["position"]] = max((t["move_ms"] for t in rec["timings"].values()),
                                             default=0.0)
     order = sorted(T)
@@ -44,7 +45,11 @@ def figures(scan_dir, exposure_us, settle_ms):
     for a, b in zip(order, order[1:]):
         if b != a + 1:
             continue
-        need = exposure_us * 1000 + readout + move[b] * 1e6 + settle_ms * 1e6
+        # A position that commands what the one before did needs no motion and no settling,
+        # whatever a zero-step move measured on a loaded machine.
+        moving = move[b] if commanded[b] != commanded[a] else 0.0
+        need = exposure_us * 1000 + readout + (moving + settle_ms) * 1e6 if moving else \
+            exposure_us * 1000 + readout
         physical.append(math.ceil(need / period) * period / 1e6)
         actual.append((T[b] - T[a]) / 1e6)
     if not actual:
