@@ -8,20 +8,14 @@
 namespace lockstep
 {
 
-namespace
-{
-
 /* The thread that waits for the capture instant is as time-critical as the step executor: a
- * late hand-over can cost the frame. SCHED_FIFO just below the executor where permitted; where
- * it is not, the executor has already said so, and the normal scheduler is used. */
+ * late hand-over can cost the frame. */
 void raiseCapturePriority()
 {
     sched_param param{};
     param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
 }
-
-} // namespace
 
 Nanos handlingOf(const Frame &frame)
 {

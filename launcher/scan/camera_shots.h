@@ -16,6 +16,12 @@ struct Shots {
     Nanos handling = 0;
 };
 
+/* SCHED_FIFO just below the step executor for the calling thread, where permitted (else the
+ * normal scheduler; the executor has already said so): the threads that keep the scan's
+ * timeline, waiting for capture instants and motion starts, on a node whose other cores encode
+ * frames. */
+void raiseCapturePriority();
+
 /* How long after its last row was read out a frame was handed over: called as soon as the
  * camera returned it. */
 Nanos handlingOf(const Frame &frame);

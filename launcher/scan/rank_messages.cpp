@@ -65,7 +65,7 @@ std::string encode(const TimelineOffer &o)
 {
     return json{{"moves_ns", o.moves},
                 {"handling_ns", o.handling},
-                {"start_ns", o.start},
+                {"offered_ns", o.offeredAt},
                 {"error", o.error},
                 {"stop", o.stop}}
         .dump();
@@ -75,7 +75,7 @@ TimelineOffer decodeTimelineOffer(const std::string &text)
 {
     return decode(text, "timeline offer", [](const json &j) {
         return TimelineOffer{j.at("moves_ns").get<std::vector<Nanos>>(),
-                             j.at("handling_ns").get<Nanos>(), j.at("start_ns").get<Nanos>(),
+                             j.at("handling_ns").get<Nanos>(), j.at("offered_ns").get<Nanos>(),
                              j.at("error").get<std::string>(), j.at("stop").get<bool>()};
     });
 }

@@ -4,7 +4,7 @@
  *   StartDecision   rank 0 -> all, once: where to start, or why not
  *   SensorMode[]    all -> all, once: every camera's mode, from which each derives the grid
  *   TimelineOffer   all -> all, once: each node's planned moves, from which each plans the
- *                   same timeline, and rank 0's start instant
+ *                   same timeline, and when it made the offer
  *   RankHealth      all -> all, at every position's fence: small and of fixed size
  *   RankReport      all -> rank 0 only, at every position's fence: its manifest lines
  *
@@ -36,7 +36,7 @@ struct PositionTimings {
 struct TimelineOffer {
     std::vector<Nanos> moves; /* this node's planned move to each position from the first */
     Nanos handling = 0;       /* this node's longest frame hand-over so far */
-    Nanos start = 0;          /* rank 0's: CLOCK_REALTIME instant the first motion may start */
+    Nanos offeredAt = 0;      /* CLOCK_REALTIME: the timeline starts a margin after the latest */
     std::string error;        /* this rank's first error, "" if none */
     bool stop = false;        /* a signal asked this rank to stop */
 };

@@ -77,6 +77,9 @@ private:
     /* What a position's capture thread took. */
     struct Captured {
         std::vector<Shots> shots;
+        /* "node/camera": the lock over this position, read on the capture thread (a camera
+         * is used by one thread at a time) */
+        std::map<std::string, LockFigures> lock;
         double ms = 0;
         std::string error;
     };
@@ -142,7 +145,8 @@ private:
     std::unique_ptr<Progress> progress_;
     std::optional<std::pair<std::string, std::string>> newScanTexts_; /* plan, rig */
 
-    std::map<size_t, NodeTimings> timings_; /* this node's, by position, until sent */
+    std::map<size_t, NodeTimings> timings_;   /* this node's, by position, until sent */
+    std::map<std::string, LockFigures> lock_; /* of the positions collected, until sent */
     std::string error_;
     Nanos frameHandling_ = 0; /* this node's longest handlingOf() a frame so far */
     Nanos scanHandling_ = 0;  /* the longest frameHandling_ of any rank, when planned */

@@ -24,19 +24,26 @@ void ScanRank::arm(size_t k, Nanos T)
     const std::shared_future<std::shared_ptr<Captured>> previous = inFlight_;
     const Nanos gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
-    inFlight_ = std::async(std::launch::async, [this, previous, T, gap, frames] {
-                    if (previous.valid())
-                        previous.wait();
-                    auto taken = std::make_shared<Captured>();
-                    const Nanos start = monotonicNow();
-                    try {
-                        taken->shots = takeShots(cameras_, T, gap, frames);
-                    } catch (const std::exception &e) {
-                        taken->error = e.what();
-                    }
-                    taken->ms = msSince(start);
-                    return taken;
-                }).share();
+    inFlight_ =
+        std::async(std::launch::async, [this, previous, T, gap, frames] {
+            if (previous.valid())
+                previous.wait();
+            auto taken = std::make_shared<Captured>();
+            const Nanos start = monotonicNow();
+            try {
+                taken->shots = takeShots(cameras_, T, gap, frames);
+                for (size_t c = 0; c < cameras_.size(); ++c) {
+                    const LockStats stats = cameras_[c]->takeLockStats();
+                    taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
+                        LockFigures{stats.frames, double(stats.maxAbs) / 1e3,
+                                    double(stats.meanAbs()) / 1e3, stats.latencyFrames.value_or(0)};
+                }
+            } catch (const std::exception &e) {
+                taken->error = e.what();
+            }
+            taken->ms = msSince(start);
+            return taken;
+        }).share();
     inFlightAt_ = {k, T};
 }
 
@@ -61,11 +68,15 @@ void ScanRank::move(size_t k, Nanos T)
     timings.moveMs = msSince(start);
     if (!report.completed)
         throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
-    const Nanos still = realtimeNow();
+    /* The last step, not the return (which also saves the position to a file). */
+    const Nanos still = report.startRealtime + (report.endMonotonic - report.startMonotonic);
     if (still + settle > T)
         throw RunError("position " + std::to_string(k) + ": the motors stood still " +
-                       msText(still + settle - T) +
-                       " behind its schedule; the scan stops instead of capturing late");
+                       msText(still + settle - T) + " behind the schedule (the move started " +
+                       msText(report.startRealtime - timeline_[k - first_].motionStart) +
+                       " after its planned start and took " +
+                       msText(report.endMonotonic - report.startMonotonic) + ", planned " +
+                       msText(planned) + "); the scan stops instead of capturing late");
     timings.settleMs = double(T - still) / 1e6; /* still before the capture: >= settle_ms */
 }
 
@@ -88,6 +99,7 @@ void ScanRank::collect()
                           cameraConfigs_[c]->name, std::move(shots.frames[f]));
     }
     timings_[k].captureMs = taken->ms;
+    lock_.insert(taken->lock.begin(), taken->lock.end());
 }
 
 RankReport ScanRank::takeReport(std::optional<size_t> timingsOf)
@@ -98,12 +110,8 @@ RankReport ScanRank::takeReport(std::optional<size_t> timingsOf)
     report.node = node_->hostname;
     report.peakRssKb = usage.ru_maxrss;
     report.frames = sink_->takeWritten();
-    for (size_t c = 0; c < cameras_.size() && error_.empty(); ++c) {
-        const LockStats stats = cameras_[c]->takeLockStats();
-        report.lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
-            LockFigures{stats.frames, double(stats.maxAbs) / 1e3, double(stats.meanAbs()) / 1e3,
-                        stats.latencyFrames.value_or(0)};
-    }
+    report.lock = std::move(lock_);
+    lock_.clear();
     if (timingsOf) {
         report.timings = PositionTimings{unsigned(*timingsOf), timings_[*timingsOf]};
         timings_.erase(*timingsOf);

@@ -132,8 +132,7 @@ void ScanRank::planTimeline(size_t first)
     offer.handling = frameHandling_;
     offer.error = error_;
     offer.stop = signals_.stopRequested().load();
-    if (coord_->rank() == 0) /* the first motion after this one exchange */
-        offer.start = realtimeNow() + plan.captureMarginMs * 1'000'000;
+    offer.offeredAt = realtimeNow();
 
     std::vector<Nanos> slowest(offer.moves.size(), 0);
     Nanos start = 0;
@@ -150,13 +149,14 @@ void ScanRank::planTimeline(size_t first)
         if (!o.error.empty())
             errors += (errors.empty() ? "" : "; ") + o.error;
         stop = stop || o.stop;
-        if (r == 0)
-            start = o.start;
+        start = std::max(start, o.offeredAt);
     }
     if (!errors.empty())
         throw RunError(errors);
     if (stop)
         throw RunError("stopped by a signal; continue later with --resume");
+    /* The first motion: a margin after the last rank offered (the same on every rank). */
+    start += plan.captureMarginMs * 1'000'000 + kFenceAllowance;
 
     rules_ = TimelineRules{grid_,
                            plan.capture.exposureUs * 1000,

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(health_and_timeline_offer_round_trip)
     const TimelineOffer offerBack = decodeTimelineOffer(encode(offer));
     BOOST_TEST(offerBack.moves == offer.moves);
     BOOST_TEST(offerBack.handling == offer.handling);
-    BOOST_TEST(offerBack.start == offer.start);
+    BOOST_TEST(offerBack.offeredAt == offer.offeredAt);
     BOOST_TEST(offerBack.error.empty());
 }
 
