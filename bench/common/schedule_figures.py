@@ -11,7 +11,7 @@ the schedule. Both designs (negotiated per position, planned ahead) are measured
 Usage: schedule_figures.py SCAN_DIR EXPOSURE_US SETTLE_MS [--row LABEL] [--step-ms MS]
 Prints a short report (with --step-ms: beside the median of a `srun` step per position), or
 with --row one markdown table row:
-| LABEL | positions | wall | physical | wall/physical | coordination median | p99 |
+| LABEL | positions | wall | physical | wall/physical | coordination median | p99 | fence |
 """
 import json
 import math
@@ -31,13 +31,16 @@ def figures(scan_dir, exposure_us, settle_ms):
         scan = json.load(f)
     period = scan["frame_grid"]["period_ns"]
     readout = scan["readout_ns"]
-    T, move, commanded = {}, {}, {}
+    T, move, commanded, fence = {}, {}, {}, []
     with open(os.path.join(scan_dir, "manifest.jsonl")) as f:
         for line in f:
             rec = json.loads(line)
             if rec.get("type") == "position":
                 T[rec["position"]] = rec["T"]
                 commanded[rec["position"]] = rec.get("commanded")
+                fences = [t["fence_ms"] for t in rec["timings"].values() if "fence_ms" in t]
+                if fences:
+                    fence.append(max(fences))
                 move[rec["position"]] = max((t["move_ms"] for t in rec["timings"].values()),
                                             default=0.0)
     order = sorted(T)
@@ -66,6 +69,9 @@ def figures(scan_dir, exposure_us, settle_ms):
         "coord_p99": pct(coordination, 99),
         "period_median": statistics.median(actual),
         "physical_median": statistics.median(physical),
+        # The slowest node's time in each position's fence (manifests that record it).
+        "fence_median": statistics.median(fence) if fence else None,
+        "fence_p99": pct(fence, 99) if fence else None,
     }
 
 
@@ -83,10 +89,12 @@ def main():
     if len(args) != 3:
         raise SystemExit(__doc__)
     f = figures(args[0], float(args[1]), float(args[2]))
+    fence = ("%.2f / %.2f ms" % (f["fence_median"], f["fence_p99"])
+             if f["fence_median"] is not None else "not recorded")
     if label is not None:
-        print("| %s | %d | %.1f ms | %.1f ms | %.3f | %.2f ms | %.2f ms |"
+        print("| %s | %d | %.1f ms | %.1f ms | %.3f | %.2f ms | %.2f ms | %s |"
               % (label, f["positions"], f["wall_ms"], f["physical_ms"], f["ratio"],
-                 f["coord_median"], f["coord_p99"]))
+                 f["coord_median"], f["coord_p99"], fence))
         return
     print("grid period %.3f ms, readout %.3f ms" % (f["period_ms"], f["readout_ms"]))
     print("| what (%d position periods) | value |" % f["positions"])
@@ -99,6 +107,7 @@ def main():
           % (f["period_median"], f["physical_median"]))
     print("| coordination beyond the schedule per position, median / p99 | %.2f / %.2f ms |"
           % (f["coord_median"], f["coord_p99"]))
+    print("| time in the position's fence, slowest node, median / p99 | %s |" % fence)
     if step_ms is not None:
         print("| a `srun` step per position (median), beside it | %.1f ms |" % step_ms)
         print("| srun step / lockstep period per position | %.1f |" % (step_ms / f["period_median"]))

@@ -100,8 +100,8 @@ for n in 4 8 16 32; do
     fi
 done
 echo
-echo "| nodes | position periods | wall (first to last capture) | physical schedule | wall / physical | coordination per position, median | p99 |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| nodes | position periods | wall (first to last capture) | physical schedule | wall / physical | coordination per position, median | p99 | time in the fence (slowest node), median / p99 |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s' "$schedule_rows"
 [ "$only_schedule" = --schedule-only ] && exit 0
 
