@@ -10,10 +10,17 @@ namespace lockstep
 
 /* The thread that waits for the capture instant is as time-critical as the step executor: a
  * late hand-over can cost the frame. */
-void raiseCapturePriority()
+void raiseTimelinePriority()
 {
     sched_param param{};
     param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+}
+
+void raiseCapturePriority()
+{
+    sched_param param{};
+    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 2;
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
 }
 

@@ -16,10 +16,11 @@ struct Shots {
     Nanos handling = 0;
 };
 
-/* SCHED_FIFO just below the step executor for the calling thread, where permitted (else the
- * normal scheduler; the executor has already said so): the threads that keep the scan's
- * timeline, waiting for capture instants and motion starts, on a node whose other cores encode
- * frames. */
+/* SCHED_FIFO for the calling thread, where permitted (else the normal scheduler; the executor
+ * has already said so), below the step executor: first the thread that keeps the scan's
+ * timeline (motion starts, fences), then the capture threads, which may copy or render whole
+ * frames and must not hold the timeline up; JPEG writers stay on the normal scheduler. */
+void raiseTimelinePriority();
 void raiseCapturePriority();
 
 /* How long after its last row was read out a frame was handed over: called as soon as the

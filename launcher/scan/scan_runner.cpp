@@ -70,7 +70,7 @@ int ScanRank::run()
                          decision.firstPosition + 1, total);
     }
     std::optional<size_t> last;
-    raiseCapturePriority(); /* the main thread keeps the motion starts and the fences */
+    raiseTimelinePriority(); /* the main thread keeps the motion starts and the fences */
     armPosition(decision.firstPosition);
     for (size_t k = decision.firstPosition; k < total; ++k) {
         runPosition(k);
