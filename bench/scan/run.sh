@@ -88,7 +88,7 @@ scale_rig() { # N
 }
 
 schedule_rows=
-for n in 4 8 16 32; do
+for n in ${SCALE_NODES:-4 8 16 32}; do
     scale_rig "$n"
     echo "command: scripts/mpirun-sim.sh $n lockstep scan scale$n.yaml --node-by-rank (30 positions, no motion, exposure 1 ms, settle 0, 64x48, $n nodes)"
     if "$top/scripts/mpirun-sim.sh" "$n" "$lockstep" scan "$work/scale$n.yaml" --out "$work/out" --node-by-rank \
@@ -96,7 +96,7 @@ for n in 4 8 16 32; do
         schedule_rows="$schedule_rows$(python3 "$top/bench/common/schedule_figures.py" "$work/out/scale$n" 1000 0 --row "$n")
 "
     else
-        echo "  the scan failed: $(tail -n 3 "$work/scale$n.scan")"
+        echo "  the scan failed: $(grep -m1 "error" "$work/scale$n.scan" || tail -n 3 "$work/scale$n.scan")"
     fi
 done
 echo

@@ -33,9 +33,12 @@ class SignalGuard;
 /* Milliseconds from a CLOCK_MONOTONIC instant until now. */
 double msSince(Nanos start);
 
-/* How long a fence may take after its last rank entered before the next motion start: above
- * the collecting fence's p99 on the test cluster (about 1-2 ms). */
-constexpr Nanos kFenceAllowance = 3'000'000;
+/* How long a fence may take after its last rank entered, before the next motion starts and
+ * the next capture is armed: well above the collecting fence's p99 on the four-node test
+ * cluster (1-2 ms), and what mpirun needed with 4-32 ranks on two loaded cores (a 3 ms
+ * allowance missed arms there). A position's fence usually has the exposure, readout and
+ * settle time to itself, so it costs nothing unless a rank is late. */
+constexpr Nanos kFenceAllowance = 10'000'000;
 
 /* One rank of a scan. Its phases, in order (every rank runs each collective alike):
  *
@@ -44,18 +47,21 @@ constexpr Nanos kFenceAllowance = 3'000'000;
  *   Grid       gather every camera's mode, derive the frame grid; rank 0 writes scan.json;
  *              start the cameras locked to the grid
  *   Plan       each node plans its moves (the planner's durations are exact and the same on
- *              every machine); one all-gather of those durations with rank 0's start instant;
- *              every rank then computes the same timeline: per position when the motors may
- *              start, the capture instant T, when its last row is read out (scan_schedule.h)
+ *              every machine); one all-gather of those durations and of when each rank got
+ *              there; every rank then computes the same timeline: per position when the
+ *              motors may start, the capture instant T, when its last row is read out
+ *              (scan_schedule.h); the first position's capture thread is armed
  *   Positions  for each position k, on the timeline, nothing negotiated:
  *                Wait     until k's motion start: the last row of k-1 read out (+ lock bound)
- *                Arm      the capture thread waits for the grid frame at T(k) on every camera
  *                Move     motor nodes move; a node that cannot be still by T(k) - settle
  *                         stops the scan instead of capturing late
  *                Collect  the frames of k-1 (complete by now) go to the writers
+ *                Arm      k+1: its capture thread will wait for the grid frame at T(k+1) on
+ *                         every camera once k's frames are in
  *                Fence    health to every rank, manifest lines to rank 0 only, one collecting
  *                         fence, while k's frame is exposed: off the critical path. A rank that
- *                         entered late delays the rest of the timeline by whole grid periods
+ *                         entered too late for k+1's motion start delays the positions after
+ *                         k+1 by whole grid periods, alike on every rank
  *   Finish     collect the last frames, drain the writers, a last fence, rank 0 completes the
  *              manifest, a fence; return home if asked; release the motors
  *

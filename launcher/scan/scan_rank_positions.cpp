@@ -120,8 +120,9 @@ RankReport ScanRank::takeReport(std::optional<size_t> timingsOf)
 }
 
 /* Health to every rank, reports to rank 0. Throws on any rank's error or stop. A rank that
- * entered later than the fence can absorb before `next` moves delays the rest of the timeline,
- * alike on every rank (they all hold the same entry times). */
+ * entered later than the fence can absorb before position `next` starts moving delays the
+ * positions after `next` (whose capture is armed already), alike on every rank: they all hold
+ * the same entry times. */
 void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
 {
     std::string report;
@@ -157,14 +158,15 @@ void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
         }
         recorder_->record(std::move(reports));
     }
-    if (next - first_ < timeline_.size())
-        delayed_ += delayTimeline(timeline_, next - first_, grid_,
+    /* `next` is armed already; the positions after it move with the late rank. */
+    if (next + 1 - first_ < timeline_.size())
+        delayed_ += delayTimeline(timeline_, next + 1 - first_, grid_,
                                   latest + kFenceAllowance - timeline_[next - first_].motionStart);
 }
 
-/* Position k's capture instant is final once the fence before it is over (a late fence
- * delays only positions after it): its capture thread is armed then, well before k's motion
- * starts, so that a main thread woken late by a loaded machine does not cost the frame. */
+/* Position k's capture thread is armed before the fence of position k - 1, well before k's
+ * motion starts: neither a slow fence nor a main thread woken late by a loaded machine costs
+ * the frame. Its instant is final from then on (late fences delay positions after it). */
 void ScanRank::armPosition(size_t k)
 {
     if (!error_.empty() || k - first_ >= timeline_.size())
@@ -195,10 +197,10 @@ void ScanRank::runPosition(size_t k)
     } catch (const std::exception &e) {
         fail(e.what());
     }
+    armPosition(k + 1);
     const Nanos fenceStart = monotonicNow();
     fence(k > first_ ? std::optional<size_t>(k - 1) : std::nullopt, k + 1);
     timings_[k].fenceMs = msSince(fenceStart);
-    armPosition(k + 1);
 }
 
 void ScanRank::finish(size_t total, std::optional<size_t> last)

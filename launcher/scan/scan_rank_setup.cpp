@@ -90,8 +90,9 @@ void ScanRank::startCameras()
             std::launch::async, [this, cam = camera.get()] { cam->start(grid_, lockOptions()); }));
     for (auto &s : started)
         s.get();
-    if (config_.plan.framesPerPosition > 1)
-        warmUpCameras();
+    /* Also brings every stream up to date before the timeline starts: the first capture then
+     * costs what any other does. */
+    warmUpCameras();
 }
 
 void ScanRank::warmUpCameras()
