@@ -12,6 +12,9 @@
 #      instants against exposure + readout + move + settle rounded to the frame grid, their
 #      ratio, and the coordination cost beyond the schedule per position (median, p99), by node
 #      count (bench/common/schedule_figures.py).
+#      SCALE_NODES (default "4 8 16 32") and SCALE_MARGIN_MS (capture_margin_ms, default 10: per
+#      position in the negotiated design, only before the first position in the planned one,
+#      where 32 ranks on two cores need about 300 to finish planning in time) tune part 4.
 # Usage: bench/scan/run.sh BUILD_DIR [--schedule-only]
 #        (prints the machine, the commands and markdown tables)
 set -eu
@@ -82,7 +85,7 @@ scale_rig() { # N
         done
         echo "settle_ms: 0"
         echo "capture: { exposure_us: 1000, width: 64, height: 48, format: jpeg, quality: 90 }"
-        echo "capture_margin_ms: 10"
+        echo "capture_margin_ms: ${SCALE_MARGIN_MS:-10}"
         echo "return_home: false"
     } >"$work/scale$1.yaml"
 }

@@ -3,6 +3,7 @@
  * Internal to the scan: runScan() (scan_runner.h) is the interface. */
 #pragma once
 
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -55,9 +56,9 @@ constexpr Nanos kFenceAllowance = 10'000'000;
  *                Wait     until k's motion start: the last row of k-1 read out (+ lock bound)
  *                Move     motor nodes move; a node that cannot be still by T(k) - settle
  *                         stops the scan instead of capturing late
- *                Collect  the frames of k-1 (complete by now) go to the writers
  *                Arm      k+1: its capture thread will wait for the grid frame at T(k+1) on
  *                         every camera once k's frames are in
+ *                Collect  the frames of k-1 (complete by now) go to the writers
  *                Fence    health to every rank, manifest lines to rank 0 only, one collecting
  *                         fence, while k's frame is exposed: off the critical path. A rank that
  *                         entered too late for k+1's motion start delays the positions after
@@ -107,7 +108,9 @@ private:
     void armPosition(size_t k);
     void arm(size_t k, Nanos T);
     void move(size_t k, Nanos T);
-    void collect();
+    /* Collects the armed captures of positions before `before`. */
+    void collect(size_t before);
+    void collectOldest();
     void fence(std::optional<size_t> timingsOf, size_t next);
     RankReport takeReport(std::optional<size_t> timingsOf);
     /* Finish */
@@ -139,12 +142,14 @@ private:
     std::vector<Nanos> myMoves_; /* this node's planned moves, from first_ on */
     Nanos delayed_ = 0;          /* how much late fences have delayed the timeline */
 
-    /* The capture in flight (position k) and the one to collect (k - 1). */
-    /* Shared: the next capture waits on it; a pointer: collect() moves the frames out. */
-    std::shared_future<std::shared_ptr<Captured>> inFlight_;
-    std::optional<std::pair<size_t, Nanos>> inFlightAt_; /* position, T */
-    std::shared_future<std::shared_ptr<Captured>> toCollect_;
-    std::optional<std::pair<size_t, Nanos>> toCollectAt_;
+    /* Captures armed and not yet collected, oldest first: each waits for the one before.
+     * Shared: the next capture waits on it; a pointer: collect() moves the frames out. */
+    struct ArmedCapture {
+        size_t position = 0;
+        Nanos T = 0;
+        std::shared_future<std::shared_ptr<Captured>> taken;
+    };
+    std::deque<ArmedCapture> armed_;
 
     /* Rank 0 */
     std::unique_ptr<ManifestRecorder> recorder_;

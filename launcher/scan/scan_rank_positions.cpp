@@ -19,12 +19,11 @@ void ScanRank::arm(size_t k, Nanos T)
         throw RunError("position " + std::to_string(k) + ": " + msText(kCaptureLead / 2 - ahead) +
                        " behind the schedule before its capture; the scan stops instead of "
                        "capturing late");
-    toCollect_ = inFlight_;
-    toCollectAt_ = inFlightAt_;
-    const std::shared_future<std::shared_ptr<Captured>> previous = inFlight_;
+    const std::shared_future<std::shared_ptr<Captured>> previous =
+        armed_.empty() ? std::shared_future<std::shared_ptr<Captured>>() : armed_.back().taken;
     const Nanos gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
-    inFlight_ =
+    const auto taken =
         std::async(std::launch::async, [this, previous, T, gap, frames] {
             if (previous.valid())
                 previous.wait();
@@ -44,7 +43,7 @@ void ScanRank::arm(size_t k, Nanos T)
             taken->ms = msSince(start);
             return taken;
         }).share();
-    inFlightAt_ = {k, T};
+    armed_.push_back({k, T, taken});
 }
 
 /* The motors of this node, to position k, done (and settled) before T or not at all. */
@@ -81,14 +80,18 @@ void ScanRank::move(size_t k, Nanos T)
 }
 
 /* The frames of the position before, taken by now (or about to be), go to the writers. */
-void ScanRank::collect()
+void ScanRank::collect(size_t before)
 {
-    if (!toCollect_.valid())
-        return;
-    const std::shared_ptr<Captured> taken = toCollect_.get();
-    const auto [k, T] = *toCollectAt_;
-    toCollect_ = {};
-    toCollectAt_.reset();
+    while (!armed_.empty() && armed_.front().position < before)
+        collectOldest();
+}
+
+void ScanRank::collectOldest()
+{
+    const std::shared_ptr<Captured> taken = armed_.front().taken.get();
+    const size_t k = armed_.front().position;
+    const Nanos T = armed_.front().T;
+    armed_.pop_front();
     if (!taken->error.empty())
         throw RunError(taken->error);
     for (size_t c = 0; c < taken->shots.size(); ++c) {
@@ -192,12 +195,12 @@ void ScanRank::runPosition(size_t k)
             fail(e.what());
         }
     }
+    armPosition(k + 1);
     try {
-        collect();
+        collect(k);
     } catch (const std::exception &e) {
         fail(e.what());
     }
-    armPosition(k + 1);
     const Nanos fenceStart = monotonicNow();
     fence(k > first_ ? std::optional<size_t>(k - 1) : std::nullopt, k + 1);
     timings_[k].fenceMs = msSince(fenceStart);
@@ -206,11 +209,7 @@ void ScanRank::runPosition(size_t k)
 void ScanRank::finish(size_t total, std::optional<size_t> last)
 {
     try {
-        toCollect_ = inFlight_;
-        toCollectAt_ = inFlightAt_;
-        inFlight_ = {};
-        inFlightAt_.reset();
-        collect();
+        collect(total);
         sink_->drain();
     } catch (const std::exception &e) {
         fail(e.what());

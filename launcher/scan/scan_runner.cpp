@@ -22,8 +22,8 @@ ScanRank::ScanRank(const ScanOptions &options, SignalGuard &signals)
 ScanRank::~ScanRank()
 {
     signals_.setEmergency({});
-    if (inFlight_.valid())
-        inFlight_.wait();
+    for (const ArmedCapture &capture : armed_)
+        capture.taken.wait();
 }
 
 int ScanRank::run()
