@@ -63,11 +63,8 @@ std::vector<SensorMode> decodeSensorModes(const std::string &text)
 
 std::string encode(const TimelineOffer &o)
 {
-    return json{{"moves_ns", o.moves},
-                {"handling_ns", o.handling},
-                {"offered_ns", o.offeredAt},
-                {"error", o.error},
-                {"stop", o.stop}}
+    return json{{"moves_ns", o.moves},       {"handling_ns", o.handling}, {"fence_ns", o.fence},
+                {"offered_ns", o.offeredAt}, {"error", o.error},          {"stop", o.stop}}
         .dump();
 }
 
@@ -75,8 +72,11 @@ TimelineOffer decodeTimelineOffer(const std::string &text)
 {
     return decode(text, "timeline offer", [](const json &j) {
         return TimelineOffer{j.at("moves_ns").get<std::vector<Nanos>>(),
-                             j.at("handling_ns").get<Nanos>(), j.at("offered_ns").get<Nanos>(),
-                             j.at("error").get<std::string>(), j.at("stop").get<bool>()};
+                             j.at("handling_ns").get<Nanos>(),
+                             j.at("fence_ns").get<Nanos>(),
+                             j.at("offered_ns").get<Nanos>(),
+                             j.at("error").get<std::string>(),
+                             j.at("stop").get<bool>()};
     });
 }
 

@@ -40,6 +40,8 @@ double msSince(Nanos start);
  * allowance missed arms there). A position's fence usually has the exposure, readout and
  * settle time to itself, so it costs nothing unless a rank is late. */
 constexpr Nanos kFenceAllowance = 10'000'000;
+/* Fences timed while planning, for TimelineRules::coordination. */
+constexpr int kTrialFences = 5;
 
 /* One rank of a scan. Its phases, in order (every rank runs each collective alike):
  *

@@ -130,6 +130,12 @@ void ScanRank::planTimeline(size_t first)
         }
     }
     myMoves_ = offer.moves;
+    /* What a fence costs here and now: the timeline leaves room for one per position. */
+    for (int i = 0; i < kTrialFences; ++i) {
+        const Nanos before = monotonicNow();
+        coord_->fence();
+        offer.fence = std::max(offer.fence, monotonicNow() - before);
+    }
     offer.handling = frameHandling_;
     offer.error = error_;
     offer.stop = signals_.stopRequested().load();
@@ -137,6 +143,7 @@ void ScanRank::planTimeline(size_t first)
 
     std::vector<Nanos> slowest(offer.moves.size(), 0);
     Nanos start = 0;
+    Nanos fence = 0;
     std::string errors;
     bool stop = false;
     const std::vector<std::string> all = coord_->allGather(encode(offer));
@@ -147,6 +154,7 @@ void ScanRank::planTimeline(size_t first)
         for (size_t i = 0; i < slowest.size(); ++i)
             slowest[i] = std::max(slowest[i], o.moves[i]);
         scanHandling_ = std::max(scanHandling_, o.handling);
+        fence = std::max(fence, o.fence);
         if (!o.error.empty())
             errors += (errors.empty() ? "" : "; ") + o.error;
         stop = stop || o.stop;
@@ -159,15 +167,17 @@ void ScanRank::planTimeline(size_t first)
     /* The first motion: a margin after the last rank offered (the same on every rank). */
     start += plan.captureMarginMs * 1'000'000 + kFenceAllowance;
 
-    rules_ = TimelineRules{grid_,
-                           plan.capture.exposureUs * 1000,
-                           scanReadout_,
-                           lockOptions().bound,
-                           plan.settleMs * 1'000'000,
-                           std::max(kExecutorSlack, executorOptionsFor(config_.rig).maxLateness),
-                           frameGap(grid_, scanHandling_),
-                           plan.framesPerPosition,
-                           plan.capture.sync};
+    rules_.grid = grid_;
+    rules_.exposure = plan.capture.exposureUs * 1000;
+    rules_.readout = scanReadout_;
+    rules_.bound = lockOptions().bound;
+    rules_.settle = plan.settleMs * 1'000'000;
+    rules_.moveSlack = std::max(kExecutorSlack, executorOptionsFor(config_.rig).maxLateness);
+    rules_.gap = frameGap(grid_, scanHandling_);
+    rules_.frames = plan.framesPerPosition;
+    rules_.sync = plan.capture.sync;
+    /* A fence, its collect and the next arm, with room for the slowest trial fence twice. */
+    rules_.coordination = 2 * fence + kFenceAllowance;
     timeline_ = lockstep::planTimeline(rules_, start, slowest);
 }
 

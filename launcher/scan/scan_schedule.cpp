@@ -43,7 +43,8 @@ std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos star
     Nanos motionStart = start;
     for (const Nanos move : moves) {
         timeline.push_back(planPosition(rules, motionStart, move));
-        motionStart = timeline.back().readOut + rules.bound;
+        motionStart = std::max(timeline.back().readOut + rules.bound,
+                               motionStart + move + rules.coordination);
     }
     return timeline;
 }

@@ -48,6 +48,9 @@ struct TimelineRules {
      * core 0.5 ms, simulated nodes on a shared machine 100 ms) and still complete it. */
     Nanos moveSlack = kExecutorSlack;
     Nanos gap = 0; /* between the frames of a position (frameGap) */
+    /* The fence of a position runs between its move and the next motion start: at least this
+     * long apart (measured fences; 0 when they fit in the exposure and readout anyway). */
+    Nanos coordination = 0;
     unsigned frames = 1;
     CaptureSync sync = CaptureSync::PhaseLocked;
 };
@@ -65,7 +68,8 @@ struct PlannedPosition {
 PlannedPosition planPosition(const TimelineRules &rules, Nanos motionStart, Nanos move);
 
 /* Positions in order, the first starting its motion at `start`, each next one when the last
- * row of the one before has been read out (plus the lock bound: a frame may start that late).
+ * row of the one before has been read out (plus the lock bound: a frame may start that late),
+ * and no sooner than `coordination` after the end of the move before (its fence's time).
  * moves[i]: the slowest node's planned move to position i. */
 std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos start,
                                           std::span<const Nanos> moves);

@@ -63,11 +63,12 @@ BOOST_AUTO_TEST_CASE(health_and_timeline_offer_round_trip)
      * scan (a healthy one, with a time stamp of 19 digits). */
     BOOST_TEST(encode(RankHealth{"", false, 1'796'000'000'123'456'789}).size() <= 48u);
 
-    const TimelineOffer offer{
-        {0, 577'628'130, 1'000'000}, 4'500'000, 1'796'000'000'000'000'000, "", false};
+    const TimelineOffer offer{{0, 577'628'130, 1'000'000}, 4'500'000, 700'000,
+                              1'796'000'000'000'000'000,   "",        false};
     const TimelineOffer offerBack = decodeTimelineOffer(encode(offer));
     BOOST_TEST(offerBack.moves == offer.moves);
     BOOST_TEST(offerBack.handling == offer.handling);
+    BOOST_TEST(offerBack.fence == offer.fence);
     BOOST_TEST(offerBack.offeredAt == offer.offeredAt);
     BOOST_TEST(offerBack.error.empty());
 }

@@ -129,3 +129,17 @@ BOOST_AUTO_TEST_CASE(a_late_fence_delays_the_rest_by_whole_grid_periods)
     BOOST_TEST(delayTimeline(timeline, 3, rules.grid, 35 * kMs) == 68 * kMs);
     BOOST_TEST(rules.grid.errorOf(timeline[3].capture) == 0);
 }
+
+BOOST_AUTO_TEST_CASE(slow_fences_space_the_positions_out)
+{
+    TimelineRules rules = benchRules();
+    /* Fences that fit in the readout cost nothing ... */
+    rules.coordination = 20 * kMs;
+    std::vector<PlannedPosition> t = planTimeline(rules, 0, std::vector<Nanos>(3, 0));
+    BOOST_TEST(t[2].capture - t[1].capture == 34 * kMs);
+    /* ... slower ones hold the next motion start back, and with it the capture. */
+    rules.coordination = 80 * kMs;
+    t = planTimeline(rules, 0, std::vector<Nanos>(3, 0));
+    BOOST_TEST(t[1].motionStart == t[0].motionStart + 80 * kMs);
+    BOOST_TEST(t[2].capture - t[1].capture == 102 * kMs); /* 80 + 5 lead -> 3 periods */
+}
