@@ -36,7 +36,7 @@ struct PositionTimings {
 struct TimelineOffer {
     std::vector<Nanos> moves; /* this node's planned move to each position from the first */
     Nanos handling = 0;       /* this node's longest frame hand-over so far */
-    Nanos fence = 0;          /* this node's slowest of a few trial fences */
+    Nanos fence = 0;          /* this node's median of a few trial fences */
     Nanos offeredAt = 0;      /* CLOCK_REALTIME: the timeline starts a margin after the latest */
     std::string error;        /* this rank's first error, "" if none */
     bool stop = false;        /* a signal asked this rank to stop */

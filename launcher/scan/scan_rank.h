@@ -41,7 +41,7 @@ double msSince(Nanos start);
  * settle time to itself, so it costs nothing unless a rank is late. */
 constexpr Nanos kFenceAllowance = 10'000'000;
 /* Fences timed while planning, for TimelineRules::coordination. */
-constexpr int kTrialFences = 5;
+constexpr int kTrialFences = 7;
 
 /* One rank of a scan. Its phases, in order (every rank runs each collective alike):
  *

@@ -130,12 +130,16 @@ void ScanRank::planTimeline(size_t first)
         }
     }
     myMoves_ = offer.moves;
-    /* What a fence costs here and now: the timeline leaves room for one per position. */
+    /* What a fence costs here and now (the median: the first ones also warm the server up):
+     * the timeline leaves room for one per position. */
+    std::vector<Nanos> trials;
     for (int i = 0; i < kTrialFences; ++i) {
         const Nanos before = monotonicNow();
         coord_->fence();
-        offer.fence = std::max(offer.fence, monotonicNow() - before);
+        trials.push_back(monotonicNow() - before);
     }
+    std::sort(trials.begin(), trials.end());
+    offer.fence = trials[trials.size() / 2];
     offer.handling = frameHandling_;
     offer.error = error_;
     offer.stop = signals_.stopRequested().load();
@@ -176,7 +180,7 @@ void ScanRank::planTimeline(size_t first)
     rules_.gap = frameGap(grid_, scanHandling_);
     rules_.frames = plan.framesPerPosition;
     rules_.sync = plan.capture.sync;
-    /* A fence, its collect and the next arm, with room for the slowest trial fence twice. */
+    /* A fence, its collect and the next arm: the slowest rank's median fence twice over. */
     rules_.coordination = 2 * fence + kFenceAllowance;
     timeline_ = lockstep::planTimeline(rules_, start, slowest);
 }
