@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(several_frames_per_position_hold_the_next_motion_back)
     rules.frames = 3;
     rules.gap = 68 * kMs;
     const PlannedPosition p = planPosition(rules, 0, 0);
-    BOOST_TEST(p.readOut == p.capture + 2 * 68 * kMs + 21 * kMs);
+    BOOST_TEST(p.readOut == p.capture + 2 * rules.gap + 21 * kMs);
 }
 
 BOOST_AUTO_TEST_CASE(a_late_fence_delays_the_rest_by_whole_grid_periods)
