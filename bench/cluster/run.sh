@@ -4,7 +4,11 @@
 #       (settle 0, 64x48 frames), against the naive design of one `srun -N4 --mpi=pmix` step
 #       per position (cluster_pmix_probe: PMIx_Init, one collecting fence, exit), N times, in
 #       the same allocation, and `srun -N4 true` N times as the floor of any step launch;
-#  (ii) capture skew across the four nodes: per position, max - min sensor_ts of its frames,
+#  (ii) the scan against its physical schedule (bench/common/schedule_figures.py): the time
+#       between the first and last capture instants against exposure + readout + move +
+#       settle per position rounded to the frame grid; their ratio; the coordination cost beyond
+#       the schedule per position (median), with the naive step per position beside it;
+#  (iii) capture skew across the four nodes: per position, max - min sensor_ts of its frames,
 #       against the naive steps' spread of the instants they could capture at (each task's
 #       start, and its return from the fence).
 # Brings the cluster up and takes it down again (trap). Needs root.
@@ -227,3 +231,8 @@ for name, d in (("naive, capture as each task starts", naive_starts),
 print()
 print("(the period includes capture_margin_ms = %s ms, the lead time of each capture instant)" % margin_ms)
 EOF
+echo
+echo "the scan against its physical schedule (exposure 1 ms, settle 0, no motion):"
+naive_median=$(awk '$1 == "naive" { print $2 / 1000 }' "$RUN/times" | sort -n |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+python3 "$REPO/bench/common/schedule_figures.py" "$RUN/out/bench" 1000 0 --step-ms "$naive_median"

@@ -6,9 +6,20 @@
 #      as the scan reports it, beside the size of one 12 MP RGB frame;
 #   3. the same at its worst: no settle and 4 frames per position, so the cameras deliver
 #      faster than the writers encode and the bounded queue stays full.
-# Usage: bench/scan/run.sh BUILD_DIR     (prints the machine, the commands and markdown tables)
+#   4. the scan against its physical schedule at 4, 8, 16 and 32 ranks (simulated nodes, one
+#      camera each, --oversubscribe on however few cores there are): 30 positions that do not
+#      move, exposure 1 ms, settle 0, 64x48; wall time between the first and last capture
+#      instants against exposure + readout + move + settle rounded to the frame grid, their
+#      ratio, and the coordination cost beyond the schedule per position (median, p99), by node
+#      count (bench/common/schedule_figures.py).
+#      SCALE_NODES (default "4 8 16 32") and SCALE_MARGIN_MS (capture_margin_ms, default 10: per
+#      position in the negotiated design, only before the first position in the planned one,
+#      where 32 ranks on two cores need about 300 to finish planning in time) tune part 4.
+# Usage: bench/scan/run.sh BUILD_DIR [--schedule-only]
+#        (prints the machine, the commands and markdown tables)
 set -eu
-build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [--schedule-only]}" && pwd)
+only_schedule=${2:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lockstep=$build/launcher/lockstep
 work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-bench-scan.XXXXXX")
@@ -43,6 +54,59 @@ memory_row() { # NAME LABEL
     sed -n 's/^peak memory per rank: //p' "$work/$1.scan" |
         awk -v label="$2" -F', ' '{ row = "| " label; for (i = 1; i <= NF; i++) { split($i, f, " "); row = row " | " f[2] " " f[3] } print row " | 37 MiB |" }'
 }
+
+# A rig of N simulated nodes: pi01 carries the turntable, every node one camera.
+scale_rig() { # N
+    {
+        echo "rig: scale-$1-sim"
+        echo "sim_dir: sim-state"
+        echo "executor: { step_pulse_us: 2, dir_setup_us: 5, enable_setup_us: 100, max_lateness_us: 100000 }"
+        echo "nodes:"
+        i=1
+        while [ "$i" -le "$1" ]; do
+            printf '  - host: pi%02d\n' "$i"
+            if [ "$i" -eq 1 ]; then
+                echo "    motors:"
+                echo "      - { name: turntable, backend: sim, step: { line: 17 }, dir: { line: 27 }, enable: { line: 22, active: low }, steps_per_rev: 200, microsteps: 16, units: deg, max_speed: 90, max_accel: 180, soft_limits: { min: -720, max: 720 } }"
+            fi
+            echo "    cameras:"
+            echo "      - { name: cam, backend: sim, sim: { azimuth: $((360 * i / $1)), motor: turntable } }"
+            i=$((i + 1))
+        done
+    } >"$work/rig-$1.yaml"
+    {
+        echo "scan: scale$1"
+        echo "rig: rig-$1.yaml"
+        echo "positions:"
+        i=0
+        while [ "$i" -lt 30 ]; do
+            echo "  - { turntable: 0 }"
+            i=$((i + 1))
+        done
+        echo "settle_ms: 0"
+        echo "capture: { exposure_us: 1000, width: 64, height: 48, format: jpeg, quality: 90 }"
+        echo "capture_margin_ms: ${SCALE_MARGIN_MS:-10}"
+        echo "return_home: false"
+    } >"$work/scale$1.yaml"
+}
+
+schedule_rows=
+for n in ${SCALE_NODES:-4 8 16 32}; do
+    scale_rig "$n"
+    echo "command: scripts/mpirun-sim.sh $n lockstep scan scale$n.yaml --node-by-rank (30 positions, no motion, exposure 1 ms, settle 0, 64x48, $n nodes)"
+    if "$top/scripts/mpirun-sim.sh" "$n" "$lockstep" scan "$work/scale$n.yaml" --out "$work/out" --node-by-rank \
+        >"$work/scale$n.scan" 2>&1; then
+        schedule_rows="$schedule_rows$(python3 "$top/bench/common/schedule_figures.py" "$work/out/scale$n" 1000 0 --row "$n")
+"
+    else
+        echo "  the scan failed: $(grep -m1 "error" "$work/scale$n.scan" || tail -n 3 "$work/scale$n.scan")"
+    fi
+done
+echo
+echo "| nodes | position periods | wall (first to last capture) | physical schedule | wall / physical | coordination per position, median | p99 | time in the fence (slowest node), median / p99 |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s' "$schedule_rows"
+[ "$only_schedule" = --schedule-only ] && exit 0
 
 plan skew 24 640 480
 run_scan skew "24 positions, 640x480"

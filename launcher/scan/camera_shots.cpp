@@ -8,20 +8,21 @@
 namespace lockstep
 {
 
-namespace
-{
-
 /* The thread that waits for the capture instant is as time-critical as the step executor: a
- * late hand-over can cost the frame. SCHED_FIFO just below the executor where permitted; where
- * it is not, the executor has already said so, and the normal scheduler is used. */
-void raiseCapturePriority()
+ * late hand-over can cost the frame. */
+void raiseTimelinePriority()
 {
     sched_param param{};
     param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
 }
 
-} // namespace
+void raiseCapturePriority()
+{
+    sched_param param{};
+    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 2;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+}
 
 Nanos handlingOf(const Frame &frame)
 {

@@ -16,6 +16,13 @@ struct Shots {
     Nanos handling = 0;
 };
 
+/* SCHED_FIFO for the calling thread, where permitted (else the normal scheduler; the executor
+ * has already said so), below the step executor: first the thread that keeps the scan's
+ * timeline (motion starts, fences), then the capture threads, which may copy or render whole
+ * frames and must not hold the timeline up; JPEG writers stay on the normal scheduler. */
+void raiseTimelinePriority();
+void raiseCapturePriority();
+
 /* How long after its last row was read out a frame was handed over: called as soon as the
  * camera returned it. */
 Nanos handlingOf(const Frame &frame);

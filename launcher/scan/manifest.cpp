@@ -56,8 +56,10 @@ json toJson(const PositionRecord &r)
         lock[camera] = toJson(figures);
     json timings = json::object();
     for (const auto &[node, t] : r.timings)
-        timings[node] = {
-            {"move_ms", t.moveMs}, {"settle_ms", t.settleMs}, {"capture_ms", t.captureMs}};
+        timings[node] = {{"move_ms", t.moveMs},
+                         {"settle_ms", t.settleMs},
+                         {"capture_ms", t.captureMs},
+                         {"fence_ms", t.fenceMs}};
     return json{{"type", "position"},    {"position", r.position}, {"commanded", r.commanded},
                 {"T", r.captureInstant}, {"timings", timings},     {"lock", lock}};
 }
@@ -91,7 +93,7 @@ PositionRecord positionFromJson(const json &j)
     r.captureInstant = j.at("T").get<Nanos>();
     for (const auto &[node, t] : j.at("timings").items())
         r.timings[node] = {t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
-                           t.at("capture_ms").get<double>()};
+                           t.at("capture_ms").get<double>(), t.value("fence_ms", 0.0)};
     if (j.contains("lock"))
         for (const auto &[camera, figures] : j.at("lock").items())
             r.lock[camera] = lockFromJson(figures);

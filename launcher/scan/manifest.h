@@ -3,7 +3,8 @@
  *   {"type":"frame", position, frame, node, camera, file, T, sensor_ts, exposure_us, gain,
  *    width, height, bytes, sha256, encode_ms, write_ms}
  *   {"type":"position", position, commanded:{motor:units}, T, timings:{node:{move_ms,
- *    settle_ms, capture_ms}}, lock:{"node/camera":{frames, max_us, mean_us, latency_frames}}}
+ *    settle_ms, capture_ms, fence_ms}}, lock:{"node/camera":{frames, max_us, mean_us,
+ * latency_frames}}}
  *   {"type":"complete", positions, frames}
  * Times are CLOCK_REALTIME nanoseconds. */
 #pragma once
@@ -41,6 +42,7 @@ struct NodeTimings {
     double moveMs = 0;
     double settleMs = 0;
     double captureMs = 0;
+    double fenceMs = 0; /* in the position's fence: coordination (0 in manifests before it) */
 };
 
 /* One camera's lock to the frame grid over a position: its frames' start minus the grid. */

@@ -61,7 +61,40 @@ std::vector<SensorMode> decodeSensorModes(const std::string &text)
     });
 }
 
-std::string encode(const RankStatus &s)
+std::string encode(const TimelineOffer &o)
+{
+    return json{{"moves_ns", o.moves},       {"handling_ns", o.handling}, {"fence_ns", o.fence},
+                {"offered_ns", o.offeredAt}, {"error", o.error},          {"stop", o.stop}}
+        .dump();
+}
+
+TimelineOffer decodeTimelineOffer(const std::string &text)
+{
+    return decode(text, "timeline offer", [](const json &j) {
+        return TimelineOffer{j.at("moves_ns").get<std::vector<Nanos>>(),
+                             j.at("handling_ns").get<Nanos>(),
+                             j.at("fence_ns").get<Nanos>(),
+                             j.at("offered_ns").get<Nanos>(),
+                             j.at("error").get<std::string>(),
+                             j.at("stop").get<bool>()};
+    });
+}
+
+/* Compact on purpose: every rank reads every rank's, at every position. */
+std::string encode(const RankHealth &h)
+{
+    return json{{"e", h.error}, {"s", h.stop}, {"t", h.fenceEntry}}.dump();
+}
+
+RankHealth decodeRankHealth(const std::string &text)
+{
+    return decode(text, "health", [](const json &j) {
+        return RankHealth{j.at("e").get<std::string>(), j.at("s").get<bool>(),
+                          j.at("t").get<Nanos>()};
+    });
+}
+
+std::string encode(const RankReport &s)
 {
     json frames = json::array();
     for (const FrameRecord &record : s.frames)
@@ -69,29 +102,22 @@ std::string encode(const RankStatus &s)
     json lock = json::object();
     for (const auto &[camera, figures] : s.lock)
         lock[camera] = toJson(figures);
-    json status = {{"node", s.node},
-                   {"error", s.error},
-                   {"stop", s.stop},
-                   {"handling_ns", s.handling},
-                   {"peak_rss_kb", s.peakRssKb},
-                   {"frames", frames},
-                   {"lock", lock}};
+    json status = {
+        {"node", s.node}, {"peak_rss_kb", s.peakRssKb}, {"frames", frames}, {"lock", lock}};
     if (s.timings)
         status["timings"] = {{"position", s.timings->position},
                              {"move_ms", s.timings->timings.moveMs},
                              {"settle_ms", s.timings->timings.settleMs},
-                             {"capture_ms", s.timings->timings.captureMs}};
+                             {"capture_ms", s.timings->timings.captureMs},
+                             {"fence_ms", s.timings->timings.fenceMs}};
     return status.dump();
 }
 
-RankStatus decodeRankStatus(const std::string &text)
+RankReport decodeRankReport(const std::string &text)
 {
-    return decode(text, "status", [](const json &j) {
-        RankStatus s;
+    return decode(text, "report", [](const json &j) {
+        RankReport s;
         s.node = j.at("node").get<std::string>();
-        s.error = j.at("error").get<std::string>();
-        s.stop = j.at("stop").get<bool>();
-        s.handling = j.at("handling_ns").get<Nanos>();
         s.peakRssKb = j.at("peak_rss_kb").get<long>();
         for (const json &frame : j.at("frames"))
             s.frames.push_back(frameFromJson(frame));
@@ -102,7 +128,7 @@ RankStatus decodeRankStatus(const std::string &text)
             s.timings =
                 PositionTimings{t.at("position").get<unsigned>(),
                                 {t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
-                                 t.at("capture_ms").get<double>()}};
+                                 t.at("capture_ms").get<double>(), t.at("fence_ms").get<double>()}};
         }
         return s;
     });

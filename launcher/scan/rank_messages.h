@@ -3,7 +3,10 @@
  *
  *   StartDecision   rank 0 -> all, once: where to start, or why not
  *   SensorMode[]    all -> all, once: every camera's mode, from which each derives the grid
- *   RankStatus      all -> all, at every position's exchange
+ *   TimelineOffer   all -> all, once: each node's planned moves, from which each plans the
+ *                   same timeline, and when it made the offer
+ *   RankHealth      all -> all, at every position's fence: small and of fixed size
+ *   RankReport      all -> rank 0 only, at every position's fence: its manifest lines
  *
  * decode*() throw RunError on a message that does not parse: a rank of another version. */
 #pragma once
@@ -30,11 +33,24 @@ struct PositionTimings {
     NodeTimings timings;
 };
 
-struct RankStatus {
+struct TimelineOffer {
+    std::vector<Nanos> moves; /* this node's planned move to each position from the first */
+    Nanos handling = 0;       /* this node's longest frame hand-over so far */
+    Nanos fence = 0;          /* this node's median of a few trial fences */
+    Nanos offeredAt = 0;      /* CLOCK_REALTIME: the timeline starts a margin after the latest */
+    std::string error;        /* this rank's first error, "" if none */
+    bool stop = false;        /* a signal asked this rank to stop */
+};
+
+/* Whether every rank may go on, and when each entered the fence (CLOCK_REALTIME). */
+struct RankHealth {
+    std::string error; /* this rank's first error, "" if none */
+    bool stop = false; /* a signal asked this rank to stop */
+    Nanos fenceEntry = 0;
+};
+
+struct RankReport {
     std::string node;
-    std::string error;  /* this rank's first error, "" if none */
-    bool stop = false;  /* a signal asked this rank to stop */
-    Nanos handling = 0; /* the longest frame hand-over so far */
     long peakRssKb = 0;
     std::vector<FrameRecord> frames;         /* written since the last exchange */
     std::optional<PositionTimings> timings;  /* of the position before */
@@ -47,7 +63,13 @@ StartDecision decodeStartDecision(const std::string &text);
 std::string encode(const std::vector<SensorMode> &modes);
 std::vector<SensorMode> decodeSensorModes(const std::string &text);
 
-std::string encode(const RankStatus &status);
-RankStatus decodeRankStatus(const std::string &text);
+std::string encode(const TimelineOffer &offer);
+TimelineOffer decodeTimelineOffer(const std::string &text);
+
+std::string encode(const RankHealth &health);
+RankHealth decodeRankHealth(const std::string &text);
+
+std::string encode(const RankReport &report);
+RankReport decodeRankReport(const std::string &text);
 
 } // namespace lockstep

@@ -1,11 +1,13 @@
 /* One rank of a scan: this node's motors and cameras, in lockstep with every other rank.
  *
- * Per position: motor nodes wait until the previous exposure is over, move and settle; all
- * ranks meet in a collecting PMIx fence that also carries each rank's status and finished
- * frame records; rank 0 picks the capture instant T = now + margin and broadcasts it; every
- * camera exposes a frame starting at T; frames go to a bounded writer pool while the motors
- * already move on. Rank 0 appends the manifest. Any rank's error or signal stops every rank
- * at the next fence, with motors released. */
+ * The timeline is planned ahead: every rank computes the same capture instants from every
+ * node's planned moves and the frame grid, so nothing is negotiated per position. Motor nodes
+ * move when the previous exposure is read out; each camera takes the grid frame at its
+ * position's instant T; frames go to a bounded writer pool. Once per position, while its frame
+ * is exposed, a collecting PMIx fence carries each rank's health to every rank and its frame
+ * records to rank 0, which appends the manifest on a thread of its own. Any rank's error or
+ * signal, or a node that cannot keep the timeline, stops every rank at the next fence with the
+ * motors released. The phases: scan_rank.h. */
 #pragma once
 
 #include <string>

@@ -1,6 +1,11 @@
 /* The scan's timing rules as pure functions of the frame grid: when a position's frames are
- * taken and when the motors may move again. Every rank evaluates them alike. */
+ * taken and when the motors may move again. Every rank evaluates them alike, from the same
+ * inputs (the plan, every camera's mode, every node's planned move durations and one start
+ * instant from rank 0), so every rank holds the same timeline without asking anyone. */
 #pragma once
+
+#include <span>
+#include <vector>
 
 #include "camera/frame_grid.h"
 #include "config/plan.h"
@@ -26,5 +31,52 @@ Nanos frameGap(const FrameGrid &grid, Nanos handling);
 /* When the last row of a position's last frame has been read out: the motors wait for it, on
  * every node, since any camera may film any motor. */
 Nanos lastRowReadOut(Nanos T, unsigned frames, Nanos gap, Nanos exposure, Nanos readout);
+
+/* A capture thread is waiting for its frame at least this long before T. */
+constexpr Nanos kCaptureLead = 5'000'000;
+/* Added to a planned move at least: the executor's wake-up and ENABLE set-up. */
+constexpr Nanos kExecutorSlack = 2'000'000;
+
+/* What the timeline of a scan is planned from; times in ns. */
+struct TimelineRules {
+    FrameGrid grid;
+    Nanos exposure = 0;
+    Nanos readout = 0; /* the slowest camera's */
+    Nanos bound = 0;   /* the lock bound: a frame may start this late */
+    Nanos settle = 0;  /* after a move, before a capture */
+    /* After every move: the executor may be this late (the rig's max_lateness_us: a Pi's own
+     * core 0.5 ms, simulated nodes on a shared machine 100 ms) and still complete it. */
+    Nanos moveSlack = kExecutorSlack;
+    Nanos gap = 0; /* between the frames of a position (frameGap) */
+    /* The fence of a position runs between its move and the next motion start: at least this
+     * long apart (measured fences; 0 when they fit in the exposure and readout anyway). */
+    Nanos coordination = 0;
+    unsigned frames = 1;
+    CaptureSync sync = CaptureSync::PhaseLocked;
+};
+
+/* One position on the timeline, CLOCK_REALTIME. */
+struct PlannedPosition {
+    Nanos motionStart = 0; /* the motors may start moving */
+    Nanos capture = 0;     /* T: the grid instant of the position's first frame */
+    Nanos readOut = 0;     /* the last row of its last frame is read out */
+};
+
+/* Position k, whose motors may start at motionStart and take `move` (0: nothing moves): T is
+ * the first grid instant after the slowest move, the move slack and the settle time,
+ * and at least kCaptureLead (open loop: its retiming lead) after motionStart. */
+PlannedPosition planPosition(const TimelineRules &rules, Nanos motionStart, Nanos move);
+
+/* Positions in order, the first starting its motion at `start`, each next one when the last
+ * row of the one before has been read out (plus the lock bound: a frame may start that late),
+ * and no sooner than `coordination` after the end of the move before (its fence's time).
+ * moves[i]: the slowest node's planned move to position i. */
+std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos start,
+                                          std::span<const Nanos> moves);
+
+/* Delays positions from `from` on by whole grid periods, at least `late`: their capture
+ * instants stay on the grid. Returns the delay (0 when late <= 0). */
+Nanos delayTimeline(std::vector<PlannedPosition> &timeline, size_t from, const FrameGrid &grid,
+                    Nanos late);
 
 } // namespace lockstep

@@ -28,6 +28,17 @@ public:
     virtual std::string broadcast(const std::string &value, int root = 0) = 0;
     /* Every rank calls with its value; each gets all values, by rank. One collecting fence. */
     virtual std::vector<std::string> allGather(const std::string &value) = 0;
+    /* Every rank calls with a status for every rank and a report for `root` only: every rank
+     * gets all statuses by rank, `root` also all reports by rank (the others an empty list).
+     * One collecting fence. Where keys are reused (Slurm) a report is a key of its own that
+     * only `root` reads; where every exchange needs new keys (mpirun) status and report share
+     * one key, so that the keys do not pile up twice as fast. */
+    struct Gathered {
+        std::vector<std::string> statuses;
+        std::vector<std::string> reports;
+    };
+    virtual Gathered gatherStatus(const std::string &status, const std::string &report,
+                                  int root = 0) = 0;
     /* Whether exchanges reuse a fixed pair of keys (constant cost) or put a new key each time
      * (cost grows with the number of exchanges). */
     virtual bool reusesKeys() const = 0;

@@ -110,14 +110,62 @@ public:
         return values;
     }
 
+    Gathered gatherStatus(const std::string &status, const std::string &report, int root) override
+    {
+        if (root < 0 || root >= size_)
+            throw RunError("report to rank " + std::to_string(root) + " in a job of size " +
+                           std::to_string(size_));
+        const bool separate = scheme_ == KeyScheme::Parity;
+        const uint64_t epoch = ++epoch_;
+        if (separate) {
+            put(epoch, status);
+            put(epoch, report, kReportKey);
+        } else {
+            put(epoch, std::to_string(status.size()) + ':' + status + report);
+        }
+        fence();
+        Gathered gathered;
+        gathered.statuses.resize(static_cast<size_t>(size_));
+        if (rank() == root)
+            gathered.reports.resize(static_cast<size_t>(size_));
+        for (int r = 0; r < size_; ++r) {
+            const auto i = static_cast<size_t>(r);
+            if (r == rank()) {
+                gathered.statuses[i] = status;
+                if (rank() == root)
+                    gathered.reports[i] = report;
+            } else if (separate) {
+                gathered.statuses[i] = fetch(epoch, r);
+                if (rank() == root)
+                    gathered.reports[i] = fetch(epoch, r, kReportKey);
+            } else {
+                const std::string both = fetch(epoch, r);
+                size_t length = 0;
+                const auto [end, error] =
+                    std::from_chars(both.data(), both.data() + both.size(), length);
+                const size_t skip = static_cast<size_t>(end - both.data()) + 1;
+                if (error != std::errc() || *end != ':' || skip + length > both.size())
+                    throw RunError("malformed status from rank " + std::to_string(r));
+                gathered.statuses[i] = both.substr(skip, length);
+                if (rank() == root)
+                    gathered.reports[i] = both.substr(skip + length);
+            }
+        }
+        return gathered;
+    }
+
     bool reusesKeys() const override { return scheme_ == KeyScheme::Parity; }
 
 private:
-    std::string key(uint64_t epoch) const
+    /* The family of a key: "p"/"e" carry what every rank reads, "r" what only one rank reads. */
+    static constexpr const char *kDataKey = "";
+    static constexpr const char *kReportKey = "r";
+
+    std::string key(uint64_t epoch, const char *family = kDataKey) const
     {
         if (scheme_ == KeyScheme::Parity)
-            return "lockstep.p." + std::to_string(epoch % 2);
-        return "lockstep.e." + std::to_string(epoch);
+            return std::string("lockstep.") + family + "p." + std::to_string(epoch % 2);
+        return std::string("lockstep.") + family + "e." + std::to_string(epoch);
     }
 
     /* Every rank tries one refreshing read of a peer's key; the job reuses keys only if every
@@ -167,23 +215,23 @@ private:
         return localHostName();
     }
 
-    void put(uint64_t epoch, const std::string &data)
+    void put(uint64_t epoch, const std::string &data, const char *family = kDataKey)
     {
         std::string encoded = encodeValue(epoch, data);
         pmix_value_t value{};
         value.type = PMIX_BYTE_OBJECT;
         value.data.bo.bytes = encoded.data(); /* PMIx_Put copies */
         value.data.bo.size = encoded.size();
-        check(PMIx_Put(PMIX_GLOBAL, key(epoch).c_str(), &value), "PMIx_Put");
+        check(PMIx_Put(PMIX_GLOBAL, key(epoch, family).c_str(), &value), "PMIx_Put");
         check(PMIx_Commit(), "PMIx_Commit");
     }
 
-    std::string fetch(uint64_t epoch, int from) const
+    std::string fetch(uint64_t epoch, int from, const char *family = kDataKey) const
     {
         pmix_proc_t proc;
         PMIX_LOAD_PROCID(&proc, self_.nspace, static_cast<pmix_rank_t>(from));
         const ValuePtr value =
-            get(proc, key(epoch), PMIX_BYTE_OBJECT, scheme_ == KeyScheme::Parity);
+            get(proc, key(epoch, family), PMIX_BYTE_OBJECT, scheme_ == KeyScheme::Parity);
         const std::string_view encoded(value->data.bo.bytes, value->data.bo.size);
 
         uint64_t valueEpoch = 0;

@@ -76,6 +76,9 @@ public:
                       const std::atomic<bool> *stop, const PositionObserver &observer);
     HomeReport home(const std::string &motor, const std::atomic<bool> *stop,
                     const PositionObserver &observer);
+    std::vector<Nanos>
+    plannedDurations(const std::vector<std::map<std::string, double>> &targets,
+                     const std::map<std::string, MotionOverride> &overrides) const;
 
     size_t index(const std::string &motor) const;
 
@@ -215,6 +218,35 @@ MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets
     return report;
 }
 
+std::vector<Nanos>
+MotorGroup::Impl::plannedDurations(const std::vector<std::map<std::string, double>> &targets,
+                                   const std::map<std::string, MotionOverride> &overrides) const
+{
+    std::vector<int64_t> at = steps_;
+    std::vector<Nanos> durations;
+    durations.reserve(targets.size());
+    for (const std::map<std::string, double> &position : targets) {
+        std::vector<AxisRequest> axes;
+        for (size_t i = 0; i < names_.size(); ++i)
+            axes.push_back(AxisRequest{at[i], at[i], 0, 0});
+        bool moves = false;
+        for (const auto &[name, target] : position) {
+            const size_t i = index(name);
+            const MotorConfig &m = configs_[i];
+            const auto o = overrides.find(name);
+            const CheckedLimits use =
+                checkMoveTarget(m, target, o != overrides.end() ? o->second : MotionOverride{});
+            const int64_t to = m.stepForPosition(target);
+            const double perUnit = m.stepsPerUnit();
+            axes[i] = AxisRequest{at[i], to, use.speed * perUnit, use.accel * perUnit};
+            moves = moves || to != at[i];
+            at[i] = to;
+        }
+        durations.push_back(moves ? options_.startDelay + MovePlan::plan(axes).duration() : 0);
+    }
+    return durations;
+}
+
 bool MotorGroup::Impl::stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
                               const PositionObserver &observer, std::string &message)
 {
@@ -319,6 +351,13 @@ MoveReport MotorGroup::moveTo(const std::map<std::string, double> &targets,
                               const std::atomic<bool> *stop, const PositionObserver &observer)
 {
     return impl_->moveTo(targets, overrides, stop, observer);
+}
+
+std::vector<Nanos>
+MotorGroup::plannedDurations(const std::vector<std::map<std::string, double>> &targets,
+                             const std::map<std::string, MotionOverride> &overrides) const
+{
+    return impl_->plannedDurations(targets, overrides);
 }
 
 HomeReport MotorGroup::home(const std::string &motor, const std::atomic<bool> *stop,

@@ -56,6 +56,13 @@ public:
                       const std::map<std::string, MotionOverride> &overrides = {},
                       const std::atomic<bool> *stop = nullptr,
                       const PositionObserver &observer = {});
+    /* How long each of a sequence of moveTo() calls would take, from the call to the last step,
+     * starting where the motors are now: the planner's durations (deterministic, the same on
+     * every machine) plus the executor's start delay; 0 for a target where no motor moves.
+     * Validates like moveTo(); moves nothing. */
+    std::vector<Nanos>
+    plannedDurations(const std::vector<std::map<std::string, double>> &targets,
+                     const std::map<std::string, MotionOverride> &overrides = {}) const;
     /* Moves towards the endstop in the homing direction until it triggers, then zeroes. */
     HomeReport home(const std::string &motor, const std::atomic<bool> *stop = nullptr,
                     const PositionObserver &observer = {});

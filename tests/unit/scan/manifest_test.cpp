@@ -50,14 +50,14 @@ FrameRecord frame(unsigned position, const std::string &node, uint64_t bytes)
     return f;
 }
 
-RankStatus status(const std::string &node, std::vector<FrameRecord> frames,
+RankReport status(const std::string &node, std::vector<FrameRecord> frames,
                   std::optional<unsigned> timingsOf)
 {
-    RankStatus s;
+    RankReport s;
     s.node = node;
     s.frames = std::move(frames);
     if (timingsOf) {
-        s.timings = PositionTimings{*timingsOf, {1.5, 2.5, 3.5}};
+        s.timings = PositionTimings{*timingsOf, {1.5, 2.5, 3.5, 0.75}};
         s.lock[node + "/cam"] = {10, 12.0, 4.0, 6};
     }
     return s;
@@ -76,6 +76,8 @@ BOOST_AUTO_TEST_CASE(the_recorder_writes_a_position_once_every_rank_sent_its_tim
         /* The exchange after position 0's capture: frames of pi01 only, no timings yet. */
         recorder.record({status("pi01", {frame(0, "pi01", 100)}, std::nullopt),
                          status("pi02", {}, std::nullopt)});
+        recorder.flush(); /* the recorder writes on a thread of its own */
+        BOOST_TEST(readManifest(path).frames.size() == 1u);
         BOOST_TEST(readManifest(path).positions.empty());
         recorder.beginPosition(1, {{"turntable", 90.0}}, 2'000'000);
         recorder.record({status("pi01", {}, 0u), status("pi02", {frame(0, "pi02", 200)}, 0u)});
@@ -95,6 +97,7 @@ BOOST_AUTO_TEST_CASE(the_recorder_writes_a_position_once_every_rank_sent_its_tim
     BOOST_TEST(p.commanded.at("turntable") == 0.0);
     BOOST_TEST(p.captureInstant == 1'000'000);
     BOOST_TEST(p.timings.at("pi02").captureMs == 3.5);
+    BOOST_TEST(p.timings.at("pi02").fenceMs == 0.75);
     BOOST_TEST(p.lock.at("pi01/cam").maxUs == 12.0);
     BOOST_TEST(p.lock.at("pi02/cam").latencyFrames == 6u);
 }

@@ -7,13 +7,10 @@
 
 using namespace lockstep;
 
-BOOST_AUTO_TEST_CASE(a_rank_status_round_trips)
+BOOST_AUTO_TEST_CASE(a_rank_report_round_trips)
 {
-    RankStatus status;
+    RankReport status;
     status.node = "pi03";
-    status.error = "pi03: camera cam: \"quoted\"\nand a newline";
-    status.stop = true;
-    status.handling = 12'345'678;
     status.peakRssKb = 204'800;
     FrameRecord frame;
     frame.position = 7;
@@ -30,14 +27,11 @@ BOOST_AUTO_TEST_CASE(a_rank_status_round_trips)
     frame.bytes = 12'345;
     frame.sha256 = std::string(64, 'a');
     status.frames = {frame};
-    status.timings = PositionTimings{6, {12.5, 50.25, 101.0}};
+    status.timings = PositionTimings{6, {12.5, 50.25, 101.0, 0.5}};
     status.lock["pi03/cam"] = {9, 27.5, 11.25, 6};
 
-    const RankStatus back = decodeRankStatus(encode(status));
+    const RankReport back = decodeRankReport(encode(status));
     BOOST_TEST(back.node == status.node);
-    BOOST_TEST(back.error == status.error);
-    BOOST_TEST(back.stop);
-    BOOST_TEST(back.handling == status.handling);
     BOOST_TEST(back.peakRssKb == status.peakRssKb);
     BOOST_TEST_REQUIRE(back.frames.size() == 1u);
     BOOST_TEST(back.frames[0].file == frame.file);
@@ -46,15 +40,37 @@ BOOST_AUTO_TEST_CASE(a_rank_status_round_trips)
     BOOST_TEST_REQUIRE(back.timings.has_value());
     BOOST_TEST(back.timings->position == 6u);
     BOOST_TEST(back.timings->timings.settleMs == 50.25);
+    BOOST_TEST(back.timings->timings.fenceMs == 0.5);
     BOOST_TEST(back.lock.at("pi03/cam").maxUs == 27.5);
     BOOST_TEST(back.lock.at("pi03/cam").latencyFrames == 6u);
 
-    RankStatus quiet;
+    RankReport quiet;
     quiet.node = "pi01";
-    const RankStatus quietBack = decodeRankStatus(encode(quiet));
+    const RankReport quietBack = decodeRankReport(encode(quiet));
     BOOST_TEST(!quietBack.timings.has_value());
     BOOST_TEST(quietBack.frames.empty());
-    BOOST_TEST(!quietBack.stop);
+}
+
+BOOST_AUTO_TEST_CASE(health_and_timeline_offer_round_trip)
+{
+    const RankHealth health{"pi02: camera cam: \"quoted\"\nand a newline", true,
+                            1'796'000'000'123'456'789};
+    const RankHealth back = decodeRankHealth(encode(health));
+    BOOST_TEST(back.error == health.error);
+    BOOST_TEST(back.stop);
+    BOOST_TEST(back.fenceEntry == health.fenceEntry);
+    /* Every rank reads every rank's health at every position: it stays small whatever the
+     * scan (a healthy one, with a time stamp of 19 digits). */
+    BOOST_TEST(encode(RankHealth{"", false, 1'796'000'000'123'456'789}).size() <= 48u);
+
+    const TimelineOffer offer{{0, 577'628'130, 1'000'000}, 4'500'000, 700'000,
+                              1'796'000'000'000'000'000,   "",        false};
+    const TimelineOffer offerBack = decodeTimelineOffer(encode(offer));
+    BOOST_TEST(offerBack.moves == offer.moves);
+    BOOST_TEST(offerBack.handling == offer.handling);
+    BOOST_TEST(offerBack.fence == offer.fence);
+    BOOST_TEST(offerBack.offeredAt == offer.offeredAt);
+    BOOST_TEST(offerBack.error.empty());
 }
 
 BOOST_AUTO_TEST_CASE(start_decision_and_modes_round_trip)
@@ -76,8 +92,9 @@ BOOST_AUTO_TEST_CASE(start_decision_and_modes_round_trip)
 
 BOOST_AUTO_TEST_CASE(a_broken_message_is_a_run_error)
 {
-    BOOST_CHECK_THROW(decodeRankStatus("{\"node\": \"pi01\""), RunError);
-    BOOST_CHECK_THROW(decodeRankStatus("{\"node\": \"pi01\"}"), RunError); /* fields missing */
+    BOOST_CHECK_THROW(decodeRankReport("{\"node\": \"pi01\""), RunError);
+    BOOST_CHECK_THROW(decodeRankReport("{\"node\": \"pi01\"}"), RunError); /* fields missing */
+    BOOST_CHECK_THROW(decodeRankHealth("{\"e\": \"\"}"), RunError);
     BOOST_CHECK_THROW(decodeStartDecision("[]"), RunError);
     BOOST_CHECK_THROW(decodeSensorModes("[{\"min_frame_ns\": \"fast\"}]"), RunError);
 }
