@@ -556,12 +556,12 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
         nextDuration_ = lock_->nominalDuration();
     }
 
-    /* Frames of announced instants are kept for their captures, however late they ask. */
+    /* Frames of announced instants are kept for their captures, however late they ask: the
+     * frame captureAt() would select (the first from earliestFor(t) on). */
     const Nanos half = grid_.period / 2;
-    while (!expected_.empty() && expected_.front() < *start - half)
+    while (!expected_.empty() && expected_.front() + half <= *start)
         expected_.pop_front(); /* no frame came near it: its capture will say so */
-    const bool announced = !expected_.empty() && *start >= expected_.front() - half &&
-                           *start < expected_.front() + half;
+    const bool announced = !expected_.empty() && *start >= earliestFor(expected_.front());
     const Completed completed{request, *start, sequence};
     if (wanted_ && *start >= wantedFrom_) {
         wanted_ = false;
@@ -659,10 +659,17 @@ void LibcameraCamera::replaceKept()
     queue(spare);
 }
 
+Nanos LibcameraCamera::earliestFor(Nanos t) const
+{
+    /* The frame before it started a period earlier (beyond the bound when the camera holds the
+     * grid). */
+    return t - std::min(lockOptions_.bound, grid_.period / 2);
+}
+
 std::optional<LibcameraCamera::Completed> LibcameraCamera::takeSetAside(Nanos t)
 {
     const Nanos half = grid_.period / 2;
-    while (!setAside_.empty() && setAside_.front().start < t - half) {
+    while (!setAside_.empty() && setAside_.front().start < earliestFor(t)) {
         release(setAside_.front().request);
         setAside_.pop_front();
     }
@@ -692,14 +699,10 @@ Nanos LibcameraCamera::frameTimeout() const
 }
 
 LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<Nanos> notBefore,
-                                                         Nanos timeout,
-                                                         std::optional<Nanos> instant)
+                                                         Nanos timeout)
 {
     const Nanos deadline = monotonicNow() + timeout;
     std::unique_lock lock(mutex_);
-    if (instant)
-        if (std::optional<Completed> kept = takeSetAside(*instant))
-            return *kept;
     wanted_ = true;
     wantedFrom_ = notBefore.value_or(std::numeric_limits<Nanos>::min());
     while (!selected_ && failure_.empty()) {
@@ -811,18 +814,21 @@ Frame LibcameraCamera::captureNext()
 Frame LibcameraCamera::captureAt(Nanos t)
 {
     requireState(State::Streaming, "captureAt");
-    const Nanos now = realtimeNow();
-    if (now > t)
-        throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
-                       " has passed (now " + std::to_string(now) + ")");
+    std::optional<Completed> kept;
     {
         const std::lock_guard lock(mutex_);
-        lock_->prepareCapture(t);
+        kept = takeSetAside(t); /* announced, and already complete */
+        if (!kept)
+            lock_->prepareCapture(t);
     }
-    /* The first frame that can pass the check: the one before it started a period earlier
-     * (beyond the bound when the camera holds the grid). */
-    const Nanos earliest = t - std::min(lockOptions_.bound, grid_.period / 2);
-    Frame frame = toFrame(waitForFrame(earliest, (t - now) + frameTimeout(), t));
+    if (!kept) {
+        const Nanos now = realtimeNow();
+        if (now > t)
+            throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
+                           " has passed (now " + std::to_string(now) + ")");
+        kept = waitForFrame(earliestFor(t), (t - now) + frameTimeout());
+    }
+    Frame frame = toFrame(*kept);
     requireOnInstant(name_, frame.sensorTimestamp, t, lockOptions_.bound);
     return frame;
 }

@@ -87,11 +87,11 @@ private:
      * requests in flight (and the control latency) stay the same. */
     void replaceKept();
     void markOwnBuffer(libcamera::Request *request);
-    /* The frame set aside for `instant` if there is one; else selects the first frame
-     * completing from now on that starts at or after `notBefore` (any frame when unset); waits up
-     * to `timeout` for it. */
-    Completed waitForFrame(std::optional<Nanos> notBefore, Nanos timeout,
-                           std::optional<Nanos> instant = std::nullopt);
+    /* Selects the first frame completing from now on that starts at or after `notBefore` (any
+     * frame when unset); waits up to `timeout` for it. */
+    Completed waitForFrame(std::optional<Nanos> notBefore, Nanos timeout);
+    /* The earliest start of a frame that a capture at t selects. */
+    Nanos earliestFor(Nanos t) const;
     /* With mutex_ held: the frame set aside for instant t, if one was; frames set aside for
      * earlier instants go back to the sensor. */
     std::optional<Completed> takeSetAside(Nanos t);
