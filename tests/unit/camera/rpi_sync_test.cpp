@@ -4,11 +4,14 @@
  * libcamera-virtual tests, where every camera takes the "off" branch. */
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
 
 #include <yaml-cpp/yaml.h>
 
@@ -106,8 +109,32 @@ BOOST_AUTO_TEST_CASE(each_job_gets_its_own_local_scope_group_and_port)
     BOOST_CHECK_EQUAL(rpiSyncEndpoint(7).group, rpiSyncEndpoint(7).group);
 }
 
+/* Sets the job's variables for one test and puts back what was there. */
+struct JobEnvironment {
+    static constexpr std::array<const char *, 3> kNames{"SLURM_JOB_ID", "SLURM_PROCID",
+                                                        "PMIX_RANK"};
+    std::array<std::optional<std::string>, 3> saved;
+    JobEnvironment()
+    {
+        for (size_t i = 0; i < kNames.size(); ++i)
+            if (const char *value = std::getenv(kNames[i]))
+                saved[i] = value;
+    }
+    ~JobEnvironment()
+    {
+        for (size_t i = 0; i < kNames.size(); ++i)
+            if (saved[i])
+                setenv(kNames[i], saved[i]->c_str(), 1);
+            else
+                unsetenv(kNames[i]);
+    }
+    JobEnvironment(const JobEnvironment &) = delete;
+    JobEnvironment &operator=(const JobEnvironment &) = delete;
+};
+
 BOOST_AUTO_TEST_CASE(job_place_comes_from_slurm_then_pmix)
 {
+    const JobEnvironment restore;
     setenv("SLURM_JOB_ID", "4242", 1);
     setenv("SLURM_PROCID", "3", 1);
     setenv("PMIX_RANK", "5", 1);
