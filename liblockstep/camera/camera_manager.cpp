@@ -61,7 +61,7 @@ public:
                 throw std::runtime_error(pattern + ": " + std::strerror(errno));
             dir_ = pattern;
             const RpiSyncEndpoint endpoint = rpiSyncEndpoint(*place.jobId);
-            if (prepareRpiSyncTuning(sources, *dir_, endpoint) == 0)
+            if (prepareRpiSyncTuning(sources, *dir_, endpoint, sensorNames()) == 0)
                 return;
             if (oldPath)
                 oldPath_ = oldPath;

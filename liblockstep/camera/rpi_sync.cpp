@@ -1,5 +1,6 @@
 #include "camera/rpi_sync.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -136,8 +137,25 @@ std::optional<std::string> withSyncEndpoint(const std::string &tuning,
     return std::string(out.c_str()) + "\n";
 }
 
+std::vector<std::string> sensorNames(const std::filesystem::path &sysfs)
+{
+    namespace fs = std::filesystem;
+    std::set<std::string> names;
+    for (const char *where : {"class/video4linux", "bus/i2c/devices"}) {
+        std::error_code ec;
+        for (const fs::directory_entry &device : fs::directory_iterator(sysfs / where, ec)) {
+            std::ifstream in(device.path() / "name");
+            std::string name;
+            if (in >> name && !name.empty())
+                names.insert(name); /* the first word: "imx477 10-001a" */
+        }
+    }
+    return {names.begin(), names.end()};
+}
+
 unsigned prepareRpiSyncTuning(const std::vector<std::filesystem::path> &sources,
-                              const std::filesystem::path &dir, const RpiSyncEndpoint &endpoint)
+                              const std::filesystem::path &dir, const RpiSyncEndpoint &endpoint,
+                              const std::vector<std::string> &sensors)
 {
     namespace fs = std::filesystem;
     unsigned written = 0;
@@ -152,6 +170,11 @@ unsigned prepareRpiSyncTuning(const std::vector<std::filesystem::path> &sources,
                 continue;
             for (const fs::directory_entry &file : fs::directory_iterator(platform.path(), ec)) {
                 if (file.path().extension() != ".json" || !file.is_regular_file())
+                    continue;
+                const std::string stem = file.path().stem().string();
+                if (std::none_of(sensors.begin(), sensors.end(), [&](const std::string &sensor) {
+                        return stem.rfind(sensor, 0) == 0;
+                    }))
                     continue;
                 const fs::path relative =
                     fs::path("rpi") / platform.path().filename() / file.path().filename();

@@ -83,13 +83,20 @@ RpiSyncChoice chooseRpiSyncRole(const RpiSyncInputs &inputs);
 std::optional<std::string> withSyncEndpoint(const std::string &tuning,
                                             const RpiSyncEndpoint &endpoint);
 
-/* Copies every Raspberry Pi tuning file that has an rpi.sync section, found under the IPA
+/* Copies every Raspberry Pi tuning file of one of `sensors` (a file whose name starts with one:
+ * imx708_wide_noir.json is imx708's) that has an rpi.sync section, found under the IPA
  * configuration directories `sources` (<source>/rpi/<platform>/<sensor>.json; the first source
  * holding a file wins, as in libcamera's own search) into `dir`, with the job's endpoint. Returns
  * how many files it wrote. Follows no symbolic link under `dir`; throws std::runtime_error on a
  * file it cannot read, parse or write. */
 unsigned prepareRpiSyncTuning(const std::vector<std::filesystem::path> &sources,
-                              const std::filesystem::path &dir, const RpiSyncEndpoint &endpoint);
+                              const std::filesystem::path &dir, const RpiSyncEndpoint &endpoint,
+                              const std::vector<std::string> &sensors);
+
+/* The sensors this machine has, by driver name ("imx477"), from the kernel's V4L2 sub-devices
+ * and I2C devices under `sysfs`: only their tuning files are copied (each copy parses a file of
+ * 50-100 KB; all of them, about 70, take seconds). */
+std::vector<std::string> sensorNames(const std::filesystem::path &sysfs = "/sys");
 
 /* One camera's progress from start() to a usable stream, frame by frame. */
 class RpiSyncSession

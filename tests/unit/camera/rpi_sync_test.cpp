@@ -189,7 +189,9 @@ BOOST_AUTO_TEST_CASE(job_tuning_copies_the_first_file_found_for_each_sensor)
     write(system / "rpi/pisp/notes.txt", "not a tuning file");
 
     const RpiSyncEndpoint endpoint{"239.255.9.9", 29999};
-    BOOST_CHECK_EQUAL(prepareRpiSyncTuning({user, system, root / "absent"}, job, endpoint), 2u);
+    BOOST_CHECK_EQUAL(prepareRpiSyncTuning({user, system, root / "absent"}, job, endpoint,
+                                           {"imx477", "imx708", "uncalibrated"}),
+                      2u);
     const YAML::Node imx477 = YAML::Load(read(job / "rpi/vc4/imx477.json"));
     BOOST_CHECK_EQUAL(imx477["algorithms"].size(), 3u); /* the user's copy, not the system's */
     BOOST_CHECK_EQUAL(imx477["algorithms"][2]["rpi.sync"]["port"].as<int>(), 29999);
@@ -202,8 +204,28 @@ BOOST_AUTO_TEST_CASE(job_tuning_copies_the_first_file_found_for_each_sensor)
     write(elsewhere, "keep");
     fs::remove(job / "rpi/pisp/imx708.json");
     fs::create_symlink(elsewhere, job / "rpi/pisp/imx708.json");
-    BOOST_CHECK_THROW(prepareRpiSyncTuning({system}, job, endpoint), std::runtime_error);
+    BOOST_CHECK_THROW(prepareRpiSyncTuning({system}, job, endpoint, {"imx708"}),
+                      std::runtime_error);
     BOOST_CHECK_EQUAL(read(elsewhere), "keep");
+}
+
+BOOST_AUTO_TEST_CASE(only_the_sensors_present_get_a_copy)
+{
+    const TempDir temp;
+    const fs::path root(temp.path());
+    write(root / "ipa/rpi/pisp/imx708.json", kTuning);
+    write(root / "ipa/rpi/pisp/imx708_wide_noir.json", kTuning);
+    write(root / "ipa/rpi/pisp/imx477.json", kTuning);
+    write(root / "sys/class/video4linux/v4l-subdev0/name", "imx708 10-001a\n");
+    write(root / "sys/bus/i2c/devices/10-001a/name", "imx708\n");
+    write(root / "sys/bus/i2c/devices/1-0050/name", "24c32\n");
+    const std::vector<std::string> sensors = sensorNames(root / "sys");
+    BOOST_CHECK((sensors == std::vector<std::string>{"24c32", "imx708"}));
+    BOOST_CHECK_EQUAL(
+        prepareRpiSyncTuning({root / "ipa"}, root / "job", {"239.255.1.1", 20001}, sensors), 2u);
+    BOOST_CHECK(fs::exists(root / "job/rpi/pisp/imx708_wide_noir.json"));
+    BOOST_CHECK(!fs::exists(root / "job/rpi/pisp/imx477.json"));
+    BOOST_CHECK(sensorNames(root / "absent").empty());
 }
 
 BOOST_AUTO_TEST_CASE(server_serves_only_on_grid_frames_and_is_ready_with_the_sync)
