@@ -83,9 +83,15 @@ void GridLock::learnRate(uint64_t sequence, Nanos start)
 Nanos GridLock::onFrame(uint64_t sequence, Nanos start)
 {
     learnRate(sequence, start);
-    const Nanos duration = options_.scheme == CaptureSync::PhaseLocked
-                               ? phaseLocked(sequence, start)
-                               : openLoop(start);
+    Nanos duration = 0;
+    if (options_.follow) {
+        duration = clampDuration(grid_.period);
+        locked_ = locked_ || std::abs(grid_.errorOf(start)) <= options_.bound;
+    } else if (options_.scheme == CaptureSync::PhaseLocked) {
+        duration = phaseLocked(sequence, start);
+    } else {
+        duration = openLoop(start);
+    }
     if (locked_)
         stats_.add(grid_.errorOf(start));
     lastSequence_ = sequence;

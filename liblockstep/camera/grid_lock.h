@@ -50,6 +50,10 @@ public:
         Nanos bound = 0;
         /* OpenLoop only: the latency it assumes (buffers in flight + 2). */
         unsigned assumedLatency = 5;
+        /* Something else holds the phase (Raspberry Pi's camera sync): every frame gets the
+         * nominal duration and the lock error is only measured; locked once a frame is within
+         * the bound. */
+        bool follow = false;
     };
 
     GridLock(const FrameGrid &grid, const Options &options);

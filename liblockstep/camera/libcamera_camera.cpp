@@ -39,9 +39,15 @@ namespace
 
 namespace lc = libcamera;
 
-/* Enough buffers that the sensor never starves while a selected frame is held and copied out:
- * the rest stay queued, so the control latency GridLock measures stays the same. */
+/* Requests kept queued while streaming: enough that the sensor never starves. */
 constexpr unsigned kBufferCount = 4;
+/* Requests beyond those, queued in place of a frame kept out of the queue (selected by a capture
+ * or set aside for an announced instant), so the requests in flight, and with them the control
+ * latency GridLock measures, stay the same while one frame is kept. */
+constexpr unsigned kSpareBuffers = 1;
+/* Frames of announced instants set aside at most at once; beyond the spare each one shortens the
+ * queue by a request while it is kept. */
+constexpr size_t kMaxSetAside = 2;
 /* A buffer's sequence number before the pipeline sets one (see markOwnBuffer()). */
 constexpr unsigned kSequenceUnset = std::numeric_limits<unsigned>::max();
 /* Slack on top of the frames a wait may have to sit through (scheduling, the pipeline's own
@@ -50,6 +56,30 @@ constexpr Nanos kFrameSlack = 2 * kNanosPerSecond;
 /* start() waits this long, plus kLockFrames frames, for the phase lock to hold. */
 constexpr Nanos kLockSlack = 3 * kNanosPerSecond;
 constexpr Nanos kLockFrames = 60;
+/* Raspberry Pi's sync server multicasts every sync_period frames (30 in its tuning files). */
+constexpr unsigned kSyncPeriodFrames = 30;
+
+/* Raspberry Pi's sync controls (rpi_sync.h), where this libcamera's headers have them: found by
+ * CMake (LOCKSTEP_HAVE_RPI_SYNC), or by libcamera's own macro from 0.5.2 on. */
+#if defined(LOCKSTEP_HAVE_RPI_SYNC) || defined(LIBCAMERA_HAS_RPI_VENDOR_CONTROLS_SYNC_MODE)
+#define LOCKSTEP_RPI_SYNC 1
+#else
+#define LOCKSTEP_RPI_SYNC 0
+#endif
+
+/* The one camera of this process that serves Raspberry Pi's sync, if any. */
+std::mutex serverMutex;
+const void *syncServer = nullptr;
+
+void setSyncMode([[maybe_unused]] lc::ControlList &controls, [[maybe_unused]] int32_t mode,
+                 [[maybe_unused]] unsigned readyFrames)
+{
+#if LOCKSTEP_RPI_SYNC
+    controls.set(lc::controls::rpi::SyncMode, mode);
+    if (mode == kRpiSyncModeServer)
+        controls.set(lc::controls::rpi::SyncFrames, int32_t(readyFrames));
+#endif
+}
 
 /* Byte positions of R, G, B and the pixel size for the RGB formats we accept. DRM fourcc names
  * describe a little-endian word: BGR888 is R,G,B in memory. */
@@ -171,10 +201,20 @@ LibcameraCamera::LibcameraCamera(const CameraConfig &camera)
         throw RunError("camera " + name_ + " (" + camera_->id() + ") is in use by another process");
 }
 
+bool LibcameraCamera::rpiSyncCompiledIn()
+{
+    return LOCKSTEP_RPI_SYNC != 0;
+}
+
 LibcameraCamera::~LibcameraCamera()
 {
     /* libcamera's order: stop, free the buffers, release, drop the camera, then the manager. */
     stop();
+    {
+        const std::lock_guard lock(serverMutex);
+        if (syncServer == this)
+            syncServer = nullptr;
+    }
     releaseBuffers();
     camera_->release();
     camera_.reset();
@@ -206,7 +246,7 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
      * adjusts this and the frames are converted. */
     stream.pixelFormat = lc::formats::BGR888;
     stream.size = lc::Size(settings.width, settings.height);
-    stream.bufferCount = std::max(stream.bufferCount, kBufferCount);
+    stream.bufferCount = std::max(stream.bufferCount, kBufferCount + kSpareBuffers);
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 2)
     config_->orientation = rotation_ == 180 ? lc::Orientation::Rotate180 : lc::Orientation::Rotate0;
 #else
@@ -235,14 +275,16 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
     stream_ = stream.stream();
     makeRequests();
 
-    /* Raspberry Pi's software camera sync (its libcamera fork from 0.4.0+rpt20250127; upstream
-     * defines the controls from 0.5.2 but has no algorithm behind them): one camera of the job
-     * is the server and multicasts its frame timing, the others lengthen or shorten single
-     * frames to follow it. Detected here; lockstep's own loop (GridLock) still holds the grid,
-     * because using it needs a server chosen per job, a multicast group per job in the IPA's
-     * tuning, and a grid origin the server's frames define rather than the Unix epoch. */
-#ifdef LIBCAMERA_HAS_RPI_VENDOR_CONTROLS_SYNC_MODE
-    offersRpiSync_ = camera_->controls().count(&lc::controls::rpi::SyncMode) > 0;
+    /* Raspberry Pi's software camera sync (rpi_sync.h): compiled in where the headers define
+     * its controls, used where the camera lists them (its IPA has them; upstream's 0.5.2 and
+     * later define them for every pipeline, so the list is what counts). */
+#if LOCKSTEP_RPI_SYNC
+    const lc::ControlInfoMap &cameraControls = camera_->controls();
+    offersRpiSync_ = cameraControls.count(&lc::controls::rpi::SyncMode) > 0;
+    /* A server's ready frame: the fewest frames the IPA accepts (100 in Raspberry Pi's). */
+    if (const auto frames = cameraControls.find(&lc::controls::rpi::SyncFrames);
+        frames != cameraControls.end() && frames->second.min().type() == lc::ControlTypeInteger32)
+        syncReadyFrames_ = unsigned(std::max(1, frames->second.min().get<int32_t>()));
 #else
     offersRpiSync_ = false;
 #endif
@@ -347,18 +389,48 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
     requireState(State::Configured, "start");
     grid_ = grid;
     lockOptions_ = lock;
+
+    /* Raspberry Pi's sync where it can hold this camera: one server per job, the rest clients. */
+    RpiSyncInputs inputs;
+    inputs.compiledIn = rpiSyncCompiledIn();
+    inputs.offered = offersRpiSync_;
+    inputs.groupPrepared = rpiSyncGroupPrepared();
+    inputs.scheme = lock.scheme;
+    inputs.rank = jobPlaceFromEnvironment().rank;
     {
-        GridLock::Options options;
-        options.scheme = lock.scheme;
-        options.mode = mode_;
-        options.bound = lock.bound;
-        options.assumedLatency = kBufferCount + 2;
+        const std::lock_guard guard(serverMutex);
+        inputs.serverTaken = syncServer != nullptr && syncServer != this;
+        syncChoice_ = chooseRpiSyncRole(inputs);
+        if (syncChoice_.role == RpiSyncRole::Server)
+            syncServer = this;
+    }
+    RpiSyncSession::Options syncOptions;
+    syncOptions.role = syncChoice_.role;
+    syncOptions.readyFrames = syncReadyFrames_;
+    /* Server: its ready frame, and as long again. Client: the server's lock, its ready frame and
+     * two of its packets. */
+    syncOptions.giveUpFrames =
+        syncChoice_.role == RpiSyncRole::Server
+            ? 2 * syncReadyFrames_
+            : unsigned(2 * kLockFrames) + syncReadyFrames_ + 2 * kSyncPeriodFrames;
+    {
+        lockSettings_ = GridLock::Options{};
+        lockSettings_.scheme = lock.scheme;
+        lockSettings_.mode = mode_;
+        lockSettings_.bound = lock.bound;
+        lockSettings_.assumedLatency = kBufferCount + 2;
         const std::lock_guard guard(mutex_);
-        lock_.emplace(grid, options);
+        sync_.emplace(syncOptions);
+        lockSettings_.follow = sync_->syncHolds();
+        lock_.emplace(grid, lockSettings_);
         clock_ = ClockMapping();
         stopping_ = false;
         wanted_ = false;
         selected_.reset();
+        expected_.clear();
+        setAside_.clear();
+        spare_.clear();
+        inFlight_ = 0;
         nextDuration_ = lock_->nominalDuration();
         nextSequence_ = 0;
         failure_.clear();
@@ -376,6 +448,8 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
     const int64_t nominalUs = (grid.period + 500) / 1000;
     const std::array<int64_t, 2> duration{nominalUs, nominalUs};
     controls.set(lc::controls::FrameDurationLimits, lc::Span<const int64_t, 2>(duration));
+    if (const std::optional<int32_t> mode = sync_->takeModeControl())
+        setSyncMode(controls, *mode, syncReadyFrames_);
 
     camera_->requestCompleted.connect(this, &LibcameraCamera::requestCompleted);
     if (camera_->start(&controls) != 0) {
@@ -385,14 +459,25 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
     state_ = State::Streaming;
 
     std::unique_lock guard(mutex_);
-    for (const auto &request : requests_)
-        queue(request.get());
+    const size_t spares = std::min<size_t>(kSpareBuffers, requests_.size() - 1);
+    inFlightTarget_ = unsigned(requests_.size() - spares);
+    for (size_t i = 0; i < requests_.size(); ++i) {
+        if (i < inFlightTarget_)
+            queue(requests_[i].get());
+        else
+            spare_.push_back(requests_[i].get());
+    }
     /* Phase-locked: back once the frames are on the grid and the control latency is measured;
-     * that takes a few dozen frames, each at least an exposure long. */
+     * that takes a few dozen frames, each at least an exposure long. With Raspberry Pi's sync,
+     * back once it reports ready (or lockstep's loop has taken over), which may take its ready
+     * frame and as long again. */
+    const Nanos lockFrames = syncChoice_.role == RpiSyncRole::Off
+                                 ? kLockFrames
+                                 : 2 * kLockFrames + Nanos(syncOptions.giveUpFrames);
     const Nanos timeout =
-        kLockSlack + kLockFrames * std::max(grid.period, settings_.exposureUs * 1000);
+        kLockSlack + lockFrames * std::max(grid.period, settings_.exposureUs * 1000);
     const bool locked = frameReady_.wait_for(guard, std::chrono::nanoseconds(timeout), [this] {
-        return lock_->locked() || !failure_.empty();
+        return sync_->ready() || !failure_.empty();
     });
     const std::string failure = failure_;
     const LockStats stats = lock_->takeStats();
@@ -421,10 +506,17 @@ void LibcameraCamera::stop()
         stopping_ = true;
         wanted_ = false;
         selected_.reset();
+        expected_.clear();
+        setAside_.clear();
         frameReady_.notify_all();
     }
     camera_->stop(); /* completes every queued request as cancelled */
     camera_->requestCompleted.disconnect(this);
+    {
+        const std::lock_guard lock(mutex_);
+        spare_.clear();
+        inFlight_ = 0;
+    }
     state_ = State::Configured;
 }
 
@@ -436,6 +528,7 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
     const std::lock_guard lock(mutex_);
     if (stopping_)
         return;
+    inFlight_ = inFlight_ > 0 ? inFlight_ - 1 : 0;
     const lc::FrameBuffer *buffer = request->buffers().begin()->second;
     const std::optional<Nanos> start = frameStart(*request);
     if (request->status() != lc::Request::RequestComplete ||
@@ -448,9 +541,38 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
         sequence = nextSequence_;
     nextSequence_ = sequence + 1;
     nextDuration_ = lock_->onFrame(sequence, *start);
+
+    std::optional<bool> syncReady;
+#if LOCKSTEP_RPI_SYNC
+    if (const auto ready = request->metadata().get(lc::controls::rpi::SyncReady))
+        syncReady = bool(*ready);
+#endif
+    const bool withinBound = std::abs(grid_.errorOf(*start)) <= lockOptions_.bound;
+    if (sync_->onFrame(syncReady, lock_->locked(), withinBound) ==
+        RpiSyncSession::Action::StartSteering) {
+        /* The sync did not answer in time: lockstep's loop holds this camera from now on. */
+        lockSettings_.follow = false;
+        lock_.emplace(grid_, lockSettings_);
+        nextDuration_ = lock_->nominalDuration();
+    }
+
+    /* Frames of announced instants are kept for their captures, however late they ask: the
+     * frame captureAt() would select (the first from earliestFor(t) on). */
+    const Nanos half = grid_.period / 2;
+    while (!expected_.empty() && expected_.front() + half <= *start)
+        expected_.pop_front(); /* no frame came near it: its capture will say so */
+    const bool announced = !expected_.empty() && *start >= earliestFor(expected_.front());
+    const Completed completed{request, *start, sequence};
     if (wanted_ && *start >= wantedFrom_) {
         wanted_ = false;
-        selected_ = Completed{request, *start, sequence};
+        selected_ = completed;
+        if (announced)
+            expected_.pop_front();
+        replaceKept();
+    } else if (announced && setAside_.size() < kMaxSetAside) {
+        setAside_.push_back(completed);
+        expected_.pop_front();
+        replaceKept();
     } else {
         queue(request);
     }
@@ -507,10 +629,65 @@ void LibcameraCamera::queue(lc::Request *request)
     const std::array<int64_t, 2> duration{us, us};
     request->controls().set(lc::controls::FrameDurationLimits,
                             lc::Span<const int64_t, 2>(duration));
+    if (sync_)
+        if (const std::optional<int32_t> mode = sync_->takeModeControl())
+            setSyncMode(request->controls(), *mode, syncReadyFrames_);
     if (camera_->queueRequest(request) != 0) {
         failure_ = "cannot queue a capture request";
         frameReady_.notify_all();
+        return;
     }
+    ++inFlight_;
+}
+
+void LibcameraCamera::release(lc::Request *request)
+{
+    if (stopping_)
+        return;
+    if (inFlight_ < inFlightTarget_)
+        queue(request);
+    else
+        spare_.push_back(request);
+}
+
+void LibcameraCamera::replaceKept()
+{
+    if (stopping_ || spare_.empty() || inFlight_ >= inFlightTarget_)
+        return;
+    lc::Request *spare = spare_.back();
+    spare_.pop_back();
+    queue(spare);
+}
+
+Nanos LibcameraCamera::earliestFor(Nanos t) const
+{
+    /* The frame before it started a period earlier (beyond the bound when the camera holds the
+     * grid). */
+    return t - std::min(lockOptions_.bound, grid_.period / 2);
+}
+
+std::optional<LibcameraCamera::Completed> LibcameraCamera::takeSetAside(Nanos t)
+{
+    const Nanos half = grid_.period / 2;
+    while (!setAside_.empty() && setAside_.front().start < earliestFor(t)) {
+        release(setAside_.front().request);
+        setAside_.pop_front();
+    }
+    if (setAside_.empty() || setAside_.front().start >= t + half)
+        return std::nullopt;
+    const Completed taken = setAside_.front();
+    setAside_.pop_front();
+    return taken;
+}
+
+void LibcameraCamera::expect(std::span<const Nanos> instants)
+{
+    requireState(State::Streaming, "expect");
+    const std::lock_guard lock(mutex_);
+    for (const Completed &kept : setAside_)
+        release(kept.request);
+    setAside_.clear();
+    expected_.assign(instants.begin(), instants.end());
 }
 
 Nanos LibcameraCamera::frameTimeout() const
@@ -609,19 +786,22 @@ Frame LibcameraCamera::toFrame(const Completed &completed)
             syncDmabuf(fd, DMA_BUF_SYNC_END);
     } catch (...) {
         const std::lock_guard lock(mutex_);
-        queue(request);
+        release(request);
         throw;
     }
     const lc::ControlList &metadata = request->metadata();
     frame.sensorTimestamp = completed.start;
     frame.exposureUs =
         metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
-    frame.readout = mode_.readout;
+    /* The pipeline's own measure of this frame's rolling-shutter skew where it reports one
+     * (nanoseconds, Android's ANDROID_SENSOR_ROLLING_SHUTTER_SKEW), else the mode's bound. */
+    frame.readout = metadata.get(lc::controls::draft::SensorRollingShutterSkew)
+                        .value_or(int64_t(mode_.readout));
     frame.gain = metadata.get(lc::controls::AnalogueGain).value_or(float(settings_.gain));
     frame.sequence = completed.sequence;
 
     const std::lock_guard lock(mutex_);
-    queue(request);
+    release(request);
     return frame;
 }
 
@@ -634,18 +814,21 @@ Frame LibcameraCamera::captureNext()
 Frame LibcameraCamera::captureAt(Nanos t)
 {
     requireState(State::Streaming, "captureAt");
-    const Nanos now = realtimeNow();
-    if (now > t)
-        throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
-                       " has passed (now " + std::to_string(now) + ")");
+    std::optional<Completed> kept;
     {
         const std::lock_guard lock(mutex_);
-        lock_->prepareCapture(t);
+        kept = takeSetAside(t); /* announced, and already complete */
+        if (!kept)
+            lock_->prepareCapture(t);
     }
-    /* The first frame that can pass the check: the one before it started a period earlier
-     * (beyond the bound when the camera holds the grid). */
-    const Nanos earliest = t - std::min(lockOptions_.bound, grid_.period / 2);
-    Frame frame = toFrame(waitForFrame(earliest, (t - now) + frameTimeout()));
+    if (!kept) {
+        const Nanos now = realtimeNow();
+        if (now > t)
+            throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
+                           " has passed (now " + std::to_string(now) + ")");
+        kept = waitForFrame(earliestFor(t), (t - now) + frameTimeout());
+    }
+    Frame frame = toFrame(*kept);
     requireOnInstant(name_, frame.sensorTimestamp, t, lockOptions_.bound);
     return frame;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "camera/camera.h"
+#include "camera/rpi_sync.h"
 #include "config/rig.h"
 #include "util/clock_mapping.h"
 
@@ -46,6 +48,7 @@ public:
     SensorMode configure(const CaptureSettings &settings) override;
     void start(const FrameGrid &grid, const LockOptions &lock) override;
     Frame captureAt(Nanos t) override;
+    void expect(std::span<const Nanos> instants) override;
     Frame captureNext() override;
     LockStats takeLockStats() override;
     void stop() override;
@@ -53,6 +56,10 @@ public:
     /* Whether this camera's libcamera offers Raspberry Pi's software camera sync
      * (controls::rpi::SyncMode): known once configured. */
     bool offersRpiSync() const { return offersRpiSync_; }
+    /* The part this camera takes in it (rpi_sync.h), and why: known once configured. */
+    const RpiSyncChoice &rpiSyncChoice() const { return syncChoice_; }
+    /* Whether this libcamera's headers define Raspberry Pi's sync controls. */
+    static bool rpiSyncCompiledIn();
 
 private:
     enum class State { Opened, Configured, Streaming };
@@ -73,10 +80,21 @@ private:
      * timestamp. */
     std::optional<Nanos> frameStart(libcamera::Request &request);
     void queue(libcamera::Request *request);
+    /* With mutex_ held: a request kept out of the queue (selected or set aside) is done with; it
+     * goes back to the sensor, or waits as a spare if enough are queued. */
+    void release(libcamera::Request *request);
+    /* With mutex_ held: a completed request is kept; a spare takes its place in the queue, so the
+     * requests in flight (and the control latency) stay the same. */
+    void replaceKept();
     void markOwnBuffer(libcamera::Request *request);
     /* Selects the first frame completing from now on that starts at or after `notBefore` (any
      * frame when unset); waits up to `timeout` for it. */
     Completed waitForFrame(std::optional<Nanos> notBefore, Nanos timeout);
+    /* The earliest start of a frame that a capture at t selects. */
+    Nanos earliestFor(Nanos t) const;
+    /* With mutex_ held: the frame set aside for instant t, if one was; frames set aside for
+     * earlier instants go back to the sensor. */
+    std::optional<Completed> takeSetAside(Nanos t);
     /* How long a wait for one frame may take before the camera counts as failed. */
     Nanos frameTimeout() const;
     Frame toFrame(const Completed &completed);
@@ -97,7 +115,10 @@ private:
     SensorMode mode_;
     FrameGrid grid_;
     LockOptions lockOptions_;
+    GridLock::Options lockSettings_;
     bool offersRpiSync_ = false;
+    RpiSyncChoice syncChoice_;
+    unsigned syncReadyFrames_ = 100; /* controls::rpi::SyncFrames for a server */
 
     mutable std::mutex mutex_; /* guards everything below, shared with libcamera's thread */
     std::condition_variable frameReady_;
@@ -106,7 +127,13 @@ private:
     bool stopping_ = false; /* stop() has begun: completed requests are not queued again */
     bool wanted_ = false;   /* a capture waits for a frame ... */
     Nanos wantedFrom_ = 0;  /* ... starting at or after this (CLOCK_REALTIME) */
-    std::optional<Completed> selected_; /* the frame it gets, held until copied out */
+    std::optional<Completed> selected_;       /* the frame it gets, held until copied out */
+    std::deque<Nanos> expected_;              /* announced instants whose frame has not completed */
+    std::deque<Completed> setAside_;          /* completed frames of announced instants */
+    std::vector<libcamera::Request *> spare_; /* requests not queued, none held */
+    unsigned inFlight_ = 0;                   /* requests queued to the camera */
+    unsigned inFlightTarget_ = 0;
+    std::optional<RpiSyncSession> sync_;
     Nanos nextDuration_ = 0;    /* what GridLock asked for last: for the next request queued */
     uint64_t nextSequence_ = 0; /* for pipelines that number no frames */
     std::string failure_;

@@ -47,6 +47,11 @@ double MotorConfig::positionForStep(int64_t step) const
     return static_cast<double>(step) * unitsPerRev(*this) / microstepsPerRev(*this);
 }
 
+double maxRealtimeStepRate(double periods, double latencyUs)
+{
+    return periods * 1e6 / latencyUs;
+}
+
 double maxStepRate(int64_t stepPulseNs)
 {
     return static_cast<double>(kNanosPerSecond) / (2 * static_cast<double>(stepPulseNs));

@@ -13,11 +13,22 @@ namespace lockstep
 enum class Backend { Real, Sim };
 enum class Units { Degrees, Millimetres };
 
-/* A GPIO line by BCM number (== line offset on the Pi header chip) and its polarity. */
+/* The pull a line gets from the GPIO chip. It stays set in the chip when the line is released
+ * (lockstep exits): on a Pi 0-4 a released line goes back to being an input, held only by its
+ * pull. AsIs leaves whatever the firmware or an earlier user set. */
+enum class LineBias { AsIs, Disabled, PullUp, PullDown };
+
+/* A GPIO line by BCM number (== line offset on the Pi header chip), its polarity and its bias. */
 struct LineConfig {
     unsigned offset = 0;
     bool activeLow = false;
+    LineBias bias = LineBias::AsIs;
 };
+
+/* The GPIO lines of the Raspberry Pi 40-pin header: GPIO 0-27 on every model (the chips have
+ * more lines, 54-58, wired to the board's own devices). Real motors may use these only; the
+ * simulated backend accepts 0-63. */
+constexpr unsigned kHeaderGpioLines = 28;
 
 struct MotorConfig {
     std::string name;
@@ -74,6 +85,10 @@ struct NodeConfig {
     std::string gpioChip;
     std::vector<MotorConfig> motors;
     std::vector<CameraConfig> cameras;
+    /* The node's worst wake-up latency of a real-time thread (cyclictest's max, or lockstep
+     * selftest's), microseconds. Unmeasured: kDefaultWakeupLatencyUs. Bounds the step rate of
+     * its real motors (maxRealtimeStepRate). */
+    double wakeupLatencyUs = 0;
 
     const MotorConfig *findMotor(const std::string &name) const;
     const CameraConfig *findCamera(const std::string &name) const;
@@ -90,6 +105,9 @@ struct RigConfig {
     int64_t dirSetupNs = 5'000;      /* DIR change before the next STEP edge */
     int64_t enableSetupNs = 100'000; /* ENABLE asserted before the first STEP */
     int64_t maxLatenessNs = 500'000; /* an edge later than this stops the move */
+    /* A step later than this many of its planned step periods stops the move (real motors). */
+    double maxLatenessPeriods = 2.0;
+    int executorPriority = 49; /* SCHED_FIFO, below PREEMPT_RT's interrupt threads (50) */
     std::vector<NodeConfig> nodes;
 
     const NodeConfig *findNode(const std::string &hostname) const;
@@ -101,6 +119,16 @@ struct RigConfig {
 /* The fastest step rate, steps/s, with a STEP pulse of stepPulseNs: the step executor keeps STEP
  * inactive at least as long as active, so a step period is at least two pulses. */
 double maxStepRate(int64_t stepPulseNs);
+
+/* Published worst wake-up latencies of a SCHED_FIFO thread on a stock kernel: Pi 3B+ 275-390
+ * us, Pi 4 97-301 us (PREEMPT_RT: 89-109 and 60-93 us). The conservative default for a node
+ * that has not been measured. */
+constexpr double kDefaultWakeupLatencyUs = 400;
+
+/* The fastest step rate, steps/s, whose step period keeps a step that wakes `latencyUs` late
+ * within `periods` step periods: beyond it the executor's abort bound is broken by the node's
+ * own wake-up latency. */
+double maxRealtimeStepRate(double periods, double latencyUs);
 
 /* Why the motor cannot move at `speed` (units/s) with this STEP pulse ("S deg/s is R steps/s,
  * above the M steps/s that a P us step pulse allows"), or "" if it can. The rig loader checks

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include "config/rig.h"
 #include "config/yaml_reader.h"
@@ -22,6 +23,13 @@ using config::Reader;
 constexpr Range kGpioLine{0, 63};
 constexpr Range kStepsPerRev{1, 100'000};
 constexpr std::array<int64_t, 9> kMicrosteps = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+std::string number(double v)
+{
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
 
 std::string lineOf(const YAML::Mark &mark)
 {
@@ -52,8 +60,10 @@ private:
                                          std::optional<Field> &backend);
     /* The motors of a node share one GPIO backend; reported at each backend key that differs. */
     void checkBackends(const NodeConfig &node, const std::vector<std::optional<Field>> &backends);
+    /* `real`: a line of the Pi's header (GPIO 0-27), else a simulated one (0-63). `role`
+     * "enable" gets an explicit bias toward its inactive level. */
     std::optional<LineConfig> readLine(const Field &field, const std::string &user,
-                                       std::vector<LineUse> &lines);
+                                       std::vector<LineUse> &lines, bool real, bool enable);
     void readHoming(const Field &field, MotorConfig &motor);
     void readSoftLimits(const Field &field, MotorConfig &motor);
     std::optional<CameraConfig> readCamera(const Field &field, Names &cameraNames);
@@ -69,7 +79,9 @@ private:
     Names motors_;
     std::vector<std::pair<std::string, Field>> simCameraMotors_;
     bool usesSim_ = false;
-    bool stepPulseKnown_ = true; /* false: step_pulse_us was reported */
+    bool stepPulseKnown_ = true;                     /* false: step_pulse_us was reported */
+    double nodeLatencyUs_ = kDefaultWakeupLatencyUs; /* of the node being read */
+    bool nodeLatencyMeasured_ = false;
 };
 
 RigConfig RigLoader::load()
@@ -108,7 +120,8 @@ RigConfig RigLoader::load()
 void RigLoader::readExecutor(const Field &field)
 {
     MapReader map(reader_, field,
-                  {"step_pulse_us", "dir_setup_us", "enable_setup_us", "max_lateness_us"});
+                  {"step_pulse_us", "dir_setup_us", "enable_setup_us", "max_lateness_us",
+                   "max_lateness_periods", "priority"});
     const auto microseconds = [&](const char *key, int64_t &ns, const Range &range) {
         if (const Field *f = map.find(key))
             if (auto us = config::readNumber(reader_, *f, range))
@@ -120,6 +133,13 @@ void RigLoader::readExecutor(const Field &field)
     microseconds("dir_setup_us", rig_.dirSetupNs, {0, 1000});
     microseconds("enable_setup_us", rig_.enableSetupNs, {0, 1'000'000});
     microseconds("max_lateness_us", rig_.maxLatenessNs, {0, 1'000'000, true});
+    if (const Field *f = map.find("max_lateness_periods"))
+        rig_.maxLatenessPeriods =
+            config::readNumber(reader_, *f, {0, 1000, true}).value_or(rig_.maxLatenessPeriods);
+    /* 1-98: 99 would starve the kernel's own highest-priority threads. */
+    if (const Field *f = map.find("priority"))
+        rig_.executorPriority =
+            int(config::readInteger(reader_, *f, {1, 98}).value_or(rig_.executorPriority));
 }
 
 std::optional<std::string> RigLoader::readUniqueName(const Field &field, Names &seen,
@@ -137,10 +157,17 @@ std::optional<std::string> RigLoader::readUniqueName(const Field &field, Names &
 
 void RigLoader::readNode(const Field &field)
 {
-    MapReader map(reader_, field, {"host", "gpio_chip", "motors", "cameras"});
+    MapReader map(reader_, field, {"host", "gpio_chip", "wakeup_latency_us", "motors", "cameras"});
     if (!map.isMap())
         return;
     NodeConfig node;
+    nodeLatencyUs_ = kDefaultWakeupLatencyUs;
+    nodeLatencyMeasured_ = false;
+    if (const Field *f = map.find("wakeup_latency_us"))
+        if (const auto us = config::readNumber(reader_, *f, {0, 100'000, true})) {
+            nodeLatencyUs_ = node.wakeupLatencyUs = *us;
+            nodeLatencyMeasured_ = true;
+        }
     if (const Field *f = map.require("host"))
         node.hostname = readUniqueName(*f, hosts_, "host").value_or("");
     if (const Field *f = map.find("gpio_chip"))
@@ -206,19 +233,42 @@ std::optional<Backend> RigLoader::readBackend(MapReader &map)
 }
 
 std::optional<LineConfig> RigLoader::readLine(const Field &field, const std::string &user,
-                                              std::vector<LineUse> &lines)
+                                              std::vector<LineUse> &lines, bool real, bool enable)
 {
-    MapReader map(reader_, field, {"line", "active"});
+    MapReader map(reader_, field, {"line", "active", "bias"});
     LineConfig line;
     if (const Field *f = map.find("active"))
         if (auto choice = config::readChoice(reader_, *f, {"high", "low"}))
             line.activeLow = *choice == 1;
+    constexpr std::array<LineBias, 4> kBiases{LineBias::AsIs, LineBias::Disabled, LineBias::PullUp,
+                                              LineBias::PullDown};
+    const Field *bias = map.find("bias");
+    bool biasKnown = !bias;
+    if (bias)
+        if (auto choice =
+                config::readChoice(reader_, *bias, {"as-is", "disabled", "pull-up", "pull-down"})) {
+            line.bias = kBiases[*choice];
+            biasKnown = true;
+        }
+    if (enable && biasKnown) {
+        /* A released line is an input held by its pull (Pi 0-4): ENABLE's must hold the driver
+         * off. Explicit when not given; one toward the active level is refused. */
+        const LineBias safe = line.activeLow ? LineBias::PullUp : LineBias::PullDown;
+        if (!bias)
+            line.bias = safe;
+        else if (line.bias != safe)
+            reader_.error(*bias, std::string("ENABLE needs bias: ") +
+                                     (line.activeLow ? "pull-up" : "pull-down") +
+                                     " (its inactive level), so that the driver stays off while "
+                                     "no program drives the line");
+    }
     const Field *f = map.require("line");
     if (!f)
         return std::nullopt;
-    const auto offset = config::readInteger(reader_, *f, kGpioLine);
+    const Range range = real ? Range{0, kHeaderGpioLines - 1} : kGpioLine;
+    const auto offset = config::readInteger(reader_, *f, range);
     if (!offset)
-        return std::nullopt;
+        return std::nullopt; /* a real motor's: GPIO 0-27, the 40-pin header's BCM numbers */
     line.offset = static_cast<unsigned>(*offset);
     const auto taken = std::find_if(lines.begin(), lines.end(),
                                     [&](const LineUse &use) { return use.offset == line.offset; });
@@ -249,8 +299,10 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
     }
 
     const std::string who = motor.name.empty() ? field.name : "motor '" + motor.name + "'";
+    const bool real = motor.backend == Backend::Real;
     const auto line = [&](const Field *f, const char *key) -> std::optional<LineConfig> {
-        return f ? readLine(*f, who + " " + key, lines) : std::nullopt;
+        return f ? readLine(*f, who + " " + key, lines, real, std::string(key) == "enable")
+                 : std::nullopt;
     };
     motor.step = line(map.require("step"), "step").value_or(LineConfig{});
     motor.dir = line(map.require("dir"), "dir").value_or(LineConfig{});
@@ -293,6 +345,19 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
                 speedBeyondStepPulse(motor, motor.maxSpeed, rig_.stepPulseNs);
             if (!tooFast.empty())
                 reader_.error(*f, "'max_speed' " + tooFast);
+            /* A real motor: as fast as the node's wake-up latency keeps a step within the
+             * executor's abort bound. */
+            const double rate = motor.maxSpeed * motor.stepsPerUnit();
+            const double limit = maxRealtimeStepRate(rig_.maxLatenessPeriods, nodeLatencyUs_);
+            if (tooFast.empty() && real && rate > limit)
+                reader_.error(*f, "'max_speed' " + number(motor.maxSpeed) + " is " + number(rate) +
+                                      " steps/s, above the " + number(limit) +
+                                      " steps/s this node allows: a step waking " +
+                                      number(nodeLatencyUs_) +
+                                      " us late (the node's wakeup_latency_us" +
+                                      (nodeLatencyMeasured_ ? "" : ", unmeasured: the default") +
+                                      ") must stay within max_lateness_periods (" +
+                                      number(rig_.maxLatenessPeriods) + ") of its step period");
         }
     }
     if (const Field *f = map.require("max_accel"))

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/rig.h"
+
 namespace lockstep
 {
 
@@ -17,6 +19,10 @@ struct LineRequest {
     std::vector<unsigned> outputs;
     std::vector<uint8_t> initialLevels; /* one per output */
     std::vector<unsigned> inputs;
+    /* The pull of each output and input (LineBias, config/rig.h); empty: as-is for all. An
+     * output's matters once it is released: on a Pi 0-4 it is then an input held by its pull. */
+    std::vector<LineBias> outputBias;
+    std::vector<LineBias> inputBias;
 };
 
 class GpioLines

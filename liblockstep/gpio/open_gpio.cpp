@@ -45,6 +45,7 @@ void addOutput(LineRequest &request, const std::string &motor, const LineConfig 
     if (it == request.outputs.end()) {
         request.outputs.push_back(line.offset);
         request.initialLevels.push_back(inactiveLevel(line));
+        request.outputBias.push_back(line.bias);
     } else if (request.initialLevels[it - request.outputs.begin()] != inactiveLevel(line)) {
         throw InputError("motor " + motor + ": GPIO " + std::to_string(line.offset) +
                          " is shared with another motor at the opposite polarity");
@@ -60,8 +61,10 @@ LineRequest motorRequest(const std::vector<const MotorConfig *> &motors,
         addOutput(request, motor->name, motor->step);
         addOutput(request, motor->name, motor->dir);
         addOutput(request, motor->name, motor->enable);
-        if (motor->endstop)
+        if (motor->endstop) {
             request.inputs.push_back(motor->endstop->offset);
+            request.inputBias.push_back(motor->endstop->bias);
+        }
     }
     return request;
 }
@@ -135,7 +138,10 @@ std::vector<SafeStateResult> driveMotorsSafeChecked(const RigConfig &rig, const 
                     request.consumer = "lockstep-safe";
                     request.outputs = {offset};
                     request.initialLevels = {level};
-                    /* Released at once: the kernel leaves an output at its last level. */
+                    /* Its pull holds the driver off once released (Pi 0-4: an input). */
+                    request.outputBias = {motor->enable.bias};
+                    /* Released at once. The line may then revert to an input (a Pi 0-4's pin
+                     * controller does): the bias set here holds the driver off. */
                     openGpiodLines(node.gpioChip, request);
                 } else if (readSimLine(rig.simDir, node.hostname, offset) < 0) {
                     results.push_back(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "gpio/motor_lines.h"
@@ -62,6 +63,8 @@ ExecutorOptions executorOptionsFor(const RigConfig &rig)
     options.dirSetup = rig.dirSetupNs;
     options.enableSetup = rig.enableSetupNs;
     options.maxLateness = rig.maxLatenessNs;
+    options.maxLatenessPeriods = rig.maxLatenessPeriods;
+    options.priority = rig.executorPriority;
     return options;
 }
 
@@ -123,6 +126,9 @@ MotorGroup::Impl::Impl(const RigConfig &rig, const NodeConfig &node,
         configs_.push_back(*m);
     }
     sim_ = configs_.front().backend == Backend::Sim;
+    /* A simulated motor loses no step however late one comes: only the absolute bound. */
+    if (sim_)
+        options_.maxLatenessPeriods = std::numeric_limits<double>::infinity();
     store_ = PositionStore(PositionStore::pathFor(rig, node, configs_.front().backend));
 
     const std::map<std::string, StoredPosition> stored = store_.load();

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "config/rig.h"
 #include "motion/cpu_pin.h"
@@ -62,10 +63,60 @@ std::string micros(Nanos ns)
 void validate(const ExecutorOptions &o)
 {
     if (o.stepPulse <= 0 || o.dirSetup < 0 || o.enableSetup < 0 || o.maxLateness <= 0 ||
-        o.startDelay < 0 || o.spinBelow < 0 || o.spinBelow > kWaitSlice)
-        throw std::invalid_argument("step executor: stepPulse and maxLateness must be positive, "
-                                    "setup times and startDelay not negative, spinBelow within "
-                                    "0-5 ms");
+        o.startDelay < 0 || o.spinBelow < 0 || o.spinBelow > kWaitSlice ||
+        !(o.maxLatenessPeriods > 0) || o.priority < 1 || o.priority > 99)
+        throw std::invalid_argument("step executor: stepPulse, maxLateness and "
+                                    "maxLatenessPeriods must be positive, setup times and "
+                                    "startDelay not negative, spinBelow within 0-5 ms, priority "
+                                    "1-99");
+}
+
+/* [data, data + bytes) widened to whole pages: its first page and length. */
+std::pair<const char *, size_t> pagesOf(const void *data, size_t bytes)
+{
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const size_t misalign = reinterpret_cast<uintptr_t>(data) % page;
+    return {static_cast<const char *>(data) - misalign, bytes + misalign};
+}
+
+/* Locks [data, data + bytes), populated. */
+bool lockRange(const void *data, size_t bytes)
+{
+    if (bytes == 0)
+        return true;
+    const auto [begin, length] = pagesOf(data, bytes);
+    return mlock(begin, length) == 0;
+}
+
+void unlockRange(const void *data, size_t bytes)
+{
+    if (bytes == 0)
+        return;
+    const auto [begin, length] = pagesOf(data, bytes);
+    munlock(begin, length);
+}
+
+template <typename T> bool lockVector(const std::vector<T> &v)
+{
+    return lockRange(v.data(), v.size() * sizeof(T));
+}
+
+/* The part of the calling thread's stack the edge loop uses (it grows down from the top). */
+constexpr size_t kLockedStack = size_t{128} * 1024;
+
+bool lockOwnStack()
+{
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return false;
+    void *base = nullptr;
+    size_t size = 0;
+    const bool known = pthread_attr_getstack(&attr, &base, &size) == 0;
+    pthread_attr_destroy(&attr);
+    if (!known)
+        return false;
+    const size_t bytes = std::min(size, kLockedStack);
+    return lockRange(static_cast<const char *>(base) + size - bytes, bytes);
 }
 
 } // namespace
@@ -189,20 +240,24 @@ void StepExecutor::Impl::setupRealtime()
     std::string problems;
     /* Klipper's recipe for a Linux-process MCU: FIFO priority, locked memory, own core. */
     sched_param param{};
-    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2;
+    param.sched_priority = options_.priority;
     const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
     status_.fifo = rc == 0;
     breathe_ = status_.fifo && rtThrottlingEnabled();
     if (rc != 0)
         problems += std::string("SCHED_FIFO refused (") + std::strerror(rc) +
                     "; needs CAP_SYS_NICE or an rtprio limit); ";
-    /* MCL_ONFAULT: lock pages as they are touched instead of populating every mapping now
-     * (sanitizer shadow, large image buffers); the edge loop touches only preallocated,
-     * already-faulted memory. */
-    status_.locked = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
+    /* Memory: never MCL_FUTURE. It would lock every later mapping too, and under a finite
+     * RLIMIT_MEMLOCK the camera's frame buffers (37 MB each at 12 MP) then fail to map. What is
+     * mapped now (code, libraries) is locked as it is touched where the limit allows the whole
+     * address space (unlimited, or CAP_IPC_LOCK); the executor's own stack and buffers are
+     * locked, populated, in any case: they fit in the default 8 MiB limit. */
+    status_.lockedAll = mlockall(MCL_CURRENT | MCL_ONFAULT) == 0;
+    status_.locked = lockOwnStack() && lockVector(axes_) && lockVector(offsets_) &&
+                     lockVector(levels_) && lockVector(batchAxis_) && lockVector(liveSteps_);
     if (!status_.locked)
-        problems += std::string("mlockall refused (") + std::strerror(errno) +
-                    "; needs CAP_IPC_LOCK or a memlock limit); ";
+        problems += std::string("memory not locked (") + std::strerror(errno) +
+                    "; needs CAP_IPC_LOCK or a memlock limit of at least 1 MiB); ";
     const CoreReservation core = reserveCoreForCallingThread();
     status_.cpu = core.cpu;
     status_.isolated = core.isolated;
@@ -275,6 +330,8 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
     /* Filled, not just reserved, so the pages are faulted in before the edge loop. */
     if (options_.recordLateness)
         report.lateness.assign(static_cast<size_t>(2 * totalSteps), 0);
+    /* The record is written by the edge loop: locked for the move where the limit allows. */
+    const bool lockedRecord = status_.locked && lockVector(report.lateness);
 
     for (size_t a = 0; a < plan.axisCount(); ++a)
         liveSteps_[a].store(plan.fromStep(a), std::memory_order_relaxed);
@@ -305,6 +362,8 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
     }
     if (observer != nullptr && observer->onProgress)
         observe();
+    if (lockedRecord)
+        unlockRange(report.lateness.data(), report.lateness.size() * sizeof(Nanos));
     if (job.error)
         std::rethrow_exception(job.error);
     if (options_.recordLateness)
@@ -456,12 +515,29 @@ void StepExecutor::Impl::run(Job &job)
     const Nanos start = report.startMonotonic;
     const CpuAccounting accounting = CpuAccounting::now();
     /* Why a move stopped for lateness, with what the thread was given and where time went. */
-    const auto lateness = [&](const std::string &edge, Nanos late) {
-        return edge + " late by " + micros(late) + " (bound " + micros(options_.maxLateness) +
+    const auto lateness = [&](const std::string &edge, Nanos late, Nanos bound) {
+        return edge + " late by " + micros(late) + " (bound " + micros(bound) +
+               (bound < options_.maxLateness
+                    ? ", " + std::to_string(options_.maxLatenessPeriods) + " of its step period"
+                    : std::string()) +
                "; " + schedulingSummary() +
                "; during the move: " + CpuAccounting::describeSince(accounting) + ")";
     };
     bool stepEnded = true; /* a step's pulse ended since the trigger was last read */
+    /* How far behind the plan the move runs. A late step is never caught up by stepping faster:
+     * the rest of the move (every axis, so a coordinated path keeps its shape) shifts by its
+     * lateness. Measured at the end of the GPIO call, less the call's own least cost, so that a
+     * stall inside the call counts too. */
+    Nanos shift = 0;
+    Nanos callCost = kNever;
+    /* The most a step of axis a, its k-th, may be late: the absolute bound, or a fraction of its
+     * planned step period where that is less (the first step starts from rest). */
+    const auto stepBound = [&](size_t a, int64_t k) {
+        const Nanos period =
+            k > 1 ? plan.stepTime(a, k) - plan.stepTime(a, k - 1) : plan.stepTime(a, k);
+        const double relative = options_.maxLatenessPeriods * double(period);
+        return relative >= double(options_.maxLateness) ? options_.maxLateness : Nanos(relative);
+    };
 
     for (;;) {
         if (job.trigger && stepEnded) {
@@ -487,20 +563,24 @@ void StepExecutor::Impl::run(Job &job)
 
         size_t count = 0;
         bool startsStep = false;
+        Nanos bound = options_.maxLateness;
         for (size_t a = 0; a < axisCount; ++a) {
             if (axes_[a].due != t)
                 continue;
-            startsStep |= !axes_[a].high;
+            if (!axes_[a].high) {
+                startsStep = true;
+                bound = std::min(bound, stepBound(a, axes_[a].steps + 1));
+            }
             batchAxis_[count] = a;
             offsets_[count] = motors_[a].step;
             levels_[count++] = physical(!axes_[a].high, motors_[a].stepActiveLow);
         }
         /* A step already too late is not taken at all: the motor stops one step short instead
          * of stepping at the wrong moment. (A late end of a pulse only lengthens it.) */
-        if (const Nanos late = *woke - start - t; startsStep && late > options_.maxLateness) {
+        if (const Nanos late = *woke - start - t; startsStep && late > bound) {
             report.maxLateness = std::max(report.maxLateness, late);
             abort(plan, report,
-                  lateness("edge " + std::to_string(report.edges + 1) + " would be", late) +
+                  lateness("edge " + std::to_string(report.edges + 1) + " would be", late, bound) +
                       ": not sent");
             break;
         }
@@ -515,12 +595,24 @@ void StepExecutor::Impl::run(Job &job)
         }
         /* Read after the call: the lines changed no later than this. */
         const Nanos done = monotonicNow() - start;
+        callCost = std::min(callCost, done - (*woke - start));
 
         Nanos worst = 0;
+        bool tooLate = false;
+        Nanos violated = options_.maxLateness; /* the bound a step broke */
+        Nanos behind = 0;                      /* of the batch's steps, against the shifted plan */
         for (size_t i = 0; i < count; ++i) {
             AxisState &axis = axes_[batchAxis_[i]];
-            const Nanos late = done - axis.planned;
+            const Nanos late = done - (axis.planned + shift);
             worst = std::max(worst, late);
+            if (!axis.high) {
+                behind = std::max(behind, done - callCost - (axis.planned + shift));
+                const Nanos b = stepBound(batchAxis_[i], axis.steps + 1);
+                if (late > b) {
+                    tooLate = true;
+                    violated = std::min(violated, b);
+                }
+            }
             if (options_.recordLateness)
                 report.lateness[report.edges] = late;
             ++report.edges;
@@ -537,12 +629,22 @@ void StepExecutor::Impl::run(Job &job)
                     axis.steps < n ? plan.stepTime(batchAxis_[i], axis.steps + 1) : kNever;
             }
             axis.high = !axis.high;
-            axis.due =
-                axis.planned == kNever ? kNever : std::max(axis.planned, done + options_.stepPulse);
+        }
+        /* A step held back by a late pulse end, or late itself, moves the rest of the move. */
+        shift += behind;
+        report.shift = shift;
+        for (size_t a = 0; a < axisCount; ++a) {
+            AxisState &axis = axes_[a];
+            if (axis.planned == kNever)
+                axis.due = kNever;
+            else if (axis.due == t) /* just emitted: its next edge */
+                axis.due = std::max(axis.planned + shift, done + options_.stepPulse);
+            else
+                axis.due = std::max(axis.due, axis.planned + shift);
         }
         report.maxLateness = std::max(report.maxLateness, worst);
-        if (worst > options_.maxLateness) {
-            abort(plan, report, lateness("edge " + std::to_string(report.edges), worst));
+        if (worst > options_.maxLateness || tooLate) {
+            abort(plan, report, lateness("edge " + std::to_string(report.edges), worst, violated));
             break;
         }
     }

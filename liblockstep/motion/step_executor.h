@@ -18,25 +18,33 @@ namespace lockstep
 {
 
 struct ExecutorOptions {
-    Nanos stepPulse = 2'000;      /* STEP active time */
-    Nanos dirSetup = 5'000;       /* DIR settles before the first STEP edge */
-    Nanos enableSetup = 100'000;  /* ENABLE asserted before the first STEP edge */
-    Nanos maxLateness = 500'000;  /* an edge later than this aborts the move */
+    Nanos stepPulse = 2'000;     /* STEP active time */
+    Nanos dirSetup = 5'000;      /* DIR settles before the first STEP edge */
+    Nanos enableSetup = 100'000; /* ENABLE asserted before the first STEP edge */
+    /* An edge later than this aborts the move; a step is also aborted when it is later than
+     * maxLatenessPeriods of its planned step period (the interval from the axis' previous step):
+     * at speed a late step makes the motor lose step long before it makes the move late. */
+    Nanos maxLateness = 500'000;
+    double maxLatenessPeriods = 2.0;
     Nanos startDelay = 1'000'000; /* the move starts this long after execute() is called */
     /* The last stretch of each wait is spent polling the clock instead of sleeping: a timer
      * wake-up costs tens of microseconds, more than a step pulse or a 50 kHz step period. */
     Nanos spinBelow = 50'000;
-    bool realtime = true;       /* try SCHED_FIFO + mlockall + a core of its own */
+    bool realtime = true; /* try SCHED_FIFO + locked memory + a core of its own */
+    /* SCHED_FIFO priority. 49 by default: below PREEMPT_RT's interrupt threads (50), so the
+     * GPIO and timer interrupts the executor waits for are never held up by it. */
+    int priority = 49;
     bool recordLateness = true; /* keep every edge's lateness in the report */
 };
 
 /* What the thread managed to get from the OS, with a human-readable warning if not all. */
 struct RealtimeStatus {
     bool fifo = false;
-    bool locked = false;
-    int cpu = -1;          /* the core the thread is pinned to, -1 if not pinned */
-    bool isolated = false; /* the process's other threads are kept off that core */
-    std::string warning;   /* empty when everything was granted */
+    bool locked = false;    /* the executor's own stack and buffers are locked in memory */
+    bool lockedAll = false; /* and every page mapped when it started (code, libraries) */
+    int cpu = -1;           /* the core the thread is pinned to, -1 if not pinned */
+    bool isolated = false;  /* the process's other threads are kept off that core */
+    std::string warning;    /* empty when everything was granted */
 };
 
 /* An input line that ends a move early, for homing: "stop when the endstop reads active". */
@@ -51,7 +59,10 @@ struct MoveReport {
     std::string stopReason; /* why it stopped early: "stop requested", "late by ...", ... */
     std::vector<int64_t> finalSteps; /* per axis, counted from emitted STEP edges */
     std::vector<Nanos> lateness;     /* per emitted edge, ns after its planned time */
-    Nanos maxLateness = 0;
+    Nanos maxLateness = 0;           /* of an edge against the schedule it was aiming at */
+    /* How far the move fell behind its plan: a late step shifts the rest of the move by its
+     * lateness instead of catching up, so no step interval is ever shorter than planned. */
+    Nanos shift = 0;
     size_t edges = 0;
     Nanos startMonotonic = 0; /* planned time of the move's t = 0 */
     Nanos startRealtime = 0;  /* the same instant on CLOCK_REALTIME */

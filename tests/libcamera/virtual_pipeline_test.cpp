@@ -31,6 +31,7 @@
 
 #include "camera/camera.h"
 #include "camera/camera_manager.h"
+#include "camera/libcamera_camera.h"
 #include "util/clock.h"
 #include "util/errors.h"
 
@@ -476,4 +477,56 @@ BOOST_AUTO_TEST_CASE(capture_at_refuses_a_frame_off_its_instant)
     /* The stream goes on. */
     checkBars(camera->captureNext());
     camera->stop();
+}
+
+BOOST_AUTO_TEST_CASE(announced_frames_wait_for_a_late_capture)
+{
+    RigConfig rig;
+    auto camera = openCamera(rig, realCamera(kBarsCamera));
+    Streaming streaming(*camera);
+    const FrameGrid grid = barsGrid();
+    const Nanos first = grid.instantAtOrAfter(realtimeNow() + 300'000'000);
+    const std::array<Nanos, 2> instants{first, first + grid.period};
+    const Nanos unannounced = first + 2 * grid.period;
+    camera->expect(instants);
+    /* The capture thread is kept away until every instant has passed; the stream goes on
+     * (dozens of frames), yet the announced frames were kept. */
+    sleepUntil(CLOCK_REALTIME, unannounced + grid.period);
+    uint64_t last = 0;
+    for (const Nanos t : instants) {
+        const Frame frame = camera->captureAt(t);
+        BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kBound);
+        BOOST_TEST(frame.sequence > last);
+        last = frame.sequence;
+        checkBars(frame);
+    }
+    const Frame later = camera->captureNext();
+    BOOST_TEST(later.sequence > last + 10, "the stream went on while frames were kept");
+    /* An instant that was not announced is not kept. */
+    try {
+        camera->captureAt(unannounced);
+        BOOST_FAIL("a frame of an instant that was not announced was kept");
+    } catch (const RunError &error) {
+        BOOST_TEST_MESSAGE(error.what());
+        BOOST_TEST(contains(error.what(), "has passed"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(without_raspberry_pi_sync_lockstep_loop_holds_the_camera)
+{
+    RigConfig rig;
+    auto camera = openCamera(rig, realCamera(kBarsCamera));
+    Streaming streaming(*camera);
+    const auto *real = dynamic_cast<const LibcameraCamera *>(camera.get());
+    BOOST_REQUIRE(real);
+    BOOST_TEST_MESSAGE("Raspberry Pi's sync controls compiled in: "
+                       << LibcameraCamera::rpiSyncCompiledIn() << "; offered by " << kBarsCamera
+                       << ": " << real->offersRpiSync() << "; role "
+                       << rpiSyncRoleName(real->rpiSyncChoice().role) << " ("
+                       << real->rpiSyncChoice().why << ")");
+    /* Debian's builds have no rpi controls, and the virtual pipeline offers none. */
+    BOOST_TEST(!real->offersRpiSync());
+    BOOST_CHECK(real->rpiSyncChoice().role == RpiSyncRole::Off);
+    BOOST_TEST(!real->rpiSyncChoice().why.empty());
+    checkBars(camera->captureNext());
 }

@@ -229,3 +229,33 @@ BOOST_AUTO_TEST_CASE(clock_mapping_is_a_fit_not_one_reading)
     BOOST_TEST(std::abs(error) < worstReading / 3);
     BOOST_TEST(std::abs(mapping.toMonotonic(mapping.toRealtime(at)) - at) <= 1);
 }
+
+BOOST_AUTO_TEST_CASE(follow_mode_only_measures_while_something_else_holds_the_phase)
+{
+    /* Raspberry Pi's camera sync holds a client's phase: lockstep's loop must not steer (every
+     * request nominal), yet it records the lock error and counts as locked within the bound. */
+    const FrameGrid grid{0, 102 * kMs};
+    ModelSensor sensor;
+    GridLock::Options opts = options(CaptureSync::PhaseLocked, sensor.mode);
+    opts.follow = true;
+    GridLock lock(grid, opts);
+    const Nanos nominal = lock.nominalDuration();
+    sensor.start = 5'000 * grid.period + 40 * kMs; /* 40 ms off the grid */
+    for (int i = 0; i < 20; ++i) {
+        const Nanos duration = lock.onFrame(sensor.sequence++, sensor.start);
+        BOOST_REQUIRE_EQUAL(duration, sensor.actual(nominal) / sensor.lineTime * sensor.lineTime);
+        sensor.start += grid.period;
+    }
+    BOOST_CHECK(!lock.locked());
+    BOOST_CHECK_EQUAL(lock.takeStats().frames, 0u);
+    sensor.start = 6'000 * grid.period + 3 * kUs; /* the sync has pulled it onto the grid */
+    for (int i = 0; i < 5; ++i) {
+        lock.onFrame(sensor.sequence++, sensor.start);
+        sensor.start += grid.period;
+    }
+    BOOST_CHECK(lock.locked());
+    const LockStats stats = lock.takeStats();
+    BOOST_CHECK_EQUAL(stats.frames, 5u);
+    BOOST_CHECK_EQUAL(stats.maxAbs, 3 * kUs);
+    BOOST_CHECK(!stats.latencyFrames);
+}

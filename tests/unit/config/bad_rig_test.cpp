@@ -46,6 +46,22 @@ const std::string kCameraHead = "rig: r\n"
                                 "  - host: a\n"
                                 "    cameras:\n";
 
+/* Lines 1-5 head a real motor on node a; its keys start in column 9. */
+const std::string kRealHead = "rig: r\n"
+                              "nodes:\n"
+                              "  - host: a\n"
+                              "    motors:\n"
+                              "      - name: m\n"
+                              "        backend: real\n";
+
+std::string realMotor(const std::string &step, const std::string &enable,
+                      const std::string &maxSpeed)
+{
+    return kRealHead + "        step: {line: " + step + "}\n        dir: {line: 2}\n" +
+           "        enable: {line: 3" + enable + "}\n        max_speed: " + maxSpeed +
+           "\n        max_accel: 20\n";
+}
+
 std::string motorWith(const std::string &extraLines)
 {
     return kMotorHead + kMotorBody + extraLines;
@@ -212,6 +228,26 @@ const std::vector<BadRig> kBadRigs = {
     {"sim_control_latency_zero",
      kCameraHead + "      - {name: c, backend: sim, sim: {control_latency: 0}}\n",
      {6, 56, "'control_latency' must be between 1 and 30, got 0"}},
+    {"real_motor_line_off_the_header",
+     realMotor("28", "", "10"),
+     {7, 22, "'line' must be between 0 and 27, got 28"}},
+    {"enable_bias_toward_active",
+     realMotor("17", ", active: low, bias: pull-down", "10"),
+     {9, 46,
+      "ENABLE needs bias: pull-up (its inactive level), so that the driver stays off while no "
+      "program drives the line"}},
+    {"line_bias_unknown",
+     realMotor("17", ", bias: up", "10"),
+     {9, 33, "'bias' must be one of as-is, disabled, pull-up, pull-down, got 'up'"}},
+    {"real_motor_faster_than_its_node",
+     realMotor("17", "", "1000"),
+     {10, 20,
+      "'max_speed' 1000 is 8888.89 steps/s, above the 5000 steps/s this node allows: a step "
+      "waking 400 us late (the node's wakeup_latency_us, unmeasured: the default) must stay "
+      "within max_lateness_periods (2) of its step period"}},
+    {"executor_priority_above_98",
+     "rig: r\nexecutor: {priority: 99}\nnodes: [{host: a}]\n",
+     {2, 22, "'priority' must be between 1 and 98, got 99"}},
     {"camera_index_negative",
      kCameraHead + "      - {name: c, backend: real, index: -1}\n",
      {6, 41, "'index' must be between 0 and 255, got -1"}},
@@ -249,7 +285,8 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_file_order)
           "'index' has a leading zero: '010' (YAML reads it as octal); write "
           "it without the zero"},
          {7, 11, "host 'a' is already defined at line 3"},
-         {8, 5, "unknown key 'speed' (allowed: host, gpio_chip, motors, cameras)"}});
+         {8, 5,
+          "unknown key 'speed' (allowed: host, gpio_chip, wakeup_latency_us, motors, cameras)"}});
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_file_is_reported_without_position)

@@ -48,6 +48,23 @@ const char *const kSmallRig = "rig: small\n"
 
 BOOST_AUTO_TEST_SUITE(config_files)
 
+BOOST_AUTO_TEST_CASE(reference_rig_timing_and_bias)
+{
+    const RigConfig rig = loadRig(kConf + "/rig-reference.yaml");
+    BOOST_TEST(rig.maxLatenessPeriods == 2.0);
+    BOOST_TEST(rig.executorPriority == 49);
+    BOOST_TEST_REQUIRE(rig.findNode("pi01"));
+    BOOST_TEST(rig.findNode("pi01")->wakeupLatencyUs == 150.0);
+    const MotorConfig *turntable = rig.findMotor("turntable");
+    const MotorConfig *slider = rig.findMotor("slider");
+    BOOST_TEST_REQUIRE((turntable && slider));
+    BOOST_TEST((turntable->enable.bias == LineBias::PullUp));
+    BOOST_TEST((turntable->endstop->bias == LineBias::PullUp));
+    BOOST_TEST((turntable->step.bias == LineBias::AsIs));
+    /* Not stated: ENABLE still gets the pull toward its inactive level. */
+    BOOST_TEST((slider->enable.bias == LineBias::PullUp));
+}
+
 BOOST_AUTO_TEST_CASE(real_turntable_rig)
 {
     const RigConfig rig = loadRig(kConf + "/rig-turntable.yaml");

@@ -57,6 +57,8 @@ public:
         }
         if (delay_ > 0)
             sleepUntil(CLOCK_MONOTONIC, monotonicNow() + delay_);
+        if (stallAt_ && *stallAt_ == calls_.size())
+            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + stall_);
         calls_.push_back(
             {monotonicNow(), {offsets.begin(), offsets.end()}, {levels.begin(), levels.end()}});
         for (size_t i = 0; i < offsets.size(); ++i)
@@ -70,6 +72,13 @@ public:
 
     void sleepInSet(Nanos delay) { delay_ = delay; }
     void failOn(unsigned offset) { failOn_ = offset; }
+    /* The call with this index (0 = the first) takes `stall` longer, once: a node that kept
+     * the executor from running. */
+    void stallOnce(size_t call, Nanos stall)
+    {
+        stallAt_ = call;
+        stall_ = stall;
+    }
     std::vector<Call> calls() const
     {
         const std::lock_guard lock(mutex_);
@@ -82,6 +91,8 @@ private:
     std::map<unsigned, uint8_t> levels_;
     Nanos delay_ = 0;
     std::optional<unsigned> failOn_;
+    std::optional<size_t> stallAt_;
+    Nanos stall_ = 0;
 };
 
 } // namespace lockstep::test

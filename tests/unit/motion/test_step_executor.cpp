@@ -34,6 +34,7 @@ ExecutorOptions testOptions()
     o.realtime = false;
     /* The test machine is shared: lateness is recorded but must not abort these moves. */
     o.maxLateness = kNanosPerSecond;
+    o.maxLatenessPeriods = 1e6;
     return o;
 }
 
@@ -600,3 +601,73 @@ BOOST_AUTO_TEST_CASE(a_second_reservation_leaves_the_first_core_alone)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace
+{
+
+/* The times at which the STEP line of `m` went active, from the recorded calls. */
+std::vector<Nanos> stepTimes(const RecordingLines &lines, const MotorLines &m)
+{
+    std::vector<Nanos> times;
+    for (const RecordingLines::Call &call : lines.calls())
+        for (size_t i = 0; i < call.offsets.size(); ++i)
+            if (call.offsets[i] == m.step && call.levels[i] == (m.stepActiveLow ? 0 : 1))
+                times.push_back(call.time);
+    return times;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(never_exceeds_the_planned_rate_after_a_stall)
+{
+    /* 400 steps cruising at 5000 steps/s (200 us apart); the GPIO call of the 100th step stalls
+     * 3 ms, fifteen step periods. Catching up would send those steps back to back at the pulse's
+     * own limit (250k steps/s); the executor shifts the rest of the move instead. */
+    /* Calls: the executor's initial release, ENABLE+DIR, then two per step (STEP active, STEP
+     * inactive): the stall hits the 100th step's pulse start, or the 99th's pulse end. */
+    for (const size_t stalled : {size_t(2 * 100), size_t(2 * 99 + 1)}) {
+        BOOST_TEST_CONTEXT("stall in call " << stalled)
+        {
+            RecordingLines lines;
+            ExecutorOptions options = testOptions();
+            options.maxLatenessPeriods = 1e6; /* this test is about the rate, not the abort */
+            StepExecutor executor(lines, kMotors, options);
+            const MovePlan plan = twoAxisPlan(400, 0, 5000, 1e6);
+            lines.stallOnce(stalled, 3'000'000);
+            const MoveReport report = executor.execute(plan);
+            BOOST_TEST(report.completed, report.stopReason);
+            BOOST_TEST(report.shift >= 3'000'000);
+
+            const std::vector<Nanos> times = stepTimes(lines, kMotors[0]);
+            BOOST_REQUIRE_EQUAL(times.size(), 400u);
+            Nanos shortest = kNanosPerSecond;
+            for (size_t k = 1; k < times.size(); ++k) {
+                const Nanos planned =
+                    plan.stepTime(0, int64_t(k + 1)) - plan.stepTime(0, int64_t(k));
+                const Nanos actual = times[k] - times[k - 1];
+                shortest = std::min(shortest, actual - planned);
+                /* Within the GPIO call's own least cost, which the executor cannot see inside. */
+                BOOST_REQUIRE_MESSAGE(actual >= planned - 20'000,
+                                      "step " << k + 1 << " came " << actual << " ns after step "
+                                              << k << ", planned " << planned);
+            }
+            BOOST_TEST_MESSAGE("shortest step interval minus its planned one: "
+                               << shortest << " ns; shift " << report.shift << " ns");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_stall_longer_than_the_step_period_bound_stops_the_move)
+{
+    RecordingLines lines;
+    ExecutorOptions options = testOptions();
+    options.maxLatenessPeriods = 4; /* 800 us at 5000 steps/s; the absolute bound is 1 s */
+    StepExecutor executor(lines, kMotors, options);
+    lines.stallOnce(size_t{200}, 3'000'000);
+    const MoveReport report = executor.execute(twoAxisPlan(400, 0, 5000, 1e6));
+    BOOST_TEST(!report.completed);
+    BOOST_TEST(report.stopReason.find("of its step period") != std::string::npos,
+               report.stopReason);
+    BOOST_TEST(report.finalSteps.at(0) < 400);
+    BOOST_TEST(!enabled(lines, kMotors[0]));
+}
