@@ -43,6 +43,41 @@ int retryIoctl(int fd, unsigned long request, void *arg)
     return rc;
 }
 
+LineBias biasAt(const std::vector<LineBias> &bias, size_t i)
+{
+    return i < bias.size() ? bias[i] : LineBias::AsIs;
+}
+
+uint64_t v2BiasFlags(LineBias bias)
+{
+    switch (bias) {
+    case LineBias::Disabled:
+        return GPIO_V2_LINE_FLAG_BIAS_DISABLED;
+    case LineBias::PullUp:
+        return GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
+    case LineBias::PullDown:
+        return GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN;
+    case LineBias::AsIs:
+        break;
+    }
+    return 0;
+}
+
+uint32_t v1BiasFlags(LineBias bias)
+{
+    switch (bias) {
+    case LineBias::Disabled:
+        return GPIOHANDLE_REQUEST_BIAS_DISABLE;
+    case LineBias::PullUp:
+        return GPIOHANDLE_REQUEST_BIAS_PULL_UP;
+    case LineBias::PullDown:
+        return GPIOHANDLE_REQUEST_BIAS_PULL_DOWN;
+    case LineBias::AsIs:
+        break;
+    }
+    return 0;
+}
+
 UapiRequest requestV2(int chipFd, const LineRequest &request)
 {
     gpio_v2_line_request req = {};
@@ -66,16 +101,36 @@ UapiRequest requestV2(int chipFd, const LineRequest &request)
     }
     req.num_lines = static_cast<uint32_t>(count);
     copyConsumer(req.consumer, request.consumer);
-    req.config.flags = GPIO_V2_LINE_FLAG_INPUT;
-    if (outputMask) {
-        req.config.attrs[0].attr.id = GPIO_V2_LINE_ATTR_ID_FLAGS;
-        req.config.attrs[0].attr.flags = GPIO_V2_LINE_FLAG_OUTPUT;
-        req.config.attrs[0].mask = outputMask;
-        req.config.attrs[1].attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
-        req.config.attrs[1].attr.values = outputBits;
-        req.config.attrs[1].mask = outputMask;
-        req.config.num_attrs = 2;
+    /* Each line's flags (direction and pull) as one attribute per distinct combination: at
+     * most 2 directions x 4 pulls, plus the output values, within GPIO_V2_LINE_NUM_ATTRS_MAX. */
+    std::vector<std::pair<uint64_t, uint64_t>> flagGroups; /* flags, mask */
+    for (size_t i = 0; i < count; ++i) {
+        const bool output = i < request.outputs.size();
+        const uint64_t flags =
+            (output ? GPIO_V2_LINE_FLAG_OUTPUT : GPIO_V2_LINE_FLAG_INPUT) |
+            v2BiasFlags(output ? biasAt(request.outputBias, i)
+                               : biasAt(request.inputBias, i - request.outputs.size()));
+        auto group = std::find_if(flagGroups.begin(), flagGroups.end(),
+                                  [&](const auto &g) { return g.first == flags; });
+        if (group == flagGroups.end())
+            group = flagGroups.insert(flagGroups.end(), {flags, 0});
+        group->second |= uint64_t{1} << i;
     }
+    req.config.flags = GPIO_V2_LINE_FLAG_INPUT;
+    uint32_t attrs = 0;
+    for (const auto &[flags, mask] : flagGroups) {
+        req.config.attrs[attrs].attr.id = GPIO_V2_LINE_ATTR_ID_FLAGS;
+        req.config.attrs[attrs].attr.flags = flags;
+        req.config.attrs[attrs].mask = mask;
+        ++attrs;
+    }
+    if (outputMask) {
+        req.config.attrs[attrs].attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
+        req.config.attrs[attrs].attr.values = outputBits;
+        req.config.attrs[attrs].mask = outputMask;
+        ++attrs;
+    }
+    req.config.num_attrs = attrs;
     if (retryIoctl(chipFd, GPIO_V2_GET_LINE_IOCTL, &req) < 0)
         return result; /* invalid fd: errno says why */
     result.fd.reset(req.fd);
@@ -85,8 +140,16 @@ UapiRequest requestV2(int chipFd, const LineRequest &request)
 
 /* One v1 handle: every line in one direction. */
 UapiRequest requestV1(int chipFd, const std::vector<unsigned> &offsets,
-                      const std::vector<uint8_t> *levels, const std::string &consumer)
+                      const std::vector<uint8_t> *levels, const std::vector<LineBias> &bias,
+                      const std::string &consumer)
 {
+    /* A v1 handle has one set of flags for all its lines. */
+    const LineBias common = biasAt(bias, 0);
+    for (size_t i = 1; i < offsets.size(); ++i)
+        if (biasAt(bias, i) != common)
+            throw RunError("this kernel has only GPIO uAPI v1, whose line handles give every "
+                           "line of a direction the same pull; the rig's lines " +
+                           offsetList(offsets) + " ask for different ones");
     gpiohandle_request req = {};
     if (offsets.size() > GPIOHANDLES_MAX)
         throw RunError("cannot request " + std::to_string(offsets.size()) +
@@ -98,7 +161,8 @@ UapiRequest requestV1(int chipFd, const std::vector<unsigned> &offsets,
             req.default_values[i] = (*levels)[i] ? 1 : 0;
     }
     req.lines = static_cast<uint32_t>(offsets.size());
-    req.flags = levels ? GPIOHANDLE_REQUEST_OUTPUT : GPIOHANDLE_REQUEST_INPUT;
+    req.flags =
+        (levels ? GPIOHANDLE_REQUEST_OUTPUT : GPIOHANDLE_REQUEST_INPUT) | v1BiasFlags(common);
     copyConsumer(req.consumer_label, consumer);
     UapiRequest result;
     result.api = GpioUapi::V1;
@@ -308,14 +372,15 @@ std::vector<UapiRequest> requestUapiLines(int chipFd, const LineRequest &request
     const std::string v2Error = std::strerror(errno);
     /* No v2 in this kernel: one handle for the outputs, one for the inputs. */
     if (!request.outputs.empty()) {
-        requests.push_back(
-            requestV1(chipFd, request.outputs, &request.initialLevels, request.consumer));
+        requests.push_back(requestV1(chipFd, request.outputs, &request.initialLevels,
+                                     request.outputBias, request.consumer));
         if (!requests.back().fd.valid())
             throw RunError("cannot request " + lines + " (uAPI v2: " + v2Error +
                            "; v1: " + std::strerror(errno) + ")");
     }
     if (!request.inputs.empty()) {
-        requests.push_back(requestV1(chipFd, request.inputs, nullptr, request.consumer));
+        requests.push_back(
+            requestV1(chipFd, request.inputs, nullptr, request.inputBias, request.consumer));
         if (!requests.back().fd.valid())
             throw RunError("cannot request " + lines + " (uAPI v2: " + v2Error +
                            "; v1: " + std::strerror(errno) + ")");
