@@ -43,8 +43,8 @@ Sample measure(const std::function<void()> &work)
     if (pid == 0) {
         const auto start = std::chrono::steady_clock::now();
         work();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                             .count();
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         /* The time travels in the exit path's pipe-free way: written to a file by pid. */
         std::ofstream(std::string("/tmp/bench_config.") + std::to_string(getpid())) << s;
         std::_Exit(0);

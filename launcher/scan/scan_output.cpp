@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "coord/coordinator.h"
-#include "util/errors.h"
 #include "scan/plan_queries.h"
 #include "util/atomic_file.h"
+#include "util/errors.h"
 
 namespace lockstep
 {
