@@ -77,6 +77,7 @@ Sample median(std::vector<Sample> samples)
 Sample repeat(int runs, const std::function<void()> &work)
 {
     std::vector<Sample> samples;
+    samples.reserve(static_cast<size_t>(runs));
     for (int i = 0; i < runs; ++i)
         samples.push_back(measure(work));
     return median(samples);
