@@ -52,32 +52,38 @@ std::vector<uint8_t> encodeJpeg(const Image &image, int quality)
     return std::vector<uint8_t>(out, out + outSize);
 }
 
-ImageSize jpegSize(std::span<const uint8_t> bytes)
+namespace
 {
-    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+
+/* The frame header's size, read by an open decompressor. */
+ImageSize readJpegHeader(tjhandle handle, std::span<const uint8_t> bytes)
+{
     int width = 0;
     int height = 0;
     int subsampling = 0;
     int colorspace = 0;
-    if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling,
-                            &colorspace) != 0 ||
-        width <= 0 || height <= 0)
-        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle.get()));
+    if (tjDecompressHeader3(handle, bytes.data(), bytes.size(), &width, &height, &subsampling,
+                            &colorspace) != 0)
+        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle));
+    if (width <= 0 || height <= 0)
+        throw RunError("corrupt JPEG: no frame header before the data ends");
     return {unsigned(width), unsigned(height)};
+}
+
+} // namespace
+
+ImageSize jpegSize(std::span<const uint8_t> bytes)
+{
+    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+    return readJpegHeader(handle.get(), bytes);
 }
 
 Image decodeJpeg(std::span<const uint8_t> bytes)
 {
     TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
-    int width = 0;
-    int height = 0;
-    int subsampling = 0;
-    int colorspace = 0;
-    if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling,
-                            &colorspace) != 0)
-        throw RunError(std::string("corrupt JPEG: ") + tjGetErrorStr2(handle.get()));
-    if (width <= 0 || height <= 0)
-        throw RunError("corrupt JPEG: no frame header before the data ends");
+    const ImageSize size = readJpegHeader(handle.get(), bytes);
+    const int width = int(size.width);
+    const int height = int(size.height);
     checkDecodedSize("JPEG", uint64_t(width), uint64_t(height));
 
     Image image{unsigned(width), unsigned(height)};
