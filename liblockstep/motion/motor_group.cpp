@@ -126,9 +126,13 @@ MotorGroup::Impl::Impl(const RigConfig &rig, const NodeConfig &node,
         configs_.push_back(*m);
     }
     sim_ = configs_.front().backend == Backend::Sim;
-    /* A simulated motor loses no step however late one comes: only the absolute bound. */
-    if (sim_)
+    /* A simulated motor loses no step however late one comes: only the absolute bound, and
+     * late steps are caught up, so its moves last as planned (the scan's timeline budgets
+     * max_lateness per move, not the sum of a loaded machine's stalls). */
+    if (sim_) {
         options_.maxLatenessPeriods = std::numeric_limits<double>::infinity();
+        options_.catchUp = true;
+    }
     store_ = PositionStore(PositionStore::pathFor(rig, node, configs_.front().backend));
 
     const std::map<std::string, StoredPosition> stored = store_.load();

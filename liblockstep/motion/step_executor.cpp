@@ -630,8 +630,10 @@ void StepExecutor::Impl::run(Job &job)
             }
             axis.high = !axis.high;
         }
-        /* A step held back by a late pulse end, or late itself, moves the rest of the move. */
-        shift += behind;
+        /* A step held back by a late pulse end, or late itself, moves the rest of the move
+         * (unless the driver can take a catch-up burst). */
+        if (!options_.catchUp)
+            shift += behind;
         report.shift = shift;
         for (size_t a = 0; a < axisCount; ++a) {
             AxisState &axis = axes_[a];

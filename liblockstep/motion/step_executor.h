@@ -35,6 +35,10 @@ struct ExecutorOptions {
      * GPIO and timer interrupts the executor waits for are never held up by it. */
     int priority = 49;
     bool recordLateness = true; /* keep every edge's lateness in the report */
+    /* Catch up late steps (next edge at the planned time, or a pulse after the last) instead of
+     * shifting the rest of the move. Only for drivers that cannot lose a step (the simulated
+     * motors): a real motor stepped faster than planned loses steps. */
+    bool catchUp = false;
 };
 
 /* What the thread managed to get from the OS, with a human-readable warning if not all. */

@@ -206,6 +206,9 @@ start_slurmd() {
         mount --bind '$STATE/hosts' /etc/hosts
         $fake_sysfs
         hostname $n
+        # From /: a daemon's working directory must exist in the node's namespace, and slurmd -D
+        # (under the stand-in) keeps the caller's, which may be under the /tmp just hidden.
+        cd /
         $run_slurmd"
 }
 
