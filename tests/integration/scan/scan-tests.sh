@@ -289,6 +289,10 @@ move)
 owned)
     # Two scans into one folder: the second is refused at once, naming the first, and adds
     # nothing; the first is not disturbed. (Before the folder lock both printed "scan complete".)
+    # The second scan's four ranks start on the same two cores while the first one's motor
+    # moves: this test is about the folder, so its moves may be up to 1 s late, not 100 ms.
+    sed -i 's/max_lateness_us: 100000/max_lateness_us: 1000000/' "$work/rig.yaml"
+    grep -q "max_lateness_us: 1000000" "$work/rig.yaml" || fail "the rig's lateness bound was not raised"
     SETTLE_MS=300 write_plan 10
     scan --out "$work/out" >"$work/first.txt" 2>&1 &
     pid=$!
@@ -356,7 +360,7 @@ frames[0]["exposure_us"] = 8000'
 frames[0]["width"] = 640'
     tamper "the position line's T changed" "capture instant T .* differs from its position" '
 positions[0]["T"] += 1000'
-    tamper "a sensor timestamp moved by a second" "pos-0002/pi04-cam.jpg: exposed 1000" '
+    tamper "a sensor timestamp moved by a second" "pos-0002/pi04-cam.jpg: exposed [0-9]* us after pos-0002/pi0[1-3]-cam.jpg" '
 [f.update(sensor_ts=f["sensor_ts"] + 1000000000) for f in frames if f["file"] == "pos-0002/pi04-cam.jpg"]'
     ;;
 validate)
