@@ -1,6 +1,7 @@
 #include "node_safety.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "device_access.h"
@@ -24,6 +25,29 @@ namespace lockstep::spank
 
 namespace
 {
+
+/* One holder of a device after killHolders(): the log line said of it, and whether it lives. */
+struct KilledHolder {
+    std::string what;
+    bool stays;
+};
+
+/* Kills the holders and logs each at error level: "<holder> of job J<held> (<when>): killed". */
+std::vector<KilledHolder> killAndLog(const std::vector<DeviceHolder> &holders, unsigned jobId,
+                                     const std::string &held, const std::string &when)
+{
+    const std::vector<DeviceHolder> left = killHolders(holders);
+    std::vector<KilledHolder> result;
+    for (const DeviceHolder &holder : holders) {
+        const bool stays =
+            std::any_of(left.begin(), left.end(), [&](auto &l) { return l.pid == holder.pid; });
+        std::string what = holder.str() + " of job " + std::to_string(jobId) + held + " (" + when +
+                           "): " + (stays ? "it could not be killed" : "killed");
+        slurm_error("lockstep: %s", what.c_str());
+        result.push_back({std::move(what), stays});
+    }
+    return result;
+}
 
 /* The files a device's users hold open: the GPIO chip or simulated line state of a motor, the
  * media and video nodes of a real camera. */
@@ -98,18 +122,10 @@ bool NodeSafety::secure(const Device &device, unsigned jobId, long stepId, const
                                                               : findJobHolders(file, jobId, stepId);
                 if (holders.empty())
                     continue;
-                const std::vector<DeviceHolder> left = killHolders(holders);
-                for (const DeviceHolder &holder : holders) {
-                    const bool stays = std::any_of(left.begin(), left.end(),
-                                                   [&](auto &l) { return l.pid == holder.pid; });
-                    const std::string what =
-                        holder.str() + " of job " + std::to_string(jobId) +
-                        (file.empty() ? " was left running" : " still held " + file) + " (" + when +
-                        "): " + (stays ? "it could not be killed" : "killed");
-                    slurm_error("lockstep: %s", what.c_str());
-                    if (stays || leftover == Leftover::Unsafe)
-                        problems += (problems.empty() ? "" : "; ") + what;
-                }
+                const std::string held = file.empty() ? " was left running" : " still held " + file;
+                for (const KilledHolder &k : killAndLog(holders, jobId, held, when))
+                    if (k.stays || leftover == Leftover::Unsafe)
+                        problems += (problems.empty() ? "" : "; ") + k.what;
             }
         }
         if (device.motor) {
@@ -140,16 +156,9 @@ bool NodeSafety::secureLineRequest(const std::vector<Device> &motors, const std:
             const std::vector<DeviceHolder> holders = findJobHoldersOfFd(fd, jobId, stepId);
             if (holders.empty())
                 continue;
-            const std::vector<DeviceHolder> left = killHolders(holders);
-            for (const DeviceHolder &holder : holders) {
-                const bool stays = std::any_of(left.begin(), left.end(),
-                                               [&](auto &l) { return l.pid == holder.pid; });
-                const std::string what = holder.str() + " of job " + std::to_string(jobId) +
-                                         " still held the step's GPIO line request (" + when +
-                                         "): " + (stays ? "it could not be killed" : "killed");
-                slurm_error("lockstep: %s", what.c_str());
-                problems += (problems.empty() ? "" : "; ") + what;
-            }
+            for (const KilledHolder &k :
+                 killAndLog(holders, jobId, " still held the step's GPIO line request", when))
+                problems += (problems.empty() ? "" : "; ") + k.what;
         }
         if (problems.empty())
             return true;
