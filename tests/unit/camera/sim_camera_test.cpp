@@ -63,6 +63,11 @@ struct SimRig {
     }
 };
 
+/* The bound lockstep promises for a frame's start against its instant (capture skew p99
+ * <= 200 us). Tighter bounds (50 us) held on a quiet machine but were missed by a few us
+ * under CI's load and under ASan, which is not what these tests are about. */
+constexpr Nanos kPromisedSkew = 200'000;
+
 CaptureSettings settings(int64_t exposureUs = 10'000)
 {
     CaptureSettings s;
@@ -105,9 +110,7 @@ BOOST_AUTO_TEST_CASE(captures_on_grid_instants_with_a_latency_it_is_not_told)
             const Nanos t = grid.instantAtOrAfter(realtimeNow() + 20 * kMs) + i * grid.period;
             const Frame frame = camera.captureAt(t);
             BOOST_TEST_INFO("latency " << latency << ", capture " << i);
-            /* The bound lockstep promises for this sensor (capture skew p99 <= 200 us): 50 us,
-             * held on a quiet machine, was missed by a few us under CI's load. */
-            BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= 200'000);
+            BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kPromisedSkew);
             BOOST_TEST(frame.exposureUs == 20'000);
             BOOST_TEST(frame.readout == 86'940'000);
             BOOST_TEST(frame.gain == 2.5);
@@ -118,7 +121,7 @@ BOOST_AUTO_TEST_CASE(captures_on_grid_instants_with_a_latency_it_is_not_told)
         const LockStats stats = camera.takeLockStats();
         BOOST_TEST(stats.latencyFrames.value_or(0) == latency); /* measured, not told */
         BOOST_TEST(stats.frames > 0u);
-        BOOST_TEST(stats.maxAbs <= 50'000);
+        BOOST_TEST(stats.maxAbs <= kPromisedSkew);
     }
 }
 
@@ -180,8 +183,8 @@ BOOST_AUTO_TEST_CASE(announced_frames_are_set_aside_for_a_late_capture)
     sleepUntil(CLOCK_REALTIME, t + 10 * grid.period);
     const Frame first = camera.captureAt(t);
     const Frame second = camera.captureAt(t + 2 * grid.period);
-    BOOST_TEST(std::abs(first.sensorTimestamp - t) <= 50'000);
-    BOOST_TEST(std::abs(second.sensorTimestamp - t - 2 * grid.period) <= 50'000);
+    BOOST_TEST(std::abs(first.sensorTimestamp - t) <= kPromisedSkew);
+    BOOST_TEST(std::abs(second.sensorTimestamp - t - 2 * grid.period) <= kPromisedSkew);
     BOOST_TEST(second.sequence == first.sequence + 2);
     /* Not announced: gone back to the sensor. */
     BOOST_CHECK_THROW(camera.captureAt(t + grid.period), RunError);
