@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include "util/signal_guard.h"
+
 namespace lockstep
 {
 
@@ -30,7 +32,7 @@ Nanos handlingOf(const Frame &frame)
 }
 
 std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames)
+                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop)
 {
     std::vector<std::future<Shots>> pending;
     pending.reserve(cameras.size());
@@ -41,15 +43,19 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
     for (const auto &camera : cameras)
         camera->expect(instants);
     for (const auto &camera : cameras)
-        pending.push_back(std::async(std::launch::async, [cam = camera.get(), T, gap, frames] {
-            raiseCapturePriority();
-            Shots taken;
-            for (unsigned f = 0; f < frames; ++f) {
-                taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
-                taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
-            }
-            return taken;
-        }));
+        pending.push_back(
+            std::async(std::launch::async, [cam = camera.get(), T, gap, frames, lead, &stop] {
+                raiseCapturePriority();
+                Shots taken;
+                for (unsigned f = 0; f < frames; ++f) {
+                    const Nanos instant = T + Nanos(f) * gap;
+                    if (!sleepUnlessStopped(CLOCK_REALTIME, instant - lead - kCaptureWake, stop))
+                        throw CaptureStopped();
+                    taken.frames.push_back(cam->captureAt(instant));
+                    taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
+                }
+                return taken;
+            }));
     std::vector<Shots> shots;
     shots.reserve(pending.size());
     for (auto &p : pending)

@@ -2,6 +2,7 @@
  * of its own at real-time priority. */
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -27,9 +28,22 @@ void raiseCapturePriority();
  * camera returned it. */
 Nanos handlingOf(const Frame &frame);
 
+/* A capture thread waits for its instant where a stop can cut the wait short, and asks the
+ * camera for the frame this long before it (plus the scheme's retiming lead): the frame is
+ * announced (Camera::expect), so a thread woken late still gets it. */
+constexpr Nanos kCaptureWake = 50'000'000;
+
+/* Thrown by takeShots() when `stop` was raised before its frames were taken. */
+class CaptureStopped : public RunError
+{
+public:
+    CaptureStopped() : RunError("capture stopped by a signal") {}
+};
+
 /* Each camera takes `frames` grid frames, at T, T + gap, ...; in camera order. Rethrows the
- * first camera's error. */
+ * first camera's error. `lead`: how long before an instant the camera must be asked (open
+ * loop's retiming lead; 0 for phase-locked streaming). */
 std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames);
+                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop);
 
 } // namespace lockstep

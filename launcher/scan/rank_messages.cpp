@@ -83,13 +83,13 @@ TimelineOffer decodeTimelineOffer(const std::string &text)
 /* Compact on purpose: every rank reads every rank's, at every position. */
 std::string encode(const RankHealth &h)
 {
-    return json{{"e", h.error}, {"s", h.stop}, {"t", h.fenceEntry}}.dump();
+    return json{{"e", h.error}, {"s", h.signal}, {"t", h.fenceEntry}}.dump();
 }
 
 RankHealth decodeRankHealth(const std::string &text)
 {
     return decode(text, "health", [](const json &j) {
-        return RankHealth{j.at("e").get<std::string>(), j.at("s").get<bool>(),
+        return RankHealth{j.at("e").get<std::string>(), j.at("s").get<int>(),
                           j.at("t").get<Nanos>()};
     });
 }

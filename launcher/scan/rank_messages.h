@@ -45,7 +45,7 @@ struct TimelineOffer {
 /* Whether every rank may go on, and when each entered the fence (CLOCK_REALTIME). */
 struct RankHealth {
     std::string error; /* this rank's first error, "" if none */
-    bool stop = false; /* a signal asked this rank to stop */
+    int signal = 0;    /* the signal that asked this rank to stop, 0 if none */
     Nanos fenceEntry = 0;
 };
 

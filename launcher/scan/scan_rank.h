@@ -3,6 +3,7 @@
  * Internal to the scan: runScan() (scan_runner.h) is the interface. */
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <future>
 #include <map>
@@ -40,6 +41,11 @@ double msSince(Nanos start);
  * allowance missed arms there). A position's fence usually has the exposure, readout and
  * settle time to itself, so it costs nothing unless a rank is late. */
 constexpr Nanos kFenceAllowance = 10'000'000;
+/* How long after a signal a rank that has not ended at a fence gives up on it (releases its
+ * motors and exits 128 + signal; the launcher then stops the others): longer than a position
+ * takes, since a rank signalled alone waits there for the others. When the launcher kills
+ * sooner (mpirun: SIGKILL a second after SIGTERM), the motors are released already. */
+constexpr Nanos kSignalGrace = 5'000'000'000;
 /* Fences timed while planning, for TimelineRules::coordination. */
 constexpr int kTrialFences = 7;
 
@@ -69,7 +75,9 @@ constexpr int kTrialFences = 7;
  *              manifest, a fence; return home if asked; release the motors
  *
  * A rank's error goes into its health (fail()) and every rank stops at the next fence with its
- * motors released. */
+ * motors released. A signal stops motion at once (the executor polls the stop flag), cuts every
+ * wait short (Wait, and a capture thread's wait for its instant) and goes into the health too:
+ * at that fence every rank ends alike (ScanEnded), and rank 0 alone says where to --resume. */
 class ScanRank
 {
 public:
@@ -79,8 +87,12 @@ public:
     ScanRank(const ScanRank &) = delete;
     ScanRank &operator=(const ScanRank &) = delete;
 
-    /* Start -> Grid -> Plan -> Positions -> Finish (scan_runner.cpp). */
-    int run();
+    /* Start -> Grid -> Plan -> Positions -> Finish (scan_runner.cpp). Sets `rank` as soon as
+     * it is known (runScan's rank 0 alone reports a ScanEnded). */
+    int run(std::optional<int> &rank);
+    /* Rank 0's one message about how the scan ended ("lockstep: " + text), said once whichever
+     * of the fence, the signal notice or the emergency comes first. */
+    void say(const std::string &text);
 
 private:
     /* What a position's capture thread took. */
@@ -119,6 +131,7 @@ private:
     void finish(size_t total, std::optional<size_t> last);
 
     void fail(const std::string &what) noexcept;
+    std::string stopMessage(size_t position, const std::string &stoppedBy);
 
     const ScanOptions &options_;
     SignalGuard &signals_;
@@ -164,6 +177,8 @@ private:
     std::map<size_t, NodeTimings> timings_;   /* this node's, by position, until sent */
     std::map<std::string, LockFigures> lock_; /* of the positions collected, until sent */
     std::string error_;
+    std::atomic<size_t> current_{0}; /* the position being worked on, 1-based (for a stop) */
+    std::atomic<bool> said_{false};
     Nanos frameHandling_ = 0; /* this node's longest handlingOf() a frame so far */
     Nanos scanHandling_ = 0;  /* the longest frameHandling_ of any rank, when planned */
     std::string peakMemory_;  /* every rank's peak resident memory, as of the last fence */

@@ -23,14 +23,16 @@ void ScanRank::arm(size_t k, Nanos T)
         armed_.empty() ? std::shared_future<std::shared_ptr<Captured>>() : armed_.back().taken;
     const Nanos gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
+    const Nanos lead =
+        rules_.sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid_.period : 0;
     const auto taken =
-        std::async(std::launch::async, [this, previous, T, gap, frames] {
+        std::async(std::launch::async, [this, previous, T, gap, frames, lead] {
             if (previous.valid())
                 previous.wait();
             auto taken = std::make_shared<Captured>();
             const Nanos start = monotonicNow();
             try {
-                taken->shots = takeShots(cameras_, T, gap, frames);
+                taken->shots = takeShots(cameras_, T, gap, frames, lead, signals_.stopRequested());
                 for (size_t c = 0; c < cameras_.size(); ++c) {
                     const LockStats stats = cameras_[c]->takeLockStats();
                     taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
@@ -65,6 +67,10 @@ void ScanRank::move(size_t k, Nanos T)
     const MoveReport report =
         motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
     timings.moveMs = msSince(start);
+    if (!report.completed && signals_.stopRequested()) {
+        motors_->release(); /* the fence says why, once */
+        return;
+    }
     if (!report.completed)
         throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
     /* The last step, not the return (which also saves the position to a file). */
@@ -135,22 +141,27 @@ void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
         fail(e.what());
         report = encode(RankReport{node_->hostname, 0, {}, {}, {}});
     }
-    const RankHealth mine{error_, signals_.stopRequested().load(), realtimeNow()};
+    const RankHealth mine{error_, signals_.signalNumber(), realtimeNow()};
     const Coordinator::Gathered gathered = coord_->gatherStatus(encode(mine), report);
     std::string errors;
-    bool stop = false;
+    std::string stoppedBy; /* "SIGTERM on pi02, pi03" */
+    int signal = 0;        /* the first stopped rank's */
     Nanos latest = 0;
-    for (const std::string &text : gathered.statuses) {
-        const RankHealth h = decodeRankHealth(text);
+    for (size_t r = 0; r < gathered.statuses.size(); ++r) {
+        const RankHealth h = decodeRankHealth(gathered.statuses[r]);
         if (!h.error.empty())
             errors += (errors.empty() ? "" : "; ") + h.error;
-        stop = stop || h.stop;
+        if (h.signal != 0) {
+            stoppedBy += (stoppedBy.empty() ? signalName(h.signal) + " on " : ", ") + hosts_.at(r);
+            signal = signal != 0 ? signal : h.signal;
+        }
         latest = std::max(latest, h.fenceEntry);
     }
+    /* A signal first: the errors a stop causes (a move cut short) are not news. */
+    if (!stoppedBy.empty())
+        throw ScanEnded(stopMessage(next, stoppedBy), 128 + signal);
     if (!errors.empty())
-        throw RunError(errors);
-    if (stop)
-        throw RunError("stopped by a signal; continue later with --resume");
+        throw ScanEnded("error: " + errors, kExitFailure);
     if (recorder_) {
         std::vector<RankReport> reports;
         peakMemory_.clear();
@@ -172,7 +183,7 @@ void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
  * the frame. Its instant is final from then on (late fences delay positions after it). */
 void ScanRank::armPosition(size_t k)
 {
-    if (!error_.empty() || k - first_ >= timeline_.size())
+    if (!error_.empty() || signals_.stopRequested() || k - first_ >= timeline_.size())
         return;
     try {
         const Nanos T = timeline_[k - first_].capture;
@@ -186,20 +197,25 @@ void ScanRank::armPosition(size_t k)
 
 void ScanRank::runPosition(size_t k)
 {
+    current_ = k + 1;
     const PlannedPosition &planned = timeline_[k - first_];
-    if (error_.empty()) {
+    const std::atomic<bool> &stop = signals_.stopRequested();
+    if (error_.empty() && sleepUnlessStopped(CLOCK_REALTIME, planned.motionStart, stop)) {
         try {
-            sleepUntil(CLOCK_REALTIME, planned.motionStart);
             move(k, planned.capture);
         } catch (const std::exception &e) {
             fail(e.what());
         }
     }
     armPosition(k + 1);
-    try {
-        collect(k);
-    } catch (const std::exception &e) {
-        fail(e.what());
+    if (!stop) {
+        try {
+            collect(k);
+        } catch (const std::exception &e) {
+            fail(e.what());
+        }
+    } else if (motors_) {
+        motors_->release(); /* stopping: no holding torque while the ranks agree to end */
     }
     const Nanos fenceStart = monotonicNow();
     fence(k > first_ ? std::optional<size_t>(k - 1) : std::nullopt, k + 1);
@@ -244,6 +260,27 @@ void ScanRank::finish(size_t total, std::optional<size_t> last)
             std::printf("the timeline was delayed by %s in all by late fences\n",
                         msText(delayed_).c_str());
     }
+}
+
+/* Rank 0's one message when a signal stopped the scan: where it stopped, what is kept, and how
+ * to go on. The frames recorded by the fence that stops are written before it is counted. */
+std::string ScanRank::stopMessage(size_t position, const std::string &stoppedBy)
+{
+    std::string text = config_.plan.name + ": stopped by " + stoppedBy + " at position " +
+                       std::to_string(position) + " of " +
+                       std::to_string(config_.plan.positions.size());
+    if (recorder_) {
+        try {
+            recorder_->flush();
+            text += "; " + std::to_string(recorder_->framesRecorded()) + " frames recorded in " +
+                    layout_->root;
+        } catch (const std::exception &e) {
+            text += "; the manifest could not be written: " + std::string(e.what());
+        }
+    }
+    return text + "; continue with the same command and --resume (lockstep scan " + options_.plan +
+           (options_.rig.empty() ? "" : " --rig " + options_.rig) + " --out " + options_.out +
+           " --resume)";
 }
 
 void ScanRank::fail(const std::string &what) noexcept

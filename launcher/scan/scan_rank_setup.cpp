@@ -41,12 +41,26 @@ void ScanRank::openDevices()
         ExecutorOptions options = executorOptionsFor(config_.rig);
         options.recordLateness = false; /* a scan keeps only the worst edge per move */
         motors_ = std::make_unique<MotorGroup>(config_.rig, *node_, motorNames_, options);
-        MotorGroup *group = motors_.get();
-        signals_.setEmergency([group] { group->release(); });
         if (!motors_->realtimeStatus().warning.empty())
             std::fprintf(stderr, "lockstep: %s: warning: %s\n", node_->hostname.c_str(),
                          motors_->realtimeStatus().warning.c_str());
     }
+    /* A signal ends the scan at the next fence, alike on every rank; rank 0, if signalled,
+     * says where to resume at once (a launcher that is ending the job may stop passing output
+     * on soon). A rank still here after kSignalGrace releases its motors and leaves. */
+    const auto sayStopped = [this] {
+        if (coord_->rank() == 0)
+            say(stopMessage(current_.load(),
+                            signalName(signals_.signalNumber()) + " on " + node_->hostname));
+    };
+    signals_.setNotice(sayStopped);
+    signals_.setEmergency(
+        [this, sayStopped] {
+            if (motors_)
+                motors_->release();
+            sayStopped();
+        },
+        kSignalGrace);
     cameraConfigs_ = scanCameras(config_.plan, *node_);
     for (const CameraConfig *config : cameraConfigs_) {
         cameras_.push_back(openCamera(config_.rig, *config));

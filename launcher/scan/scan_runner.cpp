@@ -1,6 +1,7 @@
 #include "scan/scan_runner.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "scan/scan_rank.h"
 #include "util/errors.h"
@@ -21,15 +22,23 @@ ScanRank::ScanRank(const ScanOptions &options, SignalGuard &signals)
 
 ScanRank::~ScanRank()
 {
+    signals_.setNotice({});
     signals_.setEmergency({});
     for (const ArmedCapture &capture : armed_)
         capture.taken.wait();
 }
 
-int ScanRank::run()
+void ScanRank::say(const std::string &text)
+{
+    if (!said_.exchange(true))
+        std::fprintf(stderr, "lockstep: %s\n", text.c_str());
+}
+
+int ScanRank::run(std::optional<int> &rank)
 {
     /* Start */
     coord_ = underPmix() ? connectPmix() : soloCoordinator();
+    rank = coord_->rank();
     config_ = loadPlanAndRig(options_.plan, options_.rig);
     layout_.emplace(options_.out, config_.plan.name);
     identify();
@@ -38,9 +47,9 @@ int ScanRank::run()
         decision = decideStart();
     decision = decodeStartDecision(coord_->broadcast(encode(decision)));
     if (!decision.inputError.empty())
-        throw InputError(decision.inputError);
+        throw ScanEnded(decision.inputError, kExitBadInput);
     if (!decision.runError.empty())
-        throw RunError(decision.runError);
+        throw ScanEnded("error: " + decision.runError, kExitFailure);
     try {
         openDevices();
     } catch (const std::exception &e) {
@@ -86,10 +95,20 @@ int ScanRank::run()
 
 int runScan(const ScanOptions &options, SignalGuard &signals)
 {
+    std::optional<int> rank;
     try {
         ScanRank runner(options, signals);
-        return runner.run();
+        try {
+            return runner.run(rank);
+        } catch (const ScanEnded &e) {
+            /* Said before the rank is torn down: after a signal the launcher may never let
+             * PMIx_Finalize return (mpirun ending a job), and the grace period ends it there. */
+            if (rank.value_or(0) == 0)
+                runner.say(e.what());
+            return e.status();
+        }
     } catch (const RunError &e) {
+        /* This rank's alone, before the ranks could agree to stop (a signal during Start). */
         if (signals.signalNumber() == 0)
             throw;
         std::fprintf(stderr, "lockstep: %s\n", e.what());

@@ -10,6 +10,7 @@
  * motors released. The phases: scan_rank.h. */
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 namespace lockstep
@@ -28,8 +29,22 @@ struct ScanOptions {
     size_t writerQueue = 4; /* frames waiting for the writers, per rank */
 };
 
-/* Runs the scan; returns the process exit status. Throws ConfigError/InputError (2) before
- * anything moves, RunError (1) after. */
+/* How a scan ended when every rank ends it alike, after a collective: a fence that carried an
+ * error or a stop, or rank 0's refusal to start. Every rank throws the same one; rank 0 alone
+ * says it (one message, not one per rank) and every rank exits with `status`. */
+class ScanEnded : public std::runtime_error
+{
+public:
+    ScanEnded(const std::string &what, int status) : std::runtime_error(what), status_(status) {}
+    int status() const { return status_; }
+
+private:
+    int status_;
+};
+
+/* Runs the scan; returns the process exit status: 2 for bad input (nothing moved), 1 for a
+ * failure, 128 + the signal when a signal stopped it (rank 0 then says where to --resume).
+ * Errors that only this rank has throw (ConfigError/InputError 2, RunError 1). */
 int runScan(const ScanOptions &options, SignalGuard &signals);
 
 } // namespace lockstep

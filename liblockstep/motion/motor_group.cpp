@@ -9,6 +9,7 @@
 #include "gpio/motor_lines.h"
 #include "gpio/open_gpio.h"
 #include "motion/position_store.h"
+#include "util/death_watchdog.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -94,6 +95,8 @@ public:
     PositionStore store_;
     bool sim_ = false;
     std::unique_ptr<GpioLines> lines_;
+    /* After lines_, before the executor's thread exists (util/death_watchdog.h). */
+    std::unique_ptr<DeathWatchdog> watchdog_;
     std::unique_ptr<StepExecutor> executor_; /* after lines_: released and destroyed first */
 
 private:
@@ -106,6 +109,8 @@ private:
     bool stepBy(size_t i, int64_t delta, double speed, const std::atomic<bool> *stop,
                 const PositionObserver &observer, std::string &message);
     bool endstopActive(size_t i) const;
+    /* Drives every ENABLE inactive if this process dies without releasing them. */
+    std::unique_ptr<DeathWatchdog> watchForDeath(const NodeConfig &node);
     int64_t homingTravelLimit(const MotorConfig &m) const;
     void save();
 };
@@ -145,10 +150,44 @@ MotorGroup::Impl::Impl(const RigConfig &rig, const NodeConfig &node,
         simOffset_.push_back(driverSteps.back() - p.step);
     }
     lines_ = openMotorLines(rig, node, names_, driverSteps, "lockstep");
+    watchdog_ = watchForDeath(node);
     std::vector<MotorLines> lines;
     for (const MotorConfig &m : configs_)
         lines.push_back(motorLinesOf(m));
     executor_ = std::make_unique<StepExecutor>(*lines_, std::move(lines), options_);
+}
+
+std::unique_ptr<DeathWatchdog> MotorGroup::Impl::watchForDeath(const NodeConfig &node)
+{
+    std::vector<unsigned> offsets;
+    std::vector<uint8_t> inactive;
+    std::string motors;
+    for (const MotorConfig &m : configs_) {
+        const MotorLines lines = motorLinesOf(m);
+        motors += (motors.empty() ? "" : ", ") + m.name;
+        if (std::find(offsets.begin(), offsets.end(), lines.enable) != offsets.end())
+            continue; /* one ENABLE shared by several drivers */
+        offsets.push_back(lines.enable);
+        inactive.push_back(lines.enableActiveLow ? 1 : 0);
+    }
+    GpioLines *gpio = lines_.get();
+    return std::make_unique<DeathWatchdog>(
+        [gpio, offsets, inactive] {
+            bool active = false;
+            for (size_t i = 0; i < offsets.size() && !active; ++i) {
+                try {
+                    active = gpio->get(offsets[i]) != inactive[i];
+                } catch (...) {
+                    active = true; /* unknown: drive it anyway */
+                }
+            }
+            if (active)
+                gpio->set(offsets, inactive);
+            return active;
+        },
+        "lockstep: watchdog: " + describeWatchedProcess() + " on " + node.hostname +
+            " ended with its motors enabled (killed or crashed); ENABLE of " + motors +
+            " driven inactive");
 }
 
 size_t MotorGroup::Impl::index(const std::string &motor) const

@@ -39,6 +39,7 @@ public:
     ~Impl();
 
     void setEmergency(std::function<void()> action, Nanos grace);
+    void setNotice(std::function<void()> notice);
 
     std::atomic<bool> stop_{false};
     std::atomic<int> signal_{0};
@@ -54,6 +55,7 @@ private:
     std::atomic<bool> shutdown_{false};
     std::mutex mutex_;
     std::function<void()> action_;
+    std::function<void()> notice_;
     Nanos grace_ = 1'000'000'000;
     std::thread thread_;
 };
@@ -96,6 +98,13 @@ void SignalGuard::Impl::watch()
     {
         const std::lock_guard lock(mutex_);
         grace = grace_;
+        if (notice_) {
+            try {
+                notice_();
+            } catch (...) {
+                /* Only words were lost; the stop goes on. */
+            }
+        }
     }
     /* Give the main thread the grace period to stop cleanly (and destroy us); a second
      * signal means the user does not want to wait. */
@@ -130,6 +139,43 @@ void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanos grace)
     const std::lock_guard lock(mutex_);
     action_ = std::move(action);
     grace_ = grace;
+}
+
+std::string signalName(int sig)
+{
+    if (const char *abbrev = sigabbrev_np(sig); abbrev != nullptr)
+        return std::string("SIG") + abbrev;
+    return "signal " + std::to_string(sig);
+}
+
+bool sleepUnlessStopped(clockid_t clock, Nanos t, const std::atomic<bool> &stop)
+{
+    constexpr Nanos kLook = 10'000'000;
+    for (;;) {
+        if (stop.load())
+            return false;
+        timespec now{};
+        clock_gettime(clock, &now);
+        const Nanos left = t - fromTimespec(now);
+        if (left <= 0)
+            return true;
+        if (left <= kLook) {
+            sleepUntil(clock, t);
+            return !stop.load();
+        }
+        sleepUntil(clock, fromTimespec(now) + kLook);
+    }
+}
+
+void SignalGuard::Impl::setNotice(std::function<void()> notice)
+{
+    const std::lock_guard lock(mutex_);
+    notice_ = std::move(notice);
+}
+
+void SignalGuard::setNotice(std::function<void()> notice)
+{
+    impl_->setNotice(std::move(notice));
 }
 
 SignalGuard::SignalGuard() : impl_(std::make_unique<Impl>()) {}

@@ -1,7 +1,13 @@
 /* The cluster tests' view of a simulated motor's ENABLE line:
  *   cluster_sim_line RIG NODE MOTOR          prints ENABLE's physical level (-1: never driven)
  *   cluster_sim_line RIG NODE MOTOR --hold   opens the motor's lines like a job does, asserts
- *                                            ENABLE, prints "enabled" and waits to be killed */
+ *                                            ENABLE, prints "enabled" and waits to be killed
+ *   cluster_sim_line RIG NODE MOTOR --kill PID
+ *                                            sends SIGKILL to PID and prints how many ms later
+ *                                            ENABLE read inactive (-1: not within 5 s); a
+ *                                            shell loop around the plain form would measure
+ *                                            its own start-up (tens of ms) instead */
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,12 +16,34 @@
 #include "config/rig.h"
 #include "gpio/open_gpio.h"
 #include "gpio/sim_gpio.h"
+#include "util/clock.h"
 
 namespace
 {
 
+int killAndTime(const lockstep::RigConfig &rig, const std::string &nodeName,
+                const lockstep::MotorConfig &motor, pid_t pid)
+{
+    const int inactive = motor.enable.activeLow ? 1 : 0;
+    const lockstep::Nanos killed = lockstep::monotonicNow();
+    if (kill(pid, SIGKILL) != 0) {
+        std::perror("cluster_sim_line: kill");
+        return 1;
+    }
+    for (lockstep::Nanos now = killed; now < killed + 5 * lockstep::kNanosPerSecond;
+         now = lockstep::monotonicNow()) {
+        if (lockstep::readSimLine(rig.simDir, nodeName, motor.enable.offset) == inactive) {
+            std::printf("%.1f\n", double(now - killed) / 1e6);
+            return 0;
+        }
+        usleep(100);
+    }
+    std::printf("-1\n");
+    return 0;
+}
+
 int run(const std::string &rigPath, const std::string &nodeName, const std::string &motorName,
-        bool hold)
+        bool hold, pid_t killPid)
 {
     const lockstep::RigConfig rig = lockstep::loadRig(rigPath);
     const lockstep::NodeConfig *node = rig.findNode(nodeName);
@@ -25,6 +53,8 @@ int run(const std::string &rigPath, const std::string &nodeName, const std::stri
                      nodeName.c_str());
         return 2;
     }
+    if (killPid > 0)
+        return killAndTime(rig, nodeName, *motor, killPid);
     if (!hold) {
         std::printf("%d\n", lockstep::readSimLine(rig.simDir, nodeName, motor->enable.offset));
         return 0;
@@ -44,12 +74,13 @@ int run(const std::string &rigPath, const std::string &nodeName, const std::stri
 int main(int argc, char **argv)
 {
     const bool hold = argc == 5 && std::string(argv[4]) == "--hold";
-    if (argc != 4 && !hold) {
-        std::fprintf(stderr, "usage: %s RIG NODE MOTOR [--hold]\n", argv[0]);
+    const bool killing = argc == 6 && std::string(argv[4]) == "--kill";
+    if (argc != 4 && !hold && !killing) {
+        std::fprintf(stderr, "usage: %s RIG NODE MOTOR [--hold | --kill PID]\n", argv[0]);
         return 2;
     }
     try {
-        return run(argv[1], argv[2], argv[3], hold);
+        return run(argv[1], argv[2], argv[3], hold, killing ? pid_t(std::stol(argv[5])) : 0);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "cluster_sim_line: %s\n", e.what());
         return 1;

@@ -310,6 +310,8 @@ owned)
     [ "$status" -eq 2 ] || fail "second scan: exit status $status, expected 2"
     grep -q "is in use by another scan (lockstep scan, pid" "$work/second.txt" ||
         fail "the refusal does not name the holder"
+    [ "$(grep -c "is in use by another scan" "$work/second.txt")" -eq 1 ] ||
+        fail "the refusal was said more than once (rank 0 alone says it)"
     kill -0 "$pid" 2>/dev/null || fail "the first scan did not outlive the refusal"
     wait "$pid" || { cat "$work/first.txt"; fail "the first scan failed"; }
     after=$(cd "$work/out" && find . -path ./t/pos-\* -prune -o -print | sort)
@@ -318,6 +320,95 @@ owned)
     "$LOCKSTEP" verify "$work/out" || fail "the first scan does not verify"
     [ "$(count_frames "$work/out/t")" -eq 40 ] || fail "expected 40 frames"
     pass "second scan into the same folder refused with exit 2 naming the first; the first verifies"
+    ;;
+signals)
+    # The ways a scan under mpirun is stopped from outside. Open MPI's mpirun, when signalled
+    # or when a rank dies, passes SIGTERM on to the ranks a second later and SIGKILLs them a
+    # second after that, and then exits 1 whatever the ranks did; srun and scancel signal
+    # every task at once, as the second part does.
+    SETTLE_MS=300 write_plan 10
+    ranks() { pgrep -f "^$LOCKSTEP scan $work/plan.yaml" || true; }
+    rank_pid() { # RANK: its pid (the watchdog it forked is named lockstep-wdog)
+        for p in $(ranks); do
+            [ "$(cat "/proc/$p/comm" 2>/dev/null)" = lockstep ] || continue
+            tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PMIX_RANK=$1" && echo "$p"
+        done
+    }
+    positions() { grep -c '"type":"position"' "$work/out/t/manifest.jsonl" 2>/dev/null || true; }
+    start_scan() { # OUTPUT [ARGS]: a scan in the background, returned once 2 more positions are in
+        output=$1
+        shift
+        before=$(positions)
+        scan --out "$work/out" "$@" >"$output" 2>&1 &
+        scan_pid=$!
+        for _ in $(seq 1 300); do
+            n=$(positions)
+            [ "${n:-0}" -ge $((${before:-0} + 2)) ] && return 0
+            kill -0 "$scan_pid" 2>/dev/null || { cat "$output"; fail "the scan ended by itself"; }
+            sleep 0.1
+        done
+        fail "the scan made no progress"
+    }
+    stopped_once() { # OUTPUT SIGNAL
+        cat "$1"
+        [ "$(grep -c "stopped by $2" "$1")" -eq 1 ] || fail "not one 'stopped by $2' message"
+        grep "stopped by $2" "$1" | grep -q -- "--resume" || fail "the message does not say --resume"
+        [ "$(ranks)" = "" ] || fail "ranks left running: $(ranks)"
+        [ "$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)" = 1 ] || fail "ENABLE left asserted"
+    }
+
+    # 1. SIGTERM to mpirun.
+    start_scan "$work/term.txt"
+    pkill -TERM -f "^mpirun .*$work/plan.yaml"
+    wait "$scan_pid" || true
+    stopped_once "$work/term.txt" SIGTERM
+    pass "SIGTERM to mpirun: every rank stopped, ENABLE released, one message saying --resume"
+
+    # 2. SIGINT to every rank at once: each exits 130, and so does mpirun (the first rank's).
+    start_scan "$work/int.txt" --resume
+    pkill -INT -f "^$LOCKSTEP scan $work/plan.yaml"
+    set +e
+    wait "$scan_pid"
+    status=$?
+    set -e
+    stopped_once "$work/int.txt" SIGINT
+    [ "$status" -eq 130 ] || fail "SIGINT: exit status $status, expected 130"
+    pass "SIGINT to every rank: exit 130, ENABLE released, one message saying --resume"
+
+    # 3. SIGTERM to one rank only (pi03's): its health at the next fence stops every rank, and
+    # rank 0, not signalled itself, says which node was.
+    start_scan "$work/one.txt" --resume
+    victim=$(rank_pid 2)
+    [ -n "$victim" ] || fail "rank 2 not found"
+    kill -TERM "$victim"
+    set +e
+    wait "$scan_pid"
+    status=$?
+    set -e
+    stopped_once "$work/one.txt" "SIGTERM on pi03"
+    [ "$status" -eq 143 ] || fail "SIGTERM to one rank: exit status $status, expected 143"
+    pass "SIGTERM to one rank: every rank stopped at the next fence, rank 0 named pi03, exit 143"
+
+    # 4. kill -9 of the motor's rank (pi01 is rank 0): nothing runs in it, its watchdog makes
+    # ENABLE inactive within the 100 ms docs/reliability.md promises, and says so.
+    start_scan "$work/kill.txt" --resume
+    [ "$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)" = 0 ] || fail "ENABLE is not asserted mid-scan"
+    victim=$(rank_pid 0)
+    [ -n "$victim" ] || fail "rank 0 not found"
+    ms=$("$SIM_LINE" "$work/rig.yaml" pi01 turntable --kill "$victim")
+    wait "$scan_pid" || true
+    cat "$work/kill.txt"
+    echo "ENABLE inactive $ms ms after SIGKILL"
+    awk -v ms="$ms" 'BEGIN { exit !(ms >= 0 && ms <= 100) }' || fail "ENABLE inactive after $ms ms"
+    grep -q "watchdog: rank 0 (pid $victim) on pi01 ended with its motors enabled.*ENABLE of turntable driven inactive" \
+        "$work/kill.txt" || fail "the watchdog did not say what it did"
+    [ "$(ranks)" = "" ] || fail "ranks or watchdogs left running: $(ranks)"
+
+    # Whatever stopped them, the scan resumes and completes.
+    scan --out "$work/out" --resume >"$work/last.txt" 2>&1 || { cat "$work/last.txt"; fail "resume"; }
+    "$LOCKSTEP" verify "$work/out" || fail "the resumed scan does not verify"
+    [ "$(count_frames "$work/out/t")" -eq 40 ] || fail "expected 40 frames"
+    pass "kill -9 of the motor rank: ENABLE inactive after $ms ms, said by its watchdog; resumed and verified"
     ;;
 tamper)
     # Each way of changing a finished scan must make verify fail, naming the file. A copy of

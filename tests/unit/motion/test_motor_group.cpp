@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <new>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include "gpio/sim_gpio.h"
 #include "motion/motor_group.h"
 #include "motion_test_support.h"
+#include "util/death_watchdog.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
@@ -309,6 +312,68 @@ BOOST_AUTO_TEST_CASE(emergency_action_runs_when_the_main_thread_does_not_stop)
     const RigConfig rig = simRig(dir.path());
     BOOST_TEST(signalledChild(rig, ChildMode::IgnoreStop) == 128 + SIGTERM);
     BOOST_TEST(readSimLine(rig.simDir, kHost, rig.nodes[0].motors[0].enable.offset) == 0);
+}
+
+/* kill -9 runs no handler in the process: its watchdog (util/death_watchdog.h) makes the
+ * motors safe, within the 100 ms docs/reliability.md promises. */
+BOOST_AUTO_TEST_CASE(sigkill_mid_move_the_watchdog_releases_enable_within_100_ms)
+{
+    TempDir dir;
+    const RigConfig rig = simRig(dir.path());
+    const unsigned enable = rig.nodes[0].motors[0].enable.offset;
+    const pid_t pid = fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0)
+        childMove(rig, ChildMode::PollStop);
+    const Nanos deadline = monotonicNow() + 10 * kNanosPerSecond;
+    while (readSimLine(rig.simDir, kHost, enable) != 1 && monotonicNow() < deadline)
+        usleep(1000);
+    BOOST_REQUIRE(readSimLine(rig.simDir, kHost, enable) == 1);
+    usleep(50'000); /* well into the move */
+    const Nanos killed = monotonicNow();
+    kill(pid, SIGKILL);
+    while (readSimLine(rig.simDir, kHost, enable) != 0 && monotonicNow() < killed + kNanosPerSecond)
+        usleep(100);
+    const Nanos released = monotonicNow() - killed;
+    int status = 0;
+    BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
+    BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    BOOST_TEST_MESSAGE("ENABLE inactive " << double(released) / 1e6 << " ms after SIGKILL");
+    BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 0);
+    BOOST_TEST(released <= 100'000'000);
+}
+
+BOOST_AUTO_TEST_CASE(a_disarmed_watchdog_does_nothing_and_an_orphaned_one_acts_once)
+{
+    void *page = mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    BOOST_REQUIRE(page != MAP_FAILED);
+    auto *acted = new (page) std::atomic<int>(0);
+    const auto action = [acted] {
+        acted->fetch_add(1);
+        return true;
+    };
+    {
+        const DeathWatchdog watchdog(action, "unit test: a disarmed watchdog acted");
+        BOOST_TEST(watchdog.pid() > 0);
+    } /* disarmed, and waited for */
+    BOOST_TEST(acted->load() == 0);
+
+    const pid_t pid = fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const DeathWatchdog watchdog(action, "unit test: the watchdog of a killed process acted");
+        kill(getpid(), SIGKILL);
+        pause();
+    }
+    int status = 0;
+    BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
+    const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
+    while (acted->load() == 0 && monotonicNow() < deadline)
+        usleep(1000);
+    usleep(50'000); /* a second action would come now */
+    BOOST_TEST(acted->load() == 1);
+    munmap(page, sizeof(std::atomic<int>));
 }
 
 BOOST_AUTO_TEST_CASE(guard_flags_a_signal_and_restores_the_mask)

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE scan
 /* The messages ranks exchange survive their codec whole; a broken one is a RunError. */
 #include <boost/test/unit_test.hpp>
+#include <csignal>
 
 #include "scan/rank_messages.h"
 #include "util/errors.h"
@@ -53,15 +54,15 @@ BOOST_AUTO_TEST_CASE(a_rank_report_round_trips)
 
 BOOST_AUTO_TEST_CASE(health_and_timeline_offer_round_trip)
 {
-    const RankHealth health{"pi02: camera cam: \"quoted\"\nand a newline", true,
+    const RankHealth health{"pi02: camera cam: \"quoted\"\nand a newline", SIGTERM,
                             1'796'000'000'123'456'789};
     const RankHealth back = decodeRankHealth(encode(health));
     BOOST_TEST(back.error == health.error);
-    BOOST_TEST(back.stop);
+    BOOST_TEST(back.signal == SIGTERM);
     BOOST_TEST(back.fenceEntry == health.fenceEntry);
     /* Every rank reads every rank's health at every position: it stays small whatever the
      * scan (a healthy one, with a time stamp of 19 digits). */
-    BOOST_TEST(encode(RankHealth{"", false, 1'796'000'000'123'456'789}).size() <= 48u);
+    BOOST_TEST(encode(RankHealth{"", 0, 1'796'000'000'123'456'789}).size() <= 48u);
 
     const TimelineOffer offer{{0, 577'628'130, 1'000'000}, 4'500'000, 700'000,
                               1'796'000'000'000'000'000,   "",        false};
