@@ -54,6 +54,7 @@ void FrameSink::submit(unsigned position, unsigned frameIndex, Nanos T, const st
     job.path = layout_.file(record.file);
     job.format = plan_.capture.format;
     job.jpegQuality = plan_.capture.jpegQuality;
+    job.camera = node + "/" + camera;
     job.frame = std::move(frame);
     makeDirectories(std::filesystem::path(job.path).parent_path().string());
     {

@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <span>
 
 #include "camera/camera.h"
 #include "camera/sim_scene.h"
 #include "config/diagnostic.h"
 #include "config/plan.h"
 #include "config/rig.h"
+#include "image/capture_exif.h"
 #include "image/image.h"
 #include "scan/manifest.h"
 #include "scan/plan_queries.h"
@@ -69,6 +71,7 @@ private:
     void checkFrame(const PlannedFrame &planned, const FrameRecord &record,
                     const std::map<std::string, double> &commanded, Nanos positionInstant);
     void checkIdenticalFrames(const ManifestContents &manifest);
+    void checkExif(const FrameRecord &record, std::span<const uint8_t> bytes);
     void readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
                       const std::vector<uint8_t> &bytes,
                       const std::map<std::string, double> &commanded);
@@ -223,6 +226,7 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     } catch (const std::exception &e) {
         where(std::string("not an image: ") + e.what());
     }
+    checkExif(record, bytes);
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
     if (const Nanos miss = record.sensorTimestamp - record.captureInstant;
@@ -231,6 +235,33 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
                 " us " + (miss < 0 ? "before" : "after") + " the capture instant T (bound " +
                 std::to_string(plan_.maxSkewUs) + " us)");
     readSimAngle(planned, record, bytes, commanded);
+}
+
+/* The manifest line against what the frame's own EXIF says of its capture (written with the
+ * frame, before its line): a line edited afterwards no longer matches. */
+void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> bytes)
+{
+    const auto where = [&](const std::string &text) { problem(record.file + ": " + text); };
+    const std::optional<CaptureExif> exif = readCaptureExif(bytes);
+    if (!exif) {
+        where("no capture EXIF in the file (exposure, gain, size, camera, sensor time)");
+        return;
+    }
+    const std::string says = ", the file's EXIF says ";
+    if (exif->exposureUs != record.exposureUs)
+        where("manifest exposure " + std::to_string(record.exposureUs) + " us" + says +
+              std::to_string(exif->exposureUs) + " us");
+    if (std::fabs(exif->gain - record.gain) > 0.005 + 1e-9) /* EXIF holds ISO = gain x 100 */
+        where("manifest gain " + std::to_string(record.gain) + says + std::to_string(exif->gain));
+    if (exif->width != record.width || exif->height != record.height)
+        where("manifest size " + std::to_string(record.width) + "x" +
+              std::to_string(record.height) + says + std::to_string(exif->width) + "x" +
+              std::to_string(exif->height));
+    if (exif->camera != record.node + "/" + record.camera)
+        where("manifest camera " + record.node + "/" + record.camera + says + exif->camera);
+    if (std::llabs(exif->sensorTimestampNs - record.sensorTimestamp / 1000 * 1000) != 0)
+        where("manifest sensor_ts " + std::to_string(record.sensorTimestamp) + says +
+              std::to_string(exif->sensorTimestampNs) + " (to the us)");
 }
 
 void Verifier::checkPositions(const ManifestContents &manifest)

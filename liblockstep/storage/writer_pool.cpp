@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "image/capture_exif.h"
 #include "image/image.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
@@ -17,11 +18,14 @@ namespace lockstep
 namespace
 {
 
+/* The encoded frame with how it was taken in its EXIF. */
 std::vector<uint8_t> encode(const WriteJob &job)
 {
-    if (job.format == ImageFormat::Png)
-        return encodePng(job.frame.image);
-    return encodeJpeg(job.frame.image, job.jpegQuality);
+    const Frame &f = job.frame;
+    const std::vector<uint8_t> encoded =
+        job.format == ImageFormat::Png ? encodePng(f.image) : encodeJpeg(f.image, job.jpegQuality);
+    return withExif(encoded, CaptureExif{f.exposureUs, f.gain, f.image.width, f.image.height,
+                                         job.camera, f.sensorTimestamp});
 }
 
 /* Encodes, checksums and writes one frame; failures end up in result.error. */

@@ -19,6 +19,7 @@ struct WriteJob {
     std::string path; /* final path; written atomically, missing parent folders created */
     ImageFormat format = ImageFormat::Jpeg;
     int jpegQuality = 90;
+    std::string camera; /* "node/camera": the EXIF Model of the file (image/capture_exif.h) */
 };
 
 struct WriteResult {

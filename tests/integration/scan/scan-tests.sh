@@ -453,6 +453,18 @@ frames[0]["width"] = 640'
 positions[0]["T"] += 1000'
     tamper "a sensor timestamp moved by a second" "pos-0002/pi04-cam.jpg: exposed [0-9]* us after pos-0002/pi0[1-3]-cam.jpg" '
 [f.update(sensor_ts=f["sensor_ts"] + 1000000000) for f in frames if f["file"] == "pos-0002/pi04-cam.jpg"]'
+    # Edits the plan's tolerance lets through (a sensor's rounding) still contradict the EXIF
+    # the frame was written with.
+    tamper "exposure changed within the plan's rounding" "pos-0000/pi01-cam.jpg: manifest exposure 4050 us, the file's EXIF says 4000 us" '
+frames[0]["exposure_us"] = 4050'
+    tamper "gain changed within the plan's rounding" "manifest gain 1.020000, the file's EXIF says 1.000000" '
+frames[0]["gain"] = 1.02'
+    tamper "sensor time moved by 40 us" "manifest sensor_ts .* the file's EXIF says" '
+frames[1]["sensor_ts"] += 40000'
+    tamper "a frame without its EXIF" "pos-0001/pi01-cam.jpg: no capture EXIF in the file" '
+f = s + "/pos-0001/pi01-cam.jpg"; b = open(f, "rb").read(); i = b.index(b"\xff\xe1")
+b = b[:i] + b[i + 2 + (b[i + 2] << 8 | b[i + 3]):]; open(f, "wb").write(b)
+[rehash(x) for x in frames if x["file"] == "pos-0001/pi01-cam.jpg"]'
     ;;
 validate)
     write_plan 4 "motion: { turntable: { max_speed: 500 } }"
