@@ -41,7 +41,7 @@ Image makeContactSheet(const std::vector<std::vector<std::string>> &files, unsig
             Image thumb;
             if (!path.empty()) {
                 try {
-                    const Image full = readImageFile(path);
+                    const Image full = readImageFile(path, thumbWidth);
                     if (!aspectKnown) {
                         thumbHeight =
                             std::max(1u, unsigned(uint64_t(thumbWidth) * full.height / full.width));

@@ -20,7 +20,8 @@ void checkDecodedSize(const char *format, uint64_t width, uint64_t height);
  * its size. */
 void checkImageShape(const Image &image, const char *action);
 
-Image decodeJpeg(std::span<const uint8_t> bytes);
+/* minWidth > 0: decoded at the smallest DCT scaling (1/8 .. 1) at least that wide. */
+Image decodeJpeg(std::span<const uint8_t> bytes, unsigned minWidth = 0);
 ImageSize jpegSize(std::span<const uint8_t> bytes);
 Image decodePng(std::span<const uint8_t> bytes);
 

@@ -38,7 +38,7 @@ std::string hexPrefix(std::span<const uint8_t> bytes)
 
 } // namespace
 
-Image decodeImage(std::span<const uint8_t> bytes)
+Image decodeImage(std::span<const uint8_t> bytes, unsigned minWidth)
 {
     static constexpr std::array<uint8_t, 3> kJpegSignature{0xff, 0xd8, 0xff};
     static constexpr std::array<uint8_t, 8> kPngSignature{0x89, 'P',  'N',  'G',
@@ -47,7 +47,7 @@ Image decodeImage(std::span<const uint8_t> bytes)
     if (bytes.empty())
         throw RunError("not an image: no data");
     if (startsWith(bytes, kJpegSignature))
-        return decodeJpeg(bytes);
+        return decodeJpeg(bytes, minWidth);
     if (startsWith(bytes, kPngSignature))
         return decodePng(bytes);
     throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
@@ -72,7 +72,7 @@ ImageSize imageSize(std::span<const uint8_t> bytes)
     throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
 }
 
-Image readImageFile(const std::string &path)
+Image readImageFile(const std::string &path, unsigned minWidth)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
@@ -82,7 +82,7 @@ Image readImageFile(const std::string &path)
     if (in.bad())
         throw RunError(path + ": read error: " + std::strerror(errno));
     try {
-        return decodeImage(bytes);
+        return decodeImage(bytes, minWidth);
     } catch (const RunError &error) {
         throw RunError(path + ": " + error.what());
     }

@@ -78,13 +78,30 @@ ImageSize jpegSize(std::span<const uint8_t> bytes)
     return readJpegHeader(handle.get(), bytes);
 }
 
-Image decodeJpeg(std::span<const uint8_t> bytes)
+Image decodeJpeg(std::span<const uint8_t> bytes, unsigned minWidth)
 {
     TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
     const ImageSize size = readJpegHeader(handle.get(), bytes);
-    const int width = int(size.width);
-    const int height = int(size.height);
-    checkDecodedSize("JPEG", uint64_t(width), uint64_t(height));
+    checkDecodedSize("JPEG", size.width, size.height);
+    int width = int(size.width);
+    int height = int(size.height);
+    if (minWidth > 0) {
+        /* The smallest of libjpeg's DCT scalings (1/8 up to 1) still minWidth wide: the
+         * decoder then does a fraction of the work, which is what thumbnails of 12 MP
+         * frames need. */
+        int count = 0;
+        const tjscalingfactor *factors = tjGetScalingFactors(&count);
+        for (int i = 0; factors != nullptr && i < count; ++i) {
+            const tjscalingfactor f = factors[i];
+            if (f.num > f.denom)
+                continue;
+            const int w = TJSCALED(int(size.width), f);
+            if (w >= int(minWidth) && w < width) {
+                width = w;
+                height = TJSCALED(int(size.height), f);
+            }
+        }
+    }
 
     Image image{unsigned(width), unsigned(height)};
     /* A truncated or damaged stream is only a warning to libjpeg (it pads with grey): make it

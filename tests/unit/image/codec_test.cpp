@@ -106,6 +106,22 @@ BOOST_AUTO_TEST_CASE(jpeg_is_baseline_420)
     BOOST_TEST(found);
 }
 
+BOOST_AUTO_TEST_CASE(a_thumbnail_decode_is_scaled_but_never_narrower_than_asked)
+{
+    const Image image = testPicture(1600, 1200, 7);
+    const std::vector<uint8_t> jpeg = encodeJpeg(image, 90);
+    const Image eighth = decodeImage(jpeg, 190); /* 1600 / 8 = 200 >= 190 */
+    BOOST_TEST(eighth.width == 200u);
+    BOOST_TEST(eighth.height == 150u);
+    const Image quarter = decodeImage(jpeg, 201); /* 1/8 too narrow: 1/4 */
+    BOOST_TEST(quarter.width == 400u);
+    /* The same picture, as the full decode box-filtered down. */
+    BOOST_TEST(meanAbsError(eighth, downscale(decodeImage(jpeg), 200, 150)) < 3.0);
+    BOOST_TEST(decodeImage(jpeg, 1600).width == 1600u);
+    BOOST_TEST(decodeImage(jpeg, 5000).width == 1600u);            /* never upscaled */
+    BOOST_TEST(decodeImage(encodePng(image), 190).width == 1600u); /* PNG: always whole */
+}
+
 BOOST_AUTO_TEST_CASE(encoders_reject_bad_input)
 {
     Image inconsistent(4, 4);
