@@ -17,6 +17,12 @@ pass() { echo "ok: $*"; }
 
 cp "$SOURCE_DIR/conf/rig-turntable-sim.yaml" "$work/rig.yaml"
 
+# Every test but move and validate runs its scan under mpirun, the PMIx server on one machine.
+case $test_name in
+move | validate) ;;
+*) command -v mpirun >/dev/null || { echo "SKIP: mpirun not found (Debian: openmpi-bin)"; exit 77; } ;;
+esac
+
 # A plan of N positions around the turntable, small frames, short settle.
 # Four ranks share two cores, often on a VM that stalls even SCHED_FIFO threads for up to 25 ms:
 # verify accepts 50 ms of skew here, except in the skew test, which keeps the default 5 ms.
