@@ -597,6 +597,38 @@ BOOST_AUTO_TEST_CASE(unsafe_marks_say_why, *utf::label("needs_root") * utf::prec
                 (fs::perms::owner_read | fs::perms::owner_write)));
 }
 
+BOOST_AUTO_TEST_CASE(root_files_are_plain_root_owned_and_not_followed,
+                     *utf::label("needs_root") * utf::precondition(needsRoot))
+{
+    /* Lock files, grant records and unsafe marks live in a root-only directory; still, a file
+     * there that another user owns, that has a second name, or that is a symlink could be
+     * planted to make root write elsewhere or to let others hold the lock. */
+    TempDir tmp;
+    const int dir = open(tmp.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    BOOST_REQUIRE(dir >= 0);
+    const auto opens = [&](const std::string &name) {
+        return errorOf([&] { close(openRootFile(dir, name, 0600, "test file " + name)); });
+    };
+    BOOST_TEST(opens("fresh").empty());
+    BOOST_TEST((fs::status(tmp.path + "/fresh").permissions() ==
+                (fs::perms::owner_read | fs::perms::owner_write)));
+
+    const std::string refused = " is not a plain root-owned file: refusing to use it";
+    BOOST_REQUIRE(close(creat((tmp.path + "/theirs").c_str(), 0600)) == 0);
+    BOOST_REQUIRE(chown((tmp.path + "/theirs").c_str(), 4242, 0) == 0);
+    BOOST_TEST(opens("theirs") == "test file theirs" + refused);
+
+    BOOST_REQUIRE(link((tmp.path + "/fresh").c_str(), (tmp.path + "/second-name").c_str()) == 0);
+    BOOST_TEST(opens("second-name") == "test file second-name" + refused);
+    BOOST_TEST(opens("fresh") == "test file fresh" + refused);
+    BOOST_REQUIRE(unlink((tmp.path + "/second-name").c_str()) == 0);
+
+    BOOST_REQUIRE(close(creat((tmp.path + "/target").c_str(), 0600)) == 0);
+    BOOST_REQUIRE(symlink("target", (tmp.path + "/link").c_str()) == 0);
+    BOOST_TEST(opens("link") == "test file link: " + std::string(std::strerror(ELOOP)));
+    close(dir);
+}
+
 BOOST_AUTO_TEST_CASE(only_a_file_no_user_could_write_is_trusted_as_configuration)
 {
     TempDir tmp;
