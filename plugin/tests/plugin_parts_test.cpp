@@ -181,6 +181,11 @@ BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
     BOOST_TEST(names(selectDevices(parseDeviceRequest("all"), rig, rig.nodes[0])) ==
                std::vector<std::string>({"turntable", "cam1"}));
     BOOST_TEST(selectDevices(parseDeviceRequest("motors"), rig, rig.nodes[1]).empty());
+    /* A job that names only a camera gets no motor of that node, and the reverse. */
+    BOOST_TEST(names(selectDevices(parseDeviceRequest("cam1"), rig, rig.nodes[0])) ==
+               std::vector<std::string>({"cam1"}));
+    BOOST_TEST(names(selectDevices(parseDeviceRequest("turntable"), rig, rig.nodes[0])) ==
+               std::vector<std::string>({"turntable"}));
 
     const std::string error =
         errorOf([&] { selectDevices(parseDeviceRequest("cam1,lens9"), rig, rig.nodes[0]); });
