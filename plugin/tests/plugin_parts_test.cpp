@@ -4,12 +4,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <acl/libacl.h>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <sys/acl.h>
 #include <sys/mman.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "common/preconditions.h"
 #include "device_access.h"
 #include "device_holders.h"
 #include "device_lock.h"
@@ -33,6 +37,9 @@
 using namespace lockstep;
 using namespace lockstep::spank;
 namespace fs = std::filesystem;
+namespace utf = boost::unit_test;
+using lockstep::test::needsMknod;
+using lockstep::test::needsRoot;
 
 namespace
 {
@@ -174,6 +181,11 @@ BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
     BOOST_TEST(names(selectDevices(parseDeviceRequest("all"), rig, rig.nodes[0])) ==
                std::vector<std::string>({"turntable", "cam1"}));
     BOOST_TEST(selectDevices(parseDeviceRequest("motors"), rig, rig.nodes[1]).empty());
+    /* A job that names only a camera gets no motor of that node, and the reverse. */
+    BOOST_TEST(names(selectDevices(parseDeviceRequest("cam1"), rig, rig.nodes[0])) ==
+               std::vector<std::string>({"cam1"}));
+    BOOST_TEST(names(selectDevices(parseDeviceRequest("turntable"), rig, rig.nodes[0])) ==
+               std::vector<std::string>({"turntable"}));
 
     const std::string error =
         errorOf([&] { selectDevices(parseDeviceRequest("cam1,lens9"), rig, rig.nodes[0]); });
@@ -219,12 +231,9 @@ BOOST_AUTO_TEST_CASE(unsafe_lock_directories_are_refused)
     }
 }
 
-BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder)
+BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder,
+                     *utf::label("needs_root") * utf::precondition(needsRoot))
 {
-    if (geteuid() != 0) {
-        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
-        return;
-    }
     TempDir tmp;
     const LockDir dir(tmp.path);
     const LockHolder alice{42, 0, "alice"};
@@ -345,27 +354,26 @@ struct RegistryDir {
     int fd;
 };
 
-/* A character device like /dev/null, in a directory of our own; false without CAP_MKNOD. */
+/* A character device like /dev/null, in a directory of our own (the cases that use it need
+ * CAP_MKNOD: needs_mknod). */
 bool makeTestDevice(const std::string &device)
 {
     if (mknod(device.c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0)
         return true;
-    BOOST_TEST_MESSAGE("skipped: mknod needs root (CAP_MKNOD) to make a test device node");
-    return false;
+    throw std::runtime_error("mknod " + device + ": " + std::strerror(errno));
 }
 
 /* A test device node and a registry for grant records, both in a temporary directory. */
 struct AccessBench {
     TempDir tmp;
     const std::string device = tmp.path + "/gpiochip9";
-    const bool ready = makeTestDevice(device);
+    const bool made = makeTestDevice(device); // or throws
     const RegistryDir registry{tmp.path};
 };
 
-BOOST_FIXTURE_TEST_CASE(device_access_is_given_and_taken_back, AccessBench)
+BOOST_FIXTURE_TEST_CASE(device_access_is_given_and_taken_back, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     std::vector<std::string> log;
     const auto record = [&](bool error, const std::string &message) {
         log.push_back((error ? "error: " : "") + message);
@@ -392,10 +400,9 @@ BOOST_FIXTURE_TEST_CASE(device_access_is_given_and_taken_back, AccessBench)
     BOOST_TEST(userEntries(device) == "4244:r-- ");
 }
 
-BOOST_FIXTURE_TEST_CASE(device_access_puts_the_administrators_mask_back, AccessBench)
+BOOST_FIXTURE_TEST_CASE(device_access_puts_the_administrators_mask_back, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     /* An administrator limits every named entry to read. */
     BOOST_REQUIRE(std::system(("setfacl -m u:4244:rw,m::r " + device).c_str()) == 0);
     {
@@ -408,10 +415,9 @@ BOOST_FIXTURE_TEST_CASE(device_access_puts_the_administrators_mask_back, AccessB
     BOOST_TEST(maskOf(device) == "r--", "the administrator's mask was widened for good");
 }
 
-BOOST_FIXTURE_TEST_CASE(two_users_never_have_access_at_once, AccessBench)
+BOOST_FIXTURE_TEST_CASE(two_users_never_have_access_at_once, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     DeviceAccess alice([](bool, const std::string &) {}, registry.fd);
     alice.grant(device, {"mem"}, 4242);
     DeviceAccess bob([](bool, const std::string &) {}, registry.fd);
@@ -432,10 +438,8 @@ BOOST_FIXTURE_TEST_CASE(two_users_never_have_access_at_once, AccessBench)
 }
 
 BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_one_ends,
-                        AccessBench)
+                        AccessBench, *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     std::vector<std::string> log;
     const auto record = [&](bool, const std::string &message) { log.push_back(message); };
     /* Two jobs of one user, each driving its own motor on the same GPIO chip. */
@@ -452,10 +456,9 @@ BOOST_FIXTURE_TEST_CASE(device_access_shared_by_two_steps_lasts_until_the_last_o
     BOOST_TEST(log.back() == "access to " + device + " taken back from uid 4242");
 }
 
-BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_swept, AccessBench)
+BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_swept, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     /* A step that is killed before it can take access back: its flock dies with it. */
     const pid_t child = fork();
     BOOST_REQUIRE(child >= 0);
@@ -481,10 +484,9 @@ BOOST_FIXTURE_TEST_CASE(device_access_of_a_step_that_died_is_swept, AccessBench)
     BOOST_TEST(userEntries(device).empty());
 }
 
-BOOST_FIXTURE_TEST_CASE(stale_grants_are_swept_on_their_own, AccessBench)
+BOOST_FIXTURE_TEST_CASE(stale_grants_are_swept_on_their_own, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
 {
-    if (!ready)
-        return;
     const pid_t child = fork();
     BOOST_REQUIRE(child >= 0);
     if (child == 0) {
@@ -538,12 +540,9 @@ BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
     BOOST_TEST(userEntries("/dev/null").find("4242") == std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only)
+BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only,
+                     *utf::label("needs_root") * utf::precondition(needsRoot))
 {
-    if (geteuid() != 0) {
-        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
-        return;
-    }
     TempDir tmp;
     /* Made by an older version: a directory and a lock file anyone could open, and flock needs
      * no write access, so anyone could hold the lock. */
@@ -566,12 +565,9 @@ BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only)
     BOOST_TEST((fs::status(fresh).permissions() == fs::perms::owner_all));
 }
 
-BOOST_AUTO_TEST_CASE(a_holder_that_died_is_seen_by_the_next)
+BOOST_AUTO_TEST_CASE(a_holder_that_died_is_seen_by_the_next,
+                     *utf::label("needs_root") * utf::precondition(needsRoot))
 {
-    if (geteuid() != 0) {
-        BOOST_TEST_MESSAGE("skipped: lock files must be root-owned, which needs root");
-        return;
-    }
     TempDir tmp;
     const LockDir dir(tmp.path);
     const LockHolder alice{42, 0, "alice"};
@@ -592,12 +588,8 @@ BOOST_AUTO_TEST_CASE(a_holder_that_died_is_seen_by_the_next)
     BOOST_TEST(third.previousHolder().jobId == 43u);
 }
 
-BOOST_AUTO_TEST_CASE(unsafe_marks_say_why)
+BOOST_AUTO_TEST_CASE(unsafe_marks_say_why, *utf::label("needs_root") * utf::precondition(needsRoot))
 {
-    if (geteuid() != 0) {
-        BOOST_TEST_MESSAGE("skipped: marks must be root-owned files, which needs root");
-        return;
-    }
     TempDir tmp;
     const LockDir dir(tmp.path);
     BOOST_TEST(!unsafeReason(dir.fd(), "pi01", "turntable"));
@@ -608,6 +600,38 @@ BOOST_AUTO_TEST_CASE(unsafe_marks_say_why)
     BOOST_TEST(!unsafeReason(dir.fd(), "pi01", "cam1"));
     BOOST_TEST((fs::status(tmp.path + "/pi01.turntable.unsafe").permissions() ==
                 (fs::perms::owner_read | fs::perms::owner_write)));
+}
+
+BOOST_AUTO_TEST_CASE(root_files_are_plain_root_owned_and_not_followed,
+                     *utf::label("needs_root") * utf::precondition(needsRoot))
+{
+    /* Lock files, grant records and unsafe marks live in a root-only directory; still, a file
+     * there that another user owns, that has a second name, or that is a symlink could be
+     * planted to make root write elsewhere or to let others hold the lock. */
+    TempDir tmp;
+    const int dir = open(tmp.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    BOOST_REQUIRE(dir >= 0);
+    const auto opens = [&](const std::string &name) {
+        return errorOf([&] { close(openRootFile(dir, name, 0600, "test file " + name)); });
+    };
+    BOOST_TEST(opens("fresh").empty());
+    BOOST_TEST((fs::status(tmp.path + "/fresh").permissions() ==
+                (fs::perms::owner_read | fs::perms::owner_write)));
+
+    const std::string refused = " is not a plain root-owned file: refusing to use it";
+    BOOST_REQUIRE(close(creat((tmp.path + "/theirs").c_str(), 0600)) == 0);
+    BOOST_REQUIRE(chown((tmp.path + "/theirs").c_str(), 4242, 0) == 0);
+    BOOST_TEST(opens("theirs") == "test file theirs" + refused);
+
+    BOOST_REQUIRE(link((tmp.path + "/fresh").c_str(), (tmp.path + "/second-name").c_str()) == 0);
+    BOOST_TEST(opens("second-name") == "test file second-name" + refused);
+    BOOST_TEST(opens("fresh") == "test file fresh" + refused);
+    BOOST_REQUIRE(unlink((tmp.path + "/second-name").c_str()) == 0);
+
+    BOOST_REQUIRE(close(creat((tmp.path + "/target").c_str(), 0600)) == 0);
+    BOOST_REQUIRE(symlink("target", (tmp.path + "/link").c_str()) == 0);
+    BOOST_TEST(opens("link") == "test file link: " + std::string(std::strerror(ELOOP)));
+    close(dir);
 }
 
 BOOST_AUTO_TEST_CASE(only_a_file_no_user_could_write_is_trusted_as_configuration)

@@ -274,6 +274,57 @@ BOOST_AUTO_TEST_CASE(an_error_in_an_aliased_value_points_at_the_alias)
     BOOST_TEST(got[1].message.starts_with("'capture_margin_ms' must be between 1 and 60000"));
 }
 
+BOOST_AUTO_TEST_CASE(anchors_and_aliases_are_read_merge_keys_are_refused)
+{
+    const ScratchDir dir;
+    const std::string rig = LOCKSTEP_SOURCE_DIR "/conf/rig-turntable-sim.yaml";
+    /* An alias is the anchored value, read where it is used. */
+    const std::string plan =
+        dir.write("plan.yaml", "scan: s\n"
+                               "positions: [{turntable: 1}]\n"
+                               "settle_ms: &wait 120\n"
+                               "capture_margin_ms: *wait\n"
+                               "capture: &cap { exposure_us: 4000, gain: 2.5 }\n");
+    const LoadedConfig loaded = loadPlanWithRig(plan, rig);
+    BOOST_TEST(loaded.plan.settleMs == 120);
+    BOOST_TEST(loaded.plan.captureMarginMs == 120);
+    BOOST_TEST(loaded.plan.capture.gain == 2.5);
+    /* yaml-cpp 0.7 has no merge keys: `<<` would be an ordinary key holding a mapping, so a
+     * merged setting would be silently dropped. It is refused at its position instead. */
+    const std::string merged = dir.write("merged.yaml", "scan: s\n"
+                                                        "positions: [{turntable: 1}]\n"
+                                                        "x: &cap { exposure_us: 4000 }\n"
+                                                        "capture: { <<: *cap, gain: 2.5 }\n");
+    const std::vector<Diagnostic> got = diagnosticsOf([&] { loadPlanWithRig(merged, rig); });
+    BOOST_TEST_REQUIRE(!got.empty());
+    bool mergeRefused = false;
+    for (const Diagnostic &d : got) {
+        BOOST_TEST_INFO(d.line << ":" << d.column << ": " << d.message);
+        mergeRefused = mergeRefused || (d.line == 4 && d.column == 12 &&
+                                        d.message.find("'<<'") != std::string::npos);
+    }
+    BOOST_TEST(mergeRefused);
+}
+
+BOOST_AUTO_TEST_CASE(infinity_and_not_a_number_are_refused)
+{
+    const ScratchDir dir;
+    const std::string rig = LOCKSTEP_SOURCE_DIR "/conf/rig-turntable-sim.yaml";
+    for (const std::string value : {".inf", "-.inf", ".nan", ".NaN", "+.Inf"}) {
+        const std::string plan = dir.write("plan.yaml", "scan: s\n"
+                                                        "positions: [{turntable: 1}]\n"
+                                                        "capture: { exposure_us: 4000, gain: " +
+                                                            value + " }\n");
+        const std::vector<Diagnostic> got = diagnosticsOf([&] { loadPlanWithRig(plan, rig); });
+        BOOST_TEST_INFO("gain: " << value);
+        BOOST_TEST_REQUIRE(got.size() == 1U);
+        BOOST_TEST(got[0].line == 3);
+        BOOST_TEST(got[0].column == 37);
+        BOOST_TEST(got[0].message.find("'gain'") != std::string::npos, got[0].message);
+        BOOST_TEST(got[0].message.find(value) != std::string::npos, got[0].message);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(syntax_errors_name_their_cause)
 {
     const ScratchDir dir;

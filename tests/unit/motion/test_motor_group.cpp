@@ -4,12 +4,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <new>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/rig.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
 #include "motion/motor_group.h"
@@ -88,6 +90,32 @@ int64_t driverStepAfter(const RigConfig &rig, const std::string &motor)
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(motor_group)
+
+BOOST_AUTO_TEST_CASE(the_rigs_executor_settings_reach_the_executor)
+{
+    /* The simulated rig with every executor setting away from its default. */
+    TempDir dir;
+    std::ifstream in(LOCKSTEP_SOURCE_DIR "/conf/rig-turntable-sim.yaml");
+    std::ofstream out(dir.path() + "/rig.yaml");
+    int replaced = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("executor:")) {
+            line = "executor: { step_pulse_us: 7, dir_setup_us: 3, enable_setup_us: 250, "
+                   "max_lateness_us: 1234, max_lateness_periods: 2.5, priority: 42 }";
+            ++replaced;
+        }
+        out << line << "\n";
+    }
+    out.close();
+    BOOST_TEST_REQUIRE(replaced == 1);
+    const ExecutorOptions options = executorOptionsFor(loadRig(dir.path() + "/rig.yaml"));
+    BOOST_TEST(options.stepPulse == 7'000);
+    BOOST_TEST(options.dirSetup == 3'000);
+    BOOST_TEST(options.enableSetup == 250'000);
+    BOOST_TEST(options.maxLateness == 1'234'000);
+    BOOST_TEST(options.maxLatenessPeriods == 2.5);
+    BOOST_TEST(options.priority == 42);
+}
 
 BOOST_AUTO_TEST_CASE(full_revolution_in_ten_degree_moves_rounds_each_target)
 {
@@ -216,8 +244,9 @@ BOOST_AUTO_TEST_CASE(home_gives_up_after_its_travel_limit)
     const HomeReport report = group.home("turntable");
     BOOST_TEST(!report.found);
     BOOST_TEST(report.message.find("not found") != std::string::npos, report.message);
-    BOOST_TEST(report.stepsTravelled >= 3200);
-    BOOST_TEST(report.stepsTravelled < rig.nodes[0].motors[0].stepForPosition(500));
+    /* No soft limits: a turn (3200 steps) and the 10 % margin, rounded, and one more. The
+     * approach ends exactly there. */
+    BOOST_TEST(report.stepsTravelled == 3521);
 }
 
 BOOST_AUTO_TEST_CASE(motor_without_endstop_cannot_home)

@@ -1,7 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <future>
 #include <memory>
 #include <thread>
@@ -10,6 +9,7 @@
 #include <hwloc.h>
 #include <hwloc/linux.h>
 
+#include "common/preconditions.h"
 #include "gpio/sim_gpio.h"
 #include "motion/cpu_pin.h"
 #include "motion/step_executor.h"
@@ -18,6 +18,7 @@
 using namespace lockstep;
 using lockstep::test::RecordingLines;
 using lockstep::test::TempDir;
+namespace utf = boost::unit_test;
 
 namespace
 {
@@ -143,15 +144,15 @@ Bitmap newThreadBinding(hwloc_topology_t topology)
     return set;
 }
 
-/* What this process may use; the caller skips (saying so) with fewer than two CPUs. */
-bool severalCpus(hwloc_topology_t topology)
+/* Precondition of the core-reservation cases: this process may use two CPUs or more. */
+boost::test_tools::assertion_result severalCpus(boost::unit_test::test_unit_id id)
 {
-    const Bitmap allowed(hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topology)));
-    hwloc_bitmap_and(allowed.get(), allowed.get(), threadBinding(topology).get());
-    if (hwloc_bitmap_weight(allowed.get()) >= 2)
-        return true;
-    std::printf("skipped: this process may use only one CPU, no core can be kept apart\n");
-    return false;
+    const Topology topology = loadTopology();
+    const Bitmap allowed(hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topology.get())));
+    hwloc_bitmap_and(allowed.get(), allowed.get(), threadBinding(topology.get()).get());
+    return lockstep::test::skipUnless(
+        id, hwloc_bitmap_weight(allowed.get()) >= 2,
+        "needs two CPUs: this process may use only one, no core can be kept apart");
 }
 
 /* A thread that holds a core reservation until told to end. */
@@ -540,11 +541,10 @@ BOOST_AUTO_TEST_CASE(other_threads_keep_off_the_executor_core)
     BOOST_TEST(hwloc_bitmap_iszero(others.get()));
 }
 
-BOOST_AUTO_TEST_CASE(threads_started_after_the_executor_avoid_its_core)
+BOOST_AUTO_TEST_CASE(threads_started_after_the_executor_avoid_its_core,
+                     *utf::label("needs_two_cpus") * utf::precondition(severalCpus))
 {
     const Topology topology = loadTopology();
-    if (!severalCpus(topology.get()))
-        return;
     const Bitmap before = newThreadBinding(topology.get());
     int cpu = -1;
     {
@@ -570,11 +570,10 @@ BOOST_AUTO_TEST_CASE(threads_started_after_the_executor_avoid_its_core)
     BOOST_TEST(hwloc_bitmap_isequal(threadBinding(topology.get()).get(), before.get()));
 }
 
-BOOST_AUTO_TEST_CASE(a_second_reservation_leaves_the_first_core_alone)
+BOOST_AUTO_TEST_CASE(a_second_reservation_leaves_the_first_core_alone,
+                     *utf::label("needs_two_cpus") * utf::precondition(severalCpus))
 {
     const Topology topology = loadTopology();
-    if (!severalCpus(topology.get()))
-        return;
     const Bitmap before = newThreadBinding(topology.get());
     {
         const Reserver first;
