@@ -17,6 +17,9 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 # MPI, a scan into the NFS export, idempotence and repair checked on them (root only; it says
 # so when it skips).
 ./tests/ansible/run.sh build
+# The .deb on a fresh Debian 12: installed with apt by its Depends, `lockstep --version` and
+# `lockstep selftest` on the packaged simulated rig (root only; it says so when it skips).
+./scripts/package-test.sh build
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLOCKSTEP_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target unit_tests
