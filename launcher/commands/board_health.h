@@ -31,7 +31,7 @@ std::optional<uint32_t> parseThrottled(const std::string &text);
 std::optional<uint32_t> readThrottled(const std::string &root, std::string &source);
 
 /* A camera stream of 12 MP takes about 100 MB of CMA (raw and ISP output buffers). */
-constexpr uint64_t kCmaWantedKiB = 128 * 1024;
+constexpr uint64_t kCmaWantedKiB = 128ULL * 1024;
 
 Finding judgeCma(const std::optional<CmaState> &cma);
 Finding judgeThrottled(const std::optional<uint32_t> &word, const std::string &source);

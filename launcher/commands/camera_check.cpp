@@ -82,6 +82,7 @@ std::vector<Finding> checkCameras(const RigConfig &rig, const NodeConfig &node)
             for (int i = 0; i < kSettleFrames; ++i)
                 camera->captureNext();
             std::vector<nanoseconds> stamps;
+            stamps.reserve(kTestFrames);
             for (int i = 0; i < kTestFrames; ++i)
                 stamps.emplace_back(camera->captureNext().sensorTimestamp);
             const LockStats lock = camera->takeLockStats();

@@ -197,6 +197,7 @@ BOOST_AUTO_TEST_CASE(wake_ups_are_measured)
 BOOST_AUTO_TEST_CASE(frame_periods_show_a_dropped_frame)
 {
     std::vector<nanoseconds> stamps;
+    stamps.reserve(10);
     for (int i = 0; i < 10; ++i)
         stamps.push_back(
             nanoseconds(1'000'000'000LL + i * 33'333'000LL + (i >= 6 ? 33'333'000LL : 0)));
