@@ -30,6 +30,7 @@ int main(int argc, char **argv)
     addVerifyCommand(app);
     addReportCommand(app);
     addHelloCommand(app);
+    addSelftestCommand(app);
 
     try {
         app.parse(argc, argv);

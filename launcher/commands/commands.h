@@ -15,6 +15,7 @@ void addScanCommand(CLI::App &app);
 void addVerifyCommand(CLI::App &app);
 void addReportCommand(CLI::App &app);
 void addHelloCommand(CLI::App &app);
+void addSelftestCommand(CLI::App &app); /* what works on this node */
 
 /* Set by a command's action: the process exit status. */
 int &commandStatus();

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -283,12 +284,19 @@ BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder,
         BOOST_TEST(!first);
     }
 
-    /* A lock file replaced by a symlink is not followed. */
+    /* A lock file replaced by a symlink is not followed. It points at a decoy of our own, never
+     * at a system file: a mutant that follows it (tests/mutation) once overwrote /etc/passwd. */
     const std::string planted = tmp.path + "/pi03.cam3.lock";
-    fs::create_symlink("/etc/passwd", planted);
+    const std::string decoy = tmp.path + "/decoy";
+    std::ofstream(decoy) << "root file\n";
+    fs::create_symlink(decoy, planted);
     BOOST_TEST(
         contains(errorOf([&] { DeviceLock lock(dir, "pi03", "cam3", bob, Conflict::Refuse); }),
                  "lock file " + planted));
+    std::ifstream back(decoy);
+    const std::string content((std::istreambuf_iterator<char>(back)),
+                              std::istreambuf_iterator<char>());
+    BOOST_TEST(content == "root file\n");
 }
 
 namespace

@@ -5,12 +5,19 @@
 # docs/provisioning.md).
 #
 #   rootfs.sh [EXTRA_PACKAGE...]
+#   rootfs.sh --base       only the debootstrap'd system without the playbook's packages (a fresh
+#                          Debian 12 that scripts/package-test.sh installs the .deb on)
 #
 # The containers have no route to a package mirror, so every Debian package the playbook asks for
 # is installed here first with chroot + apt-get: the playbook's apt tasks then find it present
 # (they still run, and would install it on a real Pi). EXTRA_PACKAGE: e.g. the runtime
 # dependencies of the lockstep .deb under test.
 set -eu
+only_base=
+if [ "${1:-}" = --base ]; then
+    only_base=1
+    shift
+fi
 
 CACHE=${LOCKSTEP_ROOTFS_CACHE:-/var/cache/lockstep/ansible-rootfs}
 # What debootstrap itself puts in: a booted system that ansible can reach over SSH.
@@ -24,35 +31,19 @@ ROLE_PACKAGES="locales tzdata chrony munge slurmctld slurmd slurm-client
 
 log() { echo "rootfs: $*" >&2; }
 
-# The machine's own Debian mirror (deb822 or one-line sources), never a hard-coded one.
-mirror() {
-    for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        m=$(awk '/^URIs:/ { print $2; exit }' "$f")
-        case $m in */debian) echo "$m" && return 0 ;; esac
-    done
-    m=$(awk '$1 == "deb" && $2 ~ /\/debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-    [ -n "$m" ] && echo "$m" && return 0
-    echo http://deb.debian.org/debian
-}
+# debian_mirror, unmount_under, cache_key
+# shellcheck source=scripts/debian-root.sh
+. "$(dirname "$0")/../../scripts/debian-root.sh"
 
 # One line each: they are keys of the cache and arguments of apt-get.
 # shellcheck disable=SC2086,SC2116 # the unquoted echo joins the lines
 ROLE_PACKAGES=$(echo $ROLE_PACKAGES)
 extra=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
-hash() { printf '%s' "$*" | sha256sum | cut -c1-16; }
-
-# An interrupted earlier build may have left /proc mounted in its root: unmount before removing.
-unmount_under() {
-    awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
-        umount "$m" 2>/dev/null || umount -l "$m"
-    done
-}
 
 # Stage 1, debootstrap (the slow part, cached apart so that a change of packages keeps it).
-base=$CACHE/debootstrap-$(hash "$BOOT_PACKAGES")
-root=$CACHE/bookworm-$(hash "$BOOT_PACKAGES|$ROLE_PACKAGES|$extra")
-if [ -f "$root/.lockstep-complete" ]; then
+base=$CACHE/debootstrap-$(cache_key "$BOOT_PACKAGES")
+root=$CACHE/bookworm-$(cache_key "$BOOT_PACKAGES|$ROLE_PACKAGES|$extra")
+if [ -z "$only_base" ] && [ -f "$root/.lockstep-complete" ]; then
     log "cached: $root"
     echo "$root"
     exit 0
@@ -62,13 +53,18 @@ if [ ! -f "$base/.lockstep-complete" ]; then
     tmp=$base.partial
     unmount_under "$tmp"
     rm -rf "$tmp"
-    MIRROR=$(mirror)
+    MIRROR=$(debian_mirror)
     log "debootstrap bookworm from $MIRROR into $tmp"
     debootstrap --variant=minbase --include="$BOOT_PACKAGES" bookworm "$tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
         { log "debootstrap failed, see $CACHE/debootstrap.log"; exit 1; }
     touch "$tmp/.lockstep-complete"
     rm -rf "$base"
     mv "$tmp" "$base"
+fi
+
+if [ -n "$only_base" ]; then
+    echo "$base"
+    exit 0
 fi
 
 # Stage 2, the playbook's packages.

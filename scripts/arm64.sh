@@ -1,0 +1,173 @@
+#!/bin/sh
+# lockstep for Raspberry Pi OS 64-bit (Debian 12 arm64), built and unit-tested on this x86-64
+# machine: a Debian 12 arm64 root made with debootstrap (--foreign, then its second stage under
+# qemu-user-static) holds lockstep's arm64 -dev packages; Debian's cross compiler builds against it
+# as the sysroot (cmake/aarch64-linux-gnu.cmake) and ctest runs the unit tests under qemu-user.
+# The root is cached under /var/cache/lockstep/ by its package list and made again when missing.
+#
+#   scripts/arm64.sh [BUILD_DIR]    (as root; default build-arm64)
+#   scripts/arm64.sh --sysroot      only make the sysroot (scripts/test.sh starts this early, in
+#                                   the background: most of it is download and emulated dpkg)
+#
+# Built: the unit tests, the launcher and the SPANK plugin (what a Pi runs), not the benchmarks
+# or the integration tests' helpers (they need mpirun and would double the build time).
+# LOCKSTEP_ARM64_TARGETS overrides the list (e.g. "all").
+set -eu
+cd "$(dirname "$0")/.."
+src=$(pwd)
+sysroot_only=
+if [ "${1:-}" = --sysroot ]; then
+    sysroot_only=1
+    shift
+fi
+build=${1:-build-arm64}
+# shellcheck source=scripts/debian-root.sh
+. ./scripts/debian-root.sh
+
+say() { echo "arm64: $*"; }
+if [ "$(id -u)" -ne 0 ]; then
+    say "SKIPPED: needs root (debootstrap, chroot, binfmt_misc)"
+    exit 0
+fi
+
+# The sysroot's packages: what CMakeLists.txt finds, for the launcher, plugin and unit tests.
+# nlohmann-json3-dev and libcli11-dev are headers only, but CMake's package files for them are
+# looked up in the sysroot too.
+packages="libc6-dev libstdc++-12-dev libyaml-cpp-dev libgpiod-dev libhwloc-dev libcamera-dev
+    libpmix-dev libslurm-dev libturbojpeg0-dev libpng-dev nlohmann-json3-dev libssl-dev
+    libboost-test-dev libcli11-dev libacl1-dev"
+# shellcheck disable=SC2086,SC2116 # the unquoted echo joins the lines
+packages=$(echo $packages)
+cache=/var/cache/lockstep
+root=${LOCKSTEP_ARM64_SYSROOT:-$cache/arm64-sysroot-$(cache_key "bookworm arm64 $packages")}
+jobs=$(nproc)
+t0=$(date +%s)
+phase_start() { phase_t=$(date +%s); }
+phase_end() { say "time: $1 took $(($(date +%s) - phase_t)) s"; }
+
+# ------------------------------------------------------------------ host tools
+phase_start
+if ! command -v qemu-aarch64-static >/dev/null || ! command -v update-binfmts >/dev/null ||
+    ! command -v aarch64-linux-gnu-g++ >/dev/null || ! command -v debootstrap >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        qemu-user-static binfmt-support g++-aarch64-linux-gnu debootstrap >/dev/null
+fi
+# The second stage runs arm64 programs in the chroot through binfmt_misc. The kernel has it but
+# nothing mounts it where PID 1 is not systemd, and binfmt-support's service does not run then.
+if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    update-binfmts --enable qemu-aarch64
+fi
+phase_end "host tools (qemu-user-static, cross compiler, binfmt_misc)"
+
+# ------------------------------------------------------------------ the sysroot
+phase_start
+mkdir -p "$cache"
+exec 9>"$cache/arm64-sysroot.lock"
+flock 9
+if [ ! -f "$root/.lockstep-complete" ]; then
+    tmp=$root.partial
+    unmount_under "$tmp"
+    rm -rf "$tmp"
+    mirror=$(debian_mirror)
+    say "making the Debian 12 arm64 sysroot $root from $mirror"
+    # First stage: download and unpack the base system (no arm64 code runs).
+    debootstrap --arch=arm64 --foreign --variant=minbase bookworm "$tmp" "$mirror" \
+        >"$cache/arm64-debootstrap.log" 2>&1 ||
+        { say "debootstrap failed, see $cache/arm64-debootstrap.log"; exit 1; }
+    say "first stage in $(($(date +%s) - phase_t)) s; second stage under qemu-user"
+    # Second stage: dpkg and the maintainer scripts, arm64 programs under emulation. The static
+    # qemu is copied in for kernels whose binfmt entry does not hold it open (no F flag).
+    cp /usr/bin/qemu-aarch64-static "$tmp/usr/bin/"
+    trap 'unmount_under "$tmp"' EXIT
+    chroot "$tmp" /debootstrap/debootstrap --second-stage >>"$cache/arm64-debootstrap.log" 2>&1 ||
+        { say "second stage failed, see $cache/arm64-debootstrap.log"; exit 1; }
+    # The -dev packages with apt in the chroot: debootstrap's own --include cannot resolve a
+    # dependency on a virtual package (libltdl-dev, under libhwloc-dev, needs "automake-1.16").
+    say "second stage done at $(($(date +%s) - phase_t)) s; apt-get install in the chroot"
+    cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+    mountpoint -q "$tmp/proc" || mount -t proc proc "$tmp/proc"
+    # shellcheck disable=SC2086 # one argument per package
+    chroot "$tmp" env DEBIAN_FRONTEND=noninteractive sh -c \
+        "apt-get -qq update && apt-get install -y -qq --no-install-recommends $packages && apt-get clean" \
+        >>"$cache/arm64-debootstrap.log" 2>&1 ||
+        { say "apt-get in the sysroot failed, see $cache/arm64-debootstrap.log"; exit 1; }
+    unmount_under "$tmp"
+    trap - EXIT
+    rm -f "$tmp/usr/bin/qemu-aarch64-static"
+    touch "$tmp/.lockstep-complete"
+    rm -rf "$root"
+    mv "$tmp" "$root"
+    # Sysroots for other package lists are stale now (about 650 MB each): keep only this one
+    # (unless the root was given: then the cache is someone else's).
+    [ -n "${LOCKSTEP_ARM64_SYSROOT:-}" ] || for old in "$cache"/arm64-sysroot-*; do
+        [ "$old" = "$root" ] || [ ! -d "$old" ] || { unmount_under "$old"; rm -rf "$old"; }
+    done
+fi
+exec 9>&-
+phase_end "arm64 sysroot (debootstrap, second stage under qemu; cached under $cache)"
+[ -z "$sysroot_only" ] || exit 0
+
+# ------------------------------------------------------------------ cross build
+phase_start
+# The release build's optimisation (the step-time digests must hold for what ships) without its
+# debug information, which costs compile time and is stripped from the .deb anyway. `cpack`
+# installs what it packages without building everything first.
+cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/aarch64-linux-gnu.cmake" \
+    -DLOCKSTEP_SYSROOT="$root" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
+    -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON >/dev/null
+targets=${LOCKSTEP_ARM64_TARGETS:-unit_tests lockstep spank_lockstep}
+# shellcheck disable=SC2086 # one argument per target
+cmake --build "$build" -j"$jobs" --target $targets
+readelf -h "$build/launcher/lockstep" | grep -q 'Machine: *AArch64' ||
+    { say "FAIL: $build/launcher/lockstep is not an arm64 executable"; exit 1; }
+phase_end "cross build ($targets)"
+
+# ------------------------------------------------------------------ unit tests under qemu-user
+phase_start
+# ctest starts each test under qemu-aarch64 -L SYSROOT (the toolchain file's emulator); programs
+# those start in turn go through binfmt_misc and find their libraries by QEMU_LD_PREFIX.
+QEMU_LD_PREFIX=$root ctest --test-dir "$build" --output-on-failure -j"$jobs" -L unit -E '^unit[.]plugin$'
+# unit.plugin without its two cases that find a job's processes by what /proc shows of them
+# (open descriptors, environment): under qemu-user they do not find the one process they should
+# (what /proc shows is the emulator's), which says nothing of arm64 itself; they run natively. The uAPI cases skip themselves (exit 77): qemu-user
+# has no seccomp, which their stand-in chip needs.
+say "unit.plugin: without processes_of_the_* (finding processes through /proc fails under qemu-user)"
+QEMU_LD_PREFIX=$root qemu-aarch64-static -L "$root" "$build/plugin/test_plugin" --run_test='!processes_of_the_*'
+QEMU_LD_PREFIX=$root "$build/launcher/lockstep" --version
+phase_end "unit tests under qemu-user"
+
+# ------------------------------------------------------------------ the arm64 .deb
+phase_start
+# dpkg-shlibdeps reads this machine's dpkg database: the Depends of a cross build come from the
+# sysroot's instead. Each library the launcher and plugin need, by the package that holds it in
+# the sysroot, at least the version there (Raspberry Pi OS bookworm has the same or newer).
+depends=
+for lib in $(readelf -d "$build/launcher/lockstep" "$build/plugin/spank_lockstep.so" |
+    sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
+    # Debian 12's packages still name some libraries by /lib (merged into /usr/lib on disk).
+    pkg=
+    for path in /usr/lib/aarch64-linux-gnu/"$lib" /lib/aarch64-linux-gnu/"$lib"; do
+        pkg=$(dpkg-query --admindir="$root/var/lib/dpkg" -S "$path" 2>/dev/null | head -n1 | cut -d: -f1) &&
+            [ -n "$pkg" ] && break
+    done
+    [ -n "$pkg" ] || { say "FAIL: no package of the sysroot holds $lib (needed by lockstep)"; exit 1; }
+    version=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$pkg")
+    version=${version%-*} # the upstream version: any Debian revision of it will do
+    case ", $depends, " in *", $pkg (>= $version), "*) continue ;; esac
+    depends="${depends:+$depends, }$pkg (>= $version)"
+done
+depends="$depends, libcamera-ipa"
+(cd "$build" && cpack -G DEB -D CPACK_DEBIAN_PACKAGE_SHLIBDEPS=OFF \
+    -D "CPACK_DEBIAN_PACKAGE_DEPENDS=$depends" >cpack.log 2>&1) ||
+    { say "FAIL: cpack: $(tail -n 20 "$build/cpack.log")"; exit 1; }
+deb=$(sed -n 's/^CPack: - package: \(.*\) generated\.$/\1/p' "$build/cpack.log")
+[ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || { say "FAIL: $deb is not an arm64 package"; exit 1; }
+dpkg-deb -c "$deb" | grep -q ' ./usr/local/lib/lockstep/spank_lockstep.so$' ||
+    { say "FAIL: $deb has no plugin where plugstack.conf names it"; exit 1; }
+say "$(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
+phase_end "arm64 .deb"
+say "passed in $(($(date +%s) - t0)) s"
