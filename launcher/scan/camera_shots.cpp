@@ -2,29 +2,13 @@
 
 #include <algorithm>
 #include <future>
-#include <pthread.h>
-#include <sched.h>
+
+#include "scan/thread_priorities.h"
 
 #include "util/signal_guard.h"
 
 namespace lockstep
 {
-
-/* The thread that waits for the capture instant is as time-critical as the step executor: a
- * late hand-over can cost the frame. */
-void raiseTimelinePriority()
-{
-    sched_param param{};
-    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
-    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-}
-
-void raiseCapturePriority()
-{
-    sched_param param{};
-    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 2;
-    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-}
 
 Nanos handlingOf(const Frame &frame)
 {
@@ -32,7 +16,8 @@ Nanos handlingOf(const Frame &frame)
 }
 
 std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop)
+                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop,
+                             int capturePriority)
 {
     std::vector<std::future<Shots>> pending;
     pending.reserve(cameras.size());
@@ -43,9 +28,9 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
     for (const auto &camera : cameras)
         camera->expect(instants);
     for (const auto &camera : cameras)
-        pending.push_back(
-            std::async(std::launch::async, [cam = camera.get(), T, gap, frames, lead, &stop] {
-                raiseCapturePriority();
+        pending.push_back(std::async(
+            std::launch::async, [cam = camera.get(), T, gap, frames, lead, &stop, capturePriority] {
+                raiseThreadPriority(capturePriority);
                 Shots taken;
                 for (unsigned f = 0; f < frames; ++f) {
                     const Nanos instant = T + Nanos(f) * gap;

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "scan/plan_queries.h"
+#include "scan/thread_priorities.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
@@ -25,14 +26,16 @@ void ScanRank::arm(size_t k, Nanos T)
     const unsigned frames = config_.plan.framesPerPosition;
     const Nanos lead =
         rules_.sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid_.period : 0;
+    const int capturePriority = scanThreadPriorities(config_.rig.executorPriority).capture;
     const auto taken =
-        std::async(std::launch::async, [this, previous, T, gap, frames, lead] {
+        std::async(std::launch::async, [this, previous, T, gap, frames, lead, capturePriority] {
             if (previous.valid())
                 previous.wait();
             auto taken = std::make_shared<Captured>();
             const Nanos start = monotonicNow();
             try {
-                taken->shots = takeShots(cameras_, T, gap, frames, lead, signals_.stopRequested());
+                taken->shots = takeShots(cameras_, T, gap, frames, lead, signals_.stopRequested(),
+                                         capturePriority);
                 for (size_t c = 0; c < cameras_.size(); ++c) {
                     const LockStats stats = cameras_[c]->takeLockStats();
                     taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "scan/scan_rank.h"
+#include "scan/thread_priorities.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
@@ -79,7 +80,8 @@ int ScanRank::run(std::optional<int> &rank)
                          decision.firstPosition + 1, total);
     }
     std::optional<size_t> last;
-    raiseTimelinePriority(); /* the main thread keeps the motion starts and the fences */
+    /* The main thread keeps the motion starts and the fences. */
+    raiseThreadPriority(scanThreadPriorities(config_.rig.executorPriority).timeline);
     armPosition(decision.firstPosition);
     for (size_t k = decision.firstPosition; k < total; ++k) {
         runPosition(k);
