@@ -15,6 +15,7 @@
 #include "gpio/shared_lines.h"
 #include "gpio/sim_gpio.h"
 #include "motion/move_plan.h"
+#include "motion/motor_group.h"
 #include "motion/step_executor.h"
 #include "util/errors.h"
 
@@ -211,13 +212,7 @@ std::vector<Finding> checkSpareLine(const RigConfig &rig, const NodeConfig &node
         }
     }
     const auto steps = static_cast<int64_t>(std::clamp(rate, 200.0, 2000.0));
-    ExecutorOptions options;
-    options.stepPulse = rig.stepPulseNs;
-    options.dirSetup = rig.dirSetupNs;
-    options.enableSetup = rig.enableSetupNs;
-    options.maxLateness = rig.maxLatenessNs;
-    options.maxLatenessPeriods = rig.maxLatenessPeriods;
-    options.priority = rig.executorPriority;
+    ExecutorOptions options = executorOptionsFor(rig);
     if (sim) { /* as MotorGroup drives simulated motors: they lose no step, only the absolute
                   bound applies */
         options.maxLatenessPeriods = std::numeric_limits<double>::infinity();
