@@ -14,8 +14,8 @@
 #include "gpio/gpio_lines.h"
 #include "gpio/shared_lines.h"
 #include "gpio/sim_gpio.h"
-#include "motion/move_plan.h"
 #include "motion/motor_group.h"
+#include "motion/move_plan.h"
 #include "motion/step_executor.h"
 #include "util/errors.h"
 

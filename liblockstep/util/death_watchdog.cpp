@@ -58,7 +58,7 @@ namespace
 
 } // namespace
 
-DeathWatchdog::DeathWatchdog(std::function<bool()> action, std::string message)
+DeathWatchdog::DeathWatchdog(const std::function<bool()> &action, std::string message)
 {
     /* A socket pair rather than a pipe: disarming a watchdog that was killed must not raise
      * SIGPIPE here (send() has MSG_NOSIGNAL, write() has nothing like it). */

@@ -33,7 +33,7 @@ public:
      * whether it had anything to do (lines still active; a process that released them itself
      * before an emergency exit leaves nothing); `message` is written to stderr then, as one
      * line. Throws std::runtime_error if the socket pair or the fork fails. */
-    DeathWatchdog(std::function<bool()> action, std::string message);
+    DeathWatchdog(const std::function<bool()> &action, std::string message);
     /* Disarms the watchdog and waits for it to exit. */
     ~DeathWatchdog();
     DeathWatchdog(const DeathWatchdog &) = delete;
