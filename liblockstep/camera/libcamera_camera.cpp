@@ -594,7 +594,9 @@ std::optional<Nanos> LibcameraCamera::frameStart(lc::Request &request)
         const auto timestamp = metadata.get(lc::controls::SensorTimestamp);
         if (!timestamp)
             return std::nullopt;
-        start = clock_.toRealtime(Nanos(*timestamp));
+        /* The camera layer's instants are still integer nanoseconds: typed only across the
+         * converter. */
+        start = wireNanos(clock_.toRealtime(monotonicFromWire(*timestamp)));
     }
     /* Both mark the frame start (a Pi's frame-start interrupt: the first row is read out); that
      * row's exposure began one exposure earlier. */

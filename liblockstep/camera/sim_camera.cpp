@@ -168,7 +168,9 @@ void SimCamera::advance(Nanos now)
          * backend maps it to CLOCK_REALTIME, as it must for a real sensor. */
         const Nanos stampMono =
             nextStart_ + jitter(noiseSeed_, n, kSimTimestampJitter) - realMinusMono;
-        frame.reportedStart = clocks_.toRealtime(stampMono);
+        /* The camera layer's instants are still integer nanoseconds: typed only across the
+         * converter. */
+        frame.reportedStart = wireNanos(clocks_.toRealtime(monotonicFromWire(stampMono)));
         /* What the lock asks for now reaches the sensor `latency_` frames later. */
         requested_[n + latency_] = lock_->onFrame(n, frame.reportedStart);
         completed_.push_back(frame);

@@ -18,7 +18,7 @@ namespace
 {
 
 /* How often the watcher looks at the shutdown flag while no signal comes. */
-constexpr Nanos kPollInterval = 100'000'000;
+constexpr Nanoseconds kPollInterval = std::chrono::milliseconds(100);
 
 sigset_t guardedSignals()
 {
@@ -38,7 +38,7 @@ public:
     Impl();
     ~Impl();
 
-    void setEmergency(std::function<void()> action, Nanos grace);
+    void setEmergency(std::function<void()> action, Nanoseconds grace);
 
     std::atomic<bool> stop_{false};
     std::atomic<int> signal_{0};
@@ -46,7 +46,7 @@ public:
 private:
     void watch();
     /* Waits up to `timeout` for a guarded signal; 0 if none came. */
-    int waitSignal(Nanos timeout) const;
+    int waitSignal(Nanoseconds timeout) const;
     void emergencyExit(int sig);
 
     sigset_t set_ = guardedSignals();
@@ -54,7 +54,7 @@ private:
     std::atomic<bool> shutdown_{false};
     std::mutex mutex_;
     std::function<void()> action_;
-    Nanos grace_ = 1'000'000'000;
+    Nanoseconds grace_ = std::chrono::seconds(1);
     std::thread thread_;
 };
 
@@ -75,7 +75,7 @@ SignalGuard::Impl::~Impl()
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
-int SignalGuard::Impl::waitSignal(Nanos timeout) const
+int SignalGuard::Impl::waitSignal(Nanoseconds timeout) const
 {
     const timespec ts = toTimespec(timeout);
     const int sig = sigtimedwait(&set_, nullptr, &ts);
@@ -92,15 +92,16 @@ void SignalGuard::Impl::watch()
     signal_ = sig;
     stop_ = true;
 
-    Nanos grace = 0;
+    Nanoseconds grace{0};
     {
         const std::lock_guard lock(mutex_);
         grace = grace_;
     }
     /* Give the main thread the grace period to stop cleanly (and destroy us); a second
      * signal means the user does not want to wait. */
-    const Nanos deadline = monotonicNow() + grace;
-    for (Nanos now = monotonicNow(); now < deadline && !shutdown_; now = monotonicNow()) {
+    const MonotonicInstant deadline = MonotonicClock::now() + grace;
+    for (MonotonicInstant now = MonotonicClock::now(); now < deadline && !shutdown_;
+         now = MonotonicClock::now()) {
         if (waitSignal(std::min(kPollInterval, deadline - now)) != 0)
             break;
     }
@@ -125,7 +126,7 @@ void SignalGuard::Impl::emergencyExit(int sig)
     _exit(128 + sig);
 }
 
-void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanos grace)
+void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanoseconds grace)
 {
     const std::lock_guard lock(mutex_);
     action_ = std::move(action);
@@ -146,7 +147,7 @@ int SignalGuard::signalNumber() const
     return impl_->signal_;
 }
 
-void SignalGuard::setEmergency(std::function<void()> action, Nanos grace)
+void SignalGuard::setEmergency(std::function<void()> action, Nanoseconds grace)
 {
     impl_->setEmergency(std::move(action), grace);
 }

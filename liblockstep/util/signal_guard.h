@@ -8,7 +8,7 @@
 #include <functional>
 #include <memory>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -24,7 +24,7 @@ public:
     int signalNumber() const; /* 0 until a signal arrives */
     /* The action run from the watcher thread when the process has not finished `grace` after
      * the signal. Must be thread-safe (e.g. MotorGroup::release). */
-    void setEmergency(std::function<void()> action, Nanos grace = 1'000'000'000);
+    void setEmergency(std::function<void()> action, Nanoseconds grace = std::chrono::seconds(1));
 
 private:
     class Impl;
@@ -36,7 +36,8 @@ private:
 class ScopedEmergency
 {
 public:
-    ScopedEmergency(SignalGuard &guard, std::function<void()> action, Nanos grace = 1'000'000'000)
+    ScopedEmergency(SignalGuard &guard, std::function<void()> action,
+                    Nanoseconds grace = std::chrono::seconds(1))
         : guard_(guard)
     {
         guard_.setEmergency(std::move(action), grace);

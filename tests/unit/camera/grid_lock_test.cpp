@@ -9,7 +9,6 @@
 
 #include "camera/frame_grid.h"
 #include "camera/grid_lock.h"
-#include "util/clock_mapping.h"
 #include "util/errors.h"
 
 using namespace lockstep;
@@ -208,26 +207,6 @@ BOOST_AUTO_TEST_CASE(a_lost_probe_is_sent_again)
         sensor.step(lock);
     BOOST_TEST(lock.locked());
     BOOST_TEST(lock.latency().value_or(0) == sensor.latency);
-}
-
-BOOST_AUTO_TEST_CASE(clock_mapping_is_a_fit_not_one_reading)
-{
-    /* realtime = monotonic + 1 s + 20 ppm slew; each reading off by up to 30 us of noise. */
-    ClockMapping mapping;
-    const Nanos offset = kNanosPerSecond;
-    auto truth = [&](Nanos mono) { return mono + offset + Nanos(double(mono) * 20e-6); };
-    Nanos worstReading = 0;
-    for (int i = 0; i < 64; ++i) {
-        const Nanos mono = 10 * kNanosPerSecond + Nanos(i) * 100 * kMs;
-        const Nanos noise = Nanos(((i * 7919) % 61) - 30) * kUs;
-        mapping.add(mono, truth(mono) + noise);
-        worstReading = std::max(worstReading, std::abs(noise));
-    }
-    const Nanos at = 10 * kNanosPerSecond + 6300 * kMs;
-    const Nanos error = mapping.toRealtime(at) - truth(at);
-    BOOST_TEST_INFO("fit error " << error << " ns, worst reading " << worstReading << " ns");
-    BOOST_TEST(std::abs(error) < worstReading / 3);
-    BOOST_TEST(std::abs(mapping.toMonotonic(mapping.toRealtime(at)) - at) <= 1);
 }
 
 BOOST_AUTO_TEST_CASE(follow_mode_only_measures_while_something_else_holds_the_phase)

@@ -251,7 +251,7 @@ enum class ChildMode { PollStop, IgnoreStop };
         SignalGuard guard;
         try {
             MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
-            guard.setEmergency([&group] { group.release(); }, 200'000'000);
+            guard.setEmergency([&group] { group.release(); }, std::chrono::milliseconds(200));
             const std::atomic<bool> *stop =
                 mode == ChildMode::PollStop ? &guard.stopRequested() : nullptr;
             /* Ten turns at 360 deg/s: far longer than the test waits. */
@@ -323,7 +323,7 @@ BOOST_AUTO_TEST_CASE(guard_flags_a_signal_and_restores_the_mask)
         pthread_sigmask(SIG_SETMASK, nullptr, &during);
         BOOST_TEST(sigismember(&during, SIGINT) == 1);
         BOOST_TEST(sigismember(&during, SIGHUP) == 1);
-        guard.setEmergency([] {}, 60 * kNanosPerSecond);
+        guard.setEmergency([] {}, std::chrono::seconds(60));
         kill(getpid(), SIGHUP);
         const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
         while (!guard.stopRequested() && monotonicNow() < deadline)
