@@ -68,13 +68,15 @@ void ScanRank::move(size_t k, Nanos T)
     if (!report.completed)
         throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
     /* The last step, not the return (which also saves the position to a file). */
-    const Nanos still = report.startRealtime + (report.endMonotonic - report.startMonotonic);
+    /* The scan's instants are still integer nanoseconds: the move's typed ones cross here. */
+    const Nanos moveTook = (report.endMonotonic - report.startMonotonic).count();
+    const Nanos moveStart = wireNanos(report.startRealtime);
+    const Nanos still = moveStart + moveTook;
     if (still + settle > T)
         throw RunError("position " + std::to_string(k) + ": the motors stood still " +
                        msText(still + settle - T) + " behind the schedule (the move started " +
-                       msText(report.startRealtime - timeline_[k - first_].motionStart) +
-                       " after its planned start and took " +
-                       msText(report.endMonotonic - report.startMonotonic) + ", planned " +
+                       msText(moveStart - timeline_[k - first_].motionStart) +
+                       " after its planned start and took " + msText(moveTook) + ", planned " +
                        msText(planned) + "); the scan stops instead of capturing late");
     timings.settleMs = double(T - still) / 1e6; /* still before the capture: >= settle_ms */
 }

@@ -125,7 +125,11 @@ void ScanRank::planTimeline(size_t first)
                     mine[motor] = target;
         }
         try {
-            offer.moves = motors_->plannedDurations(targets, plan.motion);
+            /* The scan's durations are still integer nanoseconds (the offer's codec too). */
+            const std::vector<Nanoseconds> planned =
+                motors_->plannedDurations(targets, plan.motion);
+            for (size_t i = 0; i < planned.size(); ++i)
+                offer.moves[i] = planned[i].count();
         } catch (const std::exception &e) {
             fail(e.what());
         }
@@ -177,7 +181,8 @@ void ScanRank::planTimeline(size_t first)
     rules_.readout = scanReadout_;
     rules_.bound = lockOptions().bound;
     rules_.settle = plan.settleMs * 1'000'000;
-    rules_.moveSlack = std::max(kExecutorSlack, executorOptionsFor(config_.rig).maxLateness);
+    rules_.moveSlack =
+        std::max(kExecutorSlack, executorOptionsFor(config_.rig).maxLateness.count());
     rules_.gap = frameGap(grid_, scanHandling_);
     rules_.frames = plan.framesPerPosition;
     rules_.sync = plan.capture.sync;

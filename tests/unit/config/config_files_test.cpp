@@ -70,10 +70,10 @@ BOOST_AUTO_TEST_CASE(real_turntable_rig)
     const RigConfig rig = loadRig(kConf + "/rig-turntable.yaml");
     BOOST_TEST(rig.name == "turntable-4cam");
     BOOST_TEST(rig.simDir.empty());
-    BOOST_TEST(rig.stepPulseNs == 2'000);
-    BOOST_TEST(rig.dirSetupNs == 5'000);
-    BOOST_TEST(rig.enableSetupNs == 100'000);
-    BOOST_TEST(rig.maxLatenessNs == 500'000);
+    BOOST_TEST((rig.stepPulse == Microseconds(2)));
+    BOOST_TEST((rig.dirSetup == Microseconds(5)));
+    BOOST_TEST((rig.enableSetup == Microseconds(100)));
+    BOOST_TEST((rig.maxLateness == Microseconds(500)));
     BOOST_TEST_REQUIRE(rig.nodes.size() == 4U);
     for (std::size_t i = 0; i < rig.nodes.size(); ++i) {
         const NodeConfig &node = rig.nodes[i];
@@ -204,8 +204,8 @@ BOOST_AUTO_TEST_CASE(defaults_ids_units_and_sim_dir_resolution)
     fs::create_directory(dir.path() + "/conf");
     const RigConfig rig = loadRig(dir.write("conf/rig.yaml", kSmallRig));
     BOOST_TEST(rig.simDir == (fs::path(dir.path()) / "state").string());
-    BOOST_TEST(rig.stepPulseNs == 2'000);
-    BOOST_TEST(rig.maxLatenessNs == 500'000);
+    BOOST_TEST((rig.stepPulse == Microseconds(2)));
+    BOOST_TEST((rig.maxLateness == Microseconds(500)));
     const MotorConfig *lift = rig.findMotor("lift");
     BOOST_TEST_REQUIRE(lift);
     BOOST_TEST((lift->units == Units::Millimetres));

@@ -16,6 +16,7 @@
 #include "util/signal_guard.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 using lockstep::test::TempDir;
 
 namespace
@@ -67,7 +68,7 @@ ExecutorOptions testOptions()
 {
     ExecutorOptions o;
     o.realtime = false;
-    o.maxLateness = kNanosPerSecond; /* shared test machine: never abort on lateness */
+    o.maxLateness = 1s; /* shared test machine: never abort on lateness */
     o.maxLatenessPeriods = 1e6;
     return o;
 }
@@ -277,8 +278,8 @@ int signalledChild(const RigConfig &rig, ChildMode mode)
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0)
         childMove(rig, mode);
-    const Nanos deadline = monotonicNow() + 10 * kNanosPerSecond;
-    while (readSimLine(rig.simDir, kHost, enable) != 1 && monotonicNow() < deadline)
+    const MonotonicInstant deadline = MonotonicClock::now() + 10s;
+    while (readSimLine(rig.simDir, kHost, enable) != 1 && MonotonicClock::now() < deadline)
         usleep(1000);
     BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 1);
     usleep(50'000); /* well into the move */
@@ -325,8 +326,8 @@ BOOST_AUTO_TEST_CASE(guard_flags_a_signal_and_restores_the_mask)
         BOOST_TEST(sigismember(&during, SIGHUP) == 1);
         guard.setEmergency([] {}, std::chrono::seconds(60));
         kill(getpid(), SIGHUP);
-        const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
-        while (!guard.stopRequested() && monotonicNow() < deadline)
+        const MonotonicInstant deadline = MonotonicClock::now() + 5s;
+        while (!guard.stopRequested() && MonotonicClock::now() < deadline)
             usleep(1000);
         BOOST_TEST(guard.stopRequested());
         BOOST_TEST(guard.signalNumber() == SIGHUP);
