@@ -2,27 +2,11 @@
 
 #include <algorithm>
 #include <future>
-#include <pthread.h>
-#include <sched.h>
+
+#include "scan/thread_priorities.h"
 
 namespace lockstep
 {
-
-/* The thread that waits for the capture instant is as time-critical as the step executor: a
- * late hand-over can cost the frame. */
-void raiseTimelinePriority()
-{
-    sched_param param{};
-    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 1;
-    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-}
-
-void raiseCapturePriority()
-{
-    sched_param param{};
-    param.sched_priority = sched_get_priority_max(SCHED_FIFO) / 2 - 2;
-    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-}
 
 Nanos handlingOf(const Frame &frame)
 {
@@ -30,7 +14,7 @@ Nanos handlingOf(const Frame &frame)
 }
 
 std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames)
+                             Nanos gap, unsigned frames, int capturePriority)
 {
     std::vector<std::future<Shots>> pending;
     pending.reserve(cameras.size());
@@ -41,15 +25,16 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
     for (const auto &camera : cameras)
         camera->expect(instants);
     for (const auto &camera : cameras)
-        pending.push_back(std::async(std::launch::async, [cam = camera.get(), T, gap, frames] {
-            raiseCapturePriority();
-            Shots taken;
-            for (unsigned f = 0; f < frames; ++f) {
-                taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
-                taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
-            }
-            return taken;
-        }));
+        pending.push_back(
+            std::async(std::launch::async, [cam = camera.get(), T, gap, frames, capturePriority] {
+                raiseThreadPriority(capturePriority);
+                Shots taken;
+                for (unsigned f = 0; f < frames; ++f) {
+                    taken.frames.push_back(cam->captureAt(T + Nanos(f) * gap));
+                    taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));
+                }
+                return taken;
+            }));
     std::vector<Shots> shots;
     shots.reserve(pending.size());
     for (auto &p : pending)

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "scan/plan_queries.h"
+#include "scan/thread_priorities.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
@@ -23,14 +24,15 @@ void ScanRank::arm(size_t k, Nanos T)
         armed_.empty() ? std::shared_future<std::shared_ptr<Captured>>() : armed_.back().taken;
     const Nanos gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
+    const int capturePriority = scanThreadPriorities(config_.rig.executorPriority).capture;
     const auto taken =
-        std::async(std::launch::async, [this, previous, T, gap, frames] {
+        std::async(std::launch::async, [this, previous, T, gap, frames, capturePriority] {
             if (previous.valid())
                 previous.wait();
             auto taken = std::make_shared<Captured>();
             const Nanos start = monotonicNow();
             try {
-                taken->shots = takeShots(cameras_, T, gap, frames);
+                taken->shots = takeShots(cameras_, T, gap, frames, capturePriority);
                 for (size_t c = 0; c < cameras_.size(); ++c) {
                     const LockStats stats = cameras_[c]->takeLockStats();
                     taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =

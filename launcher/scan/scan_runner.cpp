@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "scan/scan_rank.h"
+#include "scan/thread_priorities.h"
 #include "util/errors.h"
 #include "util/signal_guard.h"
 
@@ -70,7 +71,8 @@ int ScanRank::run()
                          decision.firstPosition + 1, total);
     }
     std::optional<size_t> last;
-    raiseTimelinePriority(); /* the main thread keeps the motion starts and the fences */
+    /* The main thread keeps the motion starts and the fences. */
+    raiseThreadPriority(scanThreadPriorities(config_.rig.executorPriority).timeline);
     armPosition(decision.firstPosition);
     for (size_t k = decision.firstPosition; k < total; ++k) {
         runPosition(k);
