@@ -10,6 +10,7 @@
 #include "config/rig.h"
 #include "report/contact_sheet.h"
 #include "report/markup_escape.h"
+#include "report/skew_chart.h"
 #include "report/svg_chart.h"
 #include "scan/manifest.h"
 #include "scan/plan_queries.h"
@@ -44,11 +45,6 @@ ScanData loadScan(const ScanLayout &layout)
     return data;
 }
 
-std::string positionLabel(unsigned k)
-{
-    return std::to_string(k);
-}
-
 std::string contactSheet(const ScanLayout &layout, const ScanData &data)
 {
     std::map<std::pair<unsigned, std::string>, std::string> files;
@@ -69,15 +65,10 @@ std::string contactSheet(const ScanLayout &layout, const ScanData &data)
     return "contact-sheet.jpg";
 }
 
-std::string skewChart(const ScanLayout &layout, const VerifyResult &verify)
+std::string writeSkewChart(const ScanLayout &layout, const ScanData &data,
+                           const VerifyResult &verify)
 {
-    BarChart chart;
-    chart.title = "Capture skew per position (latest minus earliest sensor timestamp)";
-    chart.yLabel = "microseconds";
-    ChartSeries series{"skew", "#3b6fb6", verify.skew.perPositionUs};
-    for (size_t k = 0; k < series.values.size(); ++k)
-        chart.categories.push_back(positionLabel(unsigned(k)));
-    chart.series.push_back(std::move(series));
+    const BarChart chart = skewChart(verify.skew, data.plan.positions.size());
     writeFileAtomic(layout.reportDir() + "/skew.svg", chart.toSvg());
     return "skew.svg";
 }
@@ -105,7 +96,7 @@ std::string timingChart(const ScanLayout &layout, const ScanData &data)
     chart.title = "Time per position (slowest node)";
     chart.yLabel = "milliseconds";
     for (size_t k = 0; k < n; ++k)
-        chart.categories.push_back(positionLabel(unsigned(k)));
+        chart.categories.push_back(std::to_string(k));
     chart.series = {move, settle, capture, write};
     writeFileAtomic(layout.reportDir() + "/timing.svg", chart.toSvg());
     return "timing.svg";
@@ -130,7 +121,7 @@ std::string lockChart(const ScanLayout &layout, const ScanData &data)
     chart.title = "Lock to the frame grid per position (frame start minus grid instant)";
     chart.yLabel = "microseconds";
     for (size_t k = 0; k < n; ++k)
-        chart.categories.push_back(positionLabel(unsigned(k)));
+        chart.categories.push_back(std::to_string(k));
     chart.series = {worst, mean};
     writeFileAtomic(layout.reportDir() + "/lock.svg", chart.toSvg());
     return "lock.svg";
@@ -212,7 +203,7 @@ std::string writeReport(const std::string &scanRoot)
     const VerifyResult verify = verifyScan(scanRoot, VerifyOptions{});
     makeDirectories(layout.reportDir());
     const std::string sheet = contactSheet(layout, data);
-    const std::string skew = skewChart(layout, verify);
+    const std::string skew = writeSkewChart(layout, data, verify);
     const std::string timing = timingChart(layout, data);
     const std::string lock = lockChart(layout, data);
     std::string index = layout.reportDir() + "/index.html";

@@ -41,7 +41,8 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
     double maxValue = 0;
     for (const ChartSeries &s : series)
         for (double v : s.values)
-            maxValue = std::max(maxValue, v);
+            if (!std::isnan(v))
+                maxValue = std::max(maxValue, v);
     if (maxValue <= 0)
         maxValue = 1;
     const double step = niceStep(maxValue, 5);
@@ -73,6 +74,13 @@ std::string BarChart::toSvg(unsigned width, unsigned height) const
         const double gx = left + groupW * double(c) + groupW * 0.1;
         for (size_t s = 0; s < series.size(); ++s) {
             const double v = c < series[s].values.size() ? series[s].values[c] : 0;
+            if (std::isnan(v)) {
+                svg << "<text x=\"" << gx + barW * (double(s) + 0.5) << "\" y=\"" << top + plotH - 4
+                    << "\" text-anchor=\"middle\" fill=\"#b00\">&#215;<title>"
+                    << escapeMarkup(series[s].name) << " " << escapeMarkup(categories[c])
+                    << ": none</title></text>\n";
+                continue;
+            }
             const double h = v / top_value * plotH;
             svg << "<rect x=\"" << gx + barW * double(s) << "\" y=\"" << top + plotH - h
                 << "\" width=\"" << barW << "\" height=\"" << h << "\" fill=\"" << series[s].colour

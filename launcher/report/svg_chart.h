@@ -10,8 +10,9 @@ namespace lockstep
 
 struct ChartSeries {
     std::string name;
-    std::string colour;         /* CSS colour */
-    std::vector<double> values; /* one per category */
+    std::string colour; /* CSS colour */
+    /* One per category; NaN where there is no value (drawn as a marked gap, not as 0). */
+    std::vector<double> values;
 };
 
 struct BarChart {

@@ -339,7 +339,7 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
         const double us = double(span.second->sensorTimestamp - span.first->sensorTimestamp) / 1e3;
         all.push_back(us);
         if (key.second == 0)
-            result_.skew.perPositionUs.push_back(us);
+            result_.skew.perPositionUs[key.first] = us;
         if (us > bound)
             problem(span.second->file + ": exposed " + std::to_string(long(us)) + " us after " +
                     span.first->file + " (skew bound " + std::to_string(long(bound)) + " us)");

@@ -6,6 +6,7 @@
  * sensor timestamp) is summarised and bounded. */
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct VerifyOptions {
 };
 
 struct SkewSummary {
-    std::vector<double> perPositionUs; /* by position (first frame of each) */
+    /* By position number (its first frames); a position with no frames has no entry. */
+    std::map<unsigned, double> perPositionUs;
     double p50Us = 0;
     double p99Us = 0;
     double maxUs = 0;
