@@ -12,17 +12,26 @@
 namespace lockstep
 {
 
+namespace
+{
+
+/* Figures for the manifest, which keeps milliseconds and microseconds as decimals. */
+using FloatMillis = std::chrono::duration<double, std::milli>;
+using FloatMicros = std::chrono::duration<double, std::micro>;
+
+} // namespace
+
 /* The capture thread of position k: it waits until k-1's frames are taken, then for the grid
  * frames of k on every camera, while this thread moves the motors and runs the fence. */
-void ScanRank::arm(size_t k, Nanos T)
+void ScanRank::arm(size_t k, RealtimeInstant T)
 {
-    if (const Nanos ahead = T - realtimeNow(); ahead < kCaptureLead / 2)
+    if (const Nanoseconds ahead = T - RealtimeClock::now(); ahead < kCaptureLead / 2)
         throw RunError("position " + std::to_string(k) + ": " + msText(kCaptureLead / 2 - ahead) +
                        " behind the schedule before its capture; the scan stops instead of "
                        "capturing late");
     const std::shared_future<std::shared_ptr<Captured>> previous =
         armed_.empty() ? std::shared_future<std::shared_ptr<Captured>>() : armed_.back().taken;
-    const Nanos gap = rules_.gap;
+    const Nanoseconds gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
     const int capturePriority = scanThreadPriorities(config_.rig.executorPriority).capture;
     const auto taken =
@@ -30,14 +39,14 @@ void ScanRank::arm(size_t k, Nanos T)
             if (previous.valid())
                 previous.wait();
             auto taken = std::make_shared<Captured>();
-            const Nanos start = monotonicNow();
+            const MonotonicInstant start = MonotonicClock::now();
             try {
                 taken->shots = takeShots(cameras_, T, gap, frames, capturePriority);
                 for (size_t c = 0; c < cameras_.size(); ++c) {
                     const LockStats stats = cameras_[c]->takeLockStats();
-                    taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
-                        LockFigures{stats.frames, double(stats.maxAbs) / 1e3,
-                                    double(stats.meanAbs()) / 1e3, stats.latencyFrames.value_or(0)};
+                    taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] = LockFigures{
+                        stats.frames, FloatMicros(stats.maxAbs).count(),
+                        FloatMicros(stats.meanAbs()).count(), stats.latencyFrames.value_or(0)};
                 }
             } catch (const std::exception &e) {
                 taken->error = e.what();
@@ -49,38 +58,38 @@ void ScanRank::arm(size_t k, Nanos T)
 }
 
 /* The motors of this node, to position k, done (and settled) before T or not at all. */
-void ScanRank::move(size_t k, Nanos T)
+void ScanRank::move(size_t k, RealtimeInstant T)
 {
     NodeTimings &timings = timings_[k];
-    const Nanos planned = myMoves_.at(k - first_);
-    if (planned == 0 || !motors_)
+    const Nanoseconds planned = myMoves_.at(k - first_);
+    if (planned == Nanoseconds::zero() || !motors_)
         return;
     std::map<std::string, double> targets;
     for (const auto &[motor, target] : config_.plan.positions[k].targets)
         if (node_->findMotor(motor))
             targets[motor] = target;
-    const Nanos settle = rules_.settle;
-    if (const Nanos over = realtimeNow() + planned + settle - T - rules_.moveSlack; over > 0)
+    const Nanoseconds settle = rules_.settle;
+    if (const Nanoseconds over = RealtimeClock::now() + planned + settle - T - rules_.moveSlack;
+        over > Nanoseconds::zero())
         throw RunError("position " + std::to_string(k) + ": the move would end " + msText(over) +
                        " too late for the capture; the scan stops instead of capturing late");
-    const Nanos start = monotonicNow();
+    const MonotonicInstant start = MonotonicClock::now();
     const MoveReport report =
         motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
     timings.moveMs = msSince(start);
     if (!report.completed)
         throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
     /* The last step, not the return (which also saves the position to a file). */
-    /* The scan's instants are still integer nanoseconds: the move's typed ones cross here. */
-    const Nanos moveTook = (report.endMonotonic - report.startMonotonic).count();
-    const Nanos moveStart = wireNanos(report.startRealtime);
-    const Nanos still = moveStart + moveTook;
+    const Nanoseconds moveTook = report.endMonotonic - report.startMonotonic;
+    const RealtimeInstant moveStart = report.startRealtime;
+    const RealtimeInstant still = moveStart + moveTook;
     if (still + settle > T)
         throw RunError("position " + std::to_string(k) + ": the motors stood still " +
                        msText(still + settle - T) + " behind the schedule (the move started " +
                        msText(moveStart - timeline_[k - first_].motionStart) +
                        " after its planned start and took " + msText(moveTook) + ", planned " +
                        msText(planned) + "); the scan stops instead of capturing late");
-    timings.settleMs = double(T - still) / 1e6; /* still before the capture: >= settle_ms */
+    timings.settleMs = FloatMillis(T - still).count(); /* still before T: >= settle_ms */
 }
 
 /* The frames of the position before, taken by now (or about to be), go to the writers. */
@@ -94,7 +103,7 @@ void ScanRank::collectOldest()
 {
     const std::shared_ptr<Captured> taken = armed_.front().taken.get();
     const size_t k = armed_.front().position;
-    const Nanos T = armed_.front().T;
+    const RealtimeInstant T = armed_.front().T;
     armed_.pop_front();
     if (!taken->error.empty())
         throw RunError(taken->error);
@@ -102,7 +111,7 @@ void ScanRank::collectOldest()
         Shots &shots = taken->shots[c];
         frameHandling_ = std::max(frameHandling_, shots.handling);
         for (unsigned f = 0; f < shots.frames.size(); ++f)
-            sink_->submit(unsigned(k), f, T + Nanos(f) * rules_.gap, node_->hostname,
+            sink_->submit(unsigned(k), f, T + int64_t(f) * rules_.gap, node_->hostname,
                           cameraConfigs_[c]->name, std::move(shots.frames[f]));
     }
     timings_[k].captureMs = taken->ms;
@@ -139,11 +148,11 @@ void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
         fail(e.what());
         report = encode(RankReport{node_->hostname, 0, {}, {}, {}});
     }
-    const RankHealth mine{error_, signals_.stopRequested().load(), realtimeNow()};
+    const RankHealth mine{error_, signals_.stopRequested().load(), RealtimeClock::now()};
     const Coordinator::Gathered gathered = coord_->gatherStatus(encode(mine), report);
     std::string errors;
     bool stop = false;
-    Nanos latest = 0;
+    RealtimeInstant latest;
     for (const std::string &text : gathered.statuses) {
         const RankHealth h = decodeRankHealth(text);
         if (!h.error.empty())
@@ -179,7 +188,7 @@ void ScanRank::armPosition(size_t k)
     if (!error_.empty() || k - first_ >= timeline_.size())
         return;
     try {
-        const Nanos T = timeline_[k - first_].capture;
+        const RealtimeInstant T = timeline_[k - first_].capture;
         if (recorder_)
             recorder_->beginPosition(unsigned(k), commandedAt(config_.plan, k), T);
         arm(k, T);
@@ -193,7 +202,7 @@ void ScanRank::runPosition(size_t k)
     const PlannedPosition &planned = timeline_[k - first_];
     if (error_.empty()) {
         try {
-            sleepUntil(CLOCK_REALTIME, planned.motionStart);
+            sleepUntil(planned.motionStart);
             move(k, planned.capture);
         } catch (const std::exception &e) {
             fail(e.what());
@@ -205,7 +214,7 @@ void ScanRank::runPosition(size_t k)
     } catch (const std::exception &e) {
         fail(e.what());
     }
-    const Nanos fenceStart = monotonicNow();
+    const MonotonicInstant fenceStart = MonotonicClock::now();
     fence(k > first_ ? std::optional<size_t>(k - 1) : std::nullopt, k + 1);
     timings_[k].fenceMs = msSince(fenceStart);
 }
@@ -227,7 +236,7 @@ void ScanRank::finish(size_t total, std::optional<size_t> last)
 
     if (config_.plan.returnHome && motors_ && total > 0) {
         if (!timeline_.empty())
-            sleepUntil(CLOCK_REALTIME, timeline_.back().readOut + rules_.bound);
+            sleepUntil(timeline_.back().readOut + rules_.bound);
         std::map<std::string, double> home;
         for (const auto &[motor, target] : config_.plan.positions[0].targets)
             if (node_->findMotor(motor))
@@ -244,7 +253,7 @@ void ScanRank::finish(size_t total, std::optional<size_t> last)
     if (recorder_) {
         std::printf("scan complete: %zu positions, %zu frames in %s\npeak memory per rank: %s\n",
                     total, recorder_->framesRecorded(), layout_->root.c_str(), peakMemory_.c_str());
-        if (delayed_ > 0)
+        if (delayed_ > Nanoseconds::zero())
             std::printf("the timeline was delayed by %s in all by late fences\n",
                         msText(delayed_).c_str());
     }

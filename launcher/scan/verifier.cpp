@@ -194,10 +194,10 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
               " differs from its position's " + std::to_string(positionInstant));
     /* What the plan asked of the camera. A sensor rounds exposure to its line time (tens of us)
      * and gain to its steps: the manifest records what it delivered, within those. */
-    if (std::llabs(record.exposureUs - plan_.capture.exposureUs) >
-        std::max<int64_t>(100, plan_.capture.exposureUs / 100))
+    const int64_t plannedUs = plan_.capture.exposure.count();
+    if (std::llabs(record.exposureUs - plannedUs) > std::max<int64_t>(100, plannedUs / 100))
         where("exposure " + std::to_string(record.exposureUs) + " us, the plan asks " +
-              std::to_string(plan_.capture.exposureUs) + " us");
+              std::to_string(plannedUs) + " us");
     if (std::fabs(record.gain - plan_.capture.gain) > 0.05 * plan_.capture.gain)
         where("gain " + std::to_string(record.gain) + ", the plan asks " +
               std::to_string(plan_.capture.gain));
@@ -226,10 +226,10 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
     if (const Nanos miss = record.sensorTimestamp - record.captureInstant;
-        std::abs(miss) > plan_.maxSkewUs * 1000)
+        std::abs(miss) > Nanoseconds(plan_.maxSkew).count())
         problem(record.file + ": exposure started " + std::to_string(std::abs(miss) / 1000) +
                 " us " + (miss < 0 ? "before" : "after") + " the capture instant T (bound " +
-                std::to_string(plan_.maxSkewUs) + " us)");
+                std::to_string(plan_.maxSkew.count()) + " us)");
     readSimAngle(planned, record, bytes, commanded);
 }
 
@@ -333,7 +333,8 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
                 it->second.second = &f;
         }
     }
-    const double bound = options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkewUs);
+    const double bound =
+        options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkew.count());
     std::vector<double> all;
     for (const auto &[key, span] : range) {
         const double us = double(span.second->sensorTimestamp - span.first->sensorTimestamp) / 1e3;

@@ -159,14 +159,14 @@ BOOST_AUTO_TEST_CASE(demo_scan)
     BOOST_TEST_REQUIRE(plan.positions.size() == 8U);
     BOOST_TEST(plan.positions[1].targets.at("turntable") == 45.0);
     BOOST_TEST(plan.positions[7].targets.at("turntable") == 315.0);
-    BOOST_TEST(plan.settleMs == 150);
+    BOOST_TEST((plan.settle == Milliseconds(150)));
     BOOST_TEST(plan.framesPerPosition == 1U);
-    BOOST_TEST(plan.capture.exposureUs == 8000);
+    BOOST_TEST((plan.capture.exposure == Microseconds(8000)));
     BOOST_TEST(plan.capture.width == 640U);
     BOOST_TEST(plan.capture.height == 480U);
     BOOST_TEST((plan.capture.format == ImageFormat::Jpeg));
     BOOST_TEST(plan.capture.jpegQuality == 90);
-    BOOST_TEST(plan.captureMarginMs == 50);
+    BOOST_TEST((plan.captureMargin == Milliseconds(50)));
     BOOST_TEST(plan.cameras ==
                    (std::vector<std::string>{"pi01/cam", "pi02/cam", "pi03/cam", "pi04/cam"}),
                boost::test_tools::per_element());
@@ -250,10 +250,10 @@ BOOST_AUTO_TEST_CASE(sweep_list_and_plan_defaults)
     for (std::size_t i = 0; i < 4; ++i)
         BOOST_TEST(sweep.positions[i].targets.at("lift") ==
                    10.0 + static_cast<double>(i) * (-20.0 - 10.0) / 3.0);
-    BOOST_TEST(sweep.settleMs == 200);
+    BOOST_TEST((sweep.settle == Milliseconds(200)));
     BOOST_TEST(sweep.framesPerPosition == 1U);
-    BOOST_TEST(sweep.captureMarginMs == 50);
-    BOOST_TEST(sweep.capture.exposureUs == 10'000);
+    BOOST_TEST((sweep.captureMargin == Milliseconds(50)));
+    BOOST_TEST((sweep.capture.exposure == Microseconds(10'000)));
     BOOST_TEST(sweep.outputPattern == "pos-{position}/{node}-{camera}");
     BOOST_TEST(!planRigPath(dir.path() + "/sweep.yaml").has_value());
 
