@@ -29,8 +29,8 @@ struct Percentiles {
     double p50 = 0, p99 = 0, max = 0; /* microseconds */
 };
 
-/* Nearest-rank percentiles of nanosecond samples, in microseconds. */
-Percentiles percentiles(std::vector<Nanos> samples)
+/* Nearest-rank percentiles of the samples, in microseconds. */
+Percentiles percentiles(std::vector<Nanoseconds> samples)
 {
     Percentiles p;
     if (samples.empty())
@@ -38,11 +38,11 @@ Percentiles percentiles(std::vector<Nanos> samples)
     std::sort(samples.begin(), samples.end());
     auto at = [&](double q) {
         const size_t rank = static_cast<size_t>(q * static_cast<double>(samples.size() - 1));
-        return static_cast<double>(samples[rank]) / 1e3;
+        return std::chrono::duration<double, std::micro>(samples[rank]).count();
     };
     p.p50 = at(0.50);
     p.p99 = at(0.99);
-    p.max = static_cast<double>(samples.back()) / 1e3;
+    p.max = std::chrono::duration<double, std::micro>(samples.back()).count();
     return p;
 }
 
@@ -91,7 +91,7 @@ RateResult runRate(double rate, double seconds, RealtimeStatus &status)
     {
         SimGpio gpio(dir, "bench", {driver}, request);
         ExecutorOptions options;
-        options.maxLateness = kNanosPerSecond; /* measure, do not abort */
+        options.maxLateness = std::chrono::seconds(1); /* measure, do not abort */
         StepExecutor executor(gpio, {motor}, options);
         status = executor.realtimeStatus();
         /* Constant rate: an acceleration so high that the ramps last 1 ms. */
@@ -99,7 +99,7 @@ RateResult runRate(double rate, double seconds, RealtimeStatus &status)
         const MoveReport report = executor.execute(plan);
         result.completed = report.completed;
         result.stopReason = report.stopReason;
-        std::vector<Nanos> active;
+        std::vector<Nanoseconds> active;
         for (size_t i = 0; i < report.lateness.size(); i += 2)
             active.push_back(report.lateness[i]);
         result.step = percentiles(active);
@@ -127,7 +127,7 @@ Floor cyclictestFloor(int seconds)
         floor.problem = "could not start cyclictest";
         return floor;
     }
-    std::vector<Nanos> samples;
+    std::vector<Nanoseconds> samples;
     std::string output;
     std::array<char, 512> buffer{};
     while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) {
@@ -135,10 +135,10 @@ Floor cyclictestFloor(int seconds)
         output += line;
         unsigned long us = 0, count = 0;
         if (line[0] != '#' && std::sscanf(line.c_str(), "%lu %lu", &us, &count) == 2)
-            samples.insert(samples.end(), count, static_cast<Nanos>(us) * 1000);
+            samples.insert(samples.end(), count, Microseconds(us));
         unsigned long max = 0;
         if (std::sscanf(line.c_str(), "# Max Latencies: %lu", &max) == 1 && !samples.empty())
-            samples.back() = std::max<Nanos>(samples.back(), static_cast<Nanos>(max) * 1000);
+            samples.back() = std::max<Nanoseconds>(samples.back(), Microseconds(max));
     }
     const int status = pclose(pipe);
     if (status != 0 || samples.empty()) {

@@ -73,9 +73,11 @@ std::vector<Finding> checkCameras(const RigConfig &rig, const NodeConfig &node)
                                ms(nanoseconds(mode.minFrameDuration)) + " to " +
                                ms(nanoseconds(mode.maxFrameDuration)) + ", readout " +
                                ms(nanoseconds(mode.readout)) +
-                               (mode.lineTime ? ", line " + ms(nanoseconds(mode.lineTime)) : "")});
+                               (mode.lineTime != nanoseconds::zero()
+                                    ? ", line " + ms(nanoseconds(mode.lineTime))
+                                    : "")});
             const std::array<SensorMode, 1> modes{mode};
-            const FrameGrid grid = chooseFrameGrid(modes, settings.exposureUs * 1000);
+            const FrameGrid grid = chooseFrameGrid(modes, settings.exposure);
             camera->start(grid, LockOptions{});
             /* The first frames after start may come before the lock holds: not the stream's
              * periods. */
@@ -84,7 +86,7 @@ std::vector<Finding> checkCameras(const RigConfig &rig, const NodeConfig &node)
             std::vector<nanoseconds> stamps;
             stamps.reserve(kTestFrames);
             for (int i = 0; i < kTestFrames; ++i)
-                stamps.emplace_back(camera->captureNext().sensorTimestamp);
+                stamps.emplace_back(camera->captureNext().sensorTimestamp.time_since_epoch());
             const LockStats lock = camera->takeLockStats();
             camera->stop();
             /* A frame a tenth of a period off is a dropped, repeated or retimed frame. */

@@ -65,7 +65,7 @@ void runHello(const HelloOptions &options)
 {
     std::optional<int64_t> boundUs = options.maxOffsetUs;
     if (!options.plan.empty())
-        boundUs = loadPlanAndRig(options.plan, options.rig).plan.maxSkewUs;
+        boundUs = loadPlanAndRig(options.plan, options.rig).plan.maxSkew.count();
 
     const std::unique_ptr<Coordinator> coord = underPmix() ? connectPmix() : soloCoordinator();
     std::unique_ptr<ClockProbeServer> server;

@@ -77,7 +77,7 @@ void printRealtime(const RealtimeStatus &status)
 
 void printMoveSummary(const MotorGroup &group, const NodeConfig &node, const MoveReport &report)
 {
-    const double seconds = double(report.endMonotonic - report.startMonotonic) / 1e9;
+    const double seconds = FloatSeconds(report.endMonotonic - report.startMonotonic).count();
     for (const std::string &name : group.motors()) {
         const MotorConfig &motor = *node.findMotor(name);
         std::printf("%s: at %.3f %s (step %lld)\n", name.c_str(), group.position(name),
@@ -85,7 +85,7 @@ void printMoveSummary(const MotorGroup &group, const NodeConfig &node, const Mov
     }
     std::printf("move: %s in %.3f s, %zu edges, worst edge %.1f us late\n",
                 report.completed ? "completed" : "STOPPED", seconds, report.edges,
-                double(report.maxLateness) / 1e3);
+                std::chrono::duration<double, std::micro>(report.maxLateness).count());
 }
 
 void runMove(const MoveArgs &args)

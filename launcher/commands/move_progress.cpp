@@ -11,8 +11,8 @@ namespace lockstep
 namespace
 {
 
-constexpr Nanos kTerminalLineEvery = kNanosPerSecond / 10;
-constexpr Nanos kLogLineEvery = kNanosPerSecond;
+constexpr Nanoseconds kTerminalLineEvery = Milliseconds(100);
+constexpr Nanoseconds kLogLineEvery = std::chrono::seconds(1);
 
 } // namespace
 
@@ -35,10 +35,10 @@ PositionObserver MoveProgress::observer()
 void MoveProgress::show(const std::vector<double> &positions)
 {
     /* Homing calls after every short chunk: pace the lines here. */
-    const Nanos now = monotonicNow();
-    if (lastLine_ == 0)
+    const MonotonicInstant now = MonotonicClock::now();
+    if (!lastLine_)
         lastLine_ = now; /* the first line a full interval into the move */
-    if (now - lastLine_ < (terminal_ ? kTerminalLineEvery : kLogLineEvery))
+    if (now - *lastLine_ < (terminal_ ? kTerminalLineEvery : kLogLineEvery))
         return;
     lastLine_ = now;
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "motion/motor_group.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -39,7 +39,7 @@ private:
     std::vector<Motor> motors_;
     bool terminal_;
     bool lineOpen_ = false;
-    Nanos lastLine_ = 0;
+    std::optional<MonotonicInstant> lastLine_;
 };
 
 } // namespace lockstep

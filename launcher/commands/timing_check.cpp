@@ -192,12 +192,12 @@ std::vector<Finding> checkSpareLine(const RigConfig &rig, const NodeConfig &node
     const std::string costText = "one GPIO set on line " + std::to_string(line) + ": median " +
                                  us(medianCost) + ", p99 " + us(rank(costs, 99)) + ", max " +
                                  us(*std::max_element(costs.begin(), costs.end()));
-    if (medianCost.count() <= rig.stepPulseNs)
+    if (medianCost <= rig.stepPulse)
         out.push_back({Verdict::Pass, area, costText});
     else
         out.push_back({Verdict::Warn, area,
-                       costText + ": longer than the step pulse (" +
-                           us(nanoseconds(rig.stepPulseNs)) + "), which it then stretches"});
+                       costText + ": longer than the step pulse (" + us(rig.stepPulse) +
+                           "), which it then stretches"});
 
     /* The executor on the spare line at the node's fastest motor's rate and acceleration (steps),
      * about a second at that rate: what a STEP line gets here under the same load. */
@@ -240,10 +240,10 @@ std::vector<Finding> checkSpareLine(const RigConfig &rig, const NodeConfig &node
     const std::string text =
         std::string(head) + std::to_string(report.edges) + " edges, lateness p99 " +
         us(rank(lateness, 99)) + ", max " + us(nanoseconds(report.maxLateness)) + " (abort bound " +
-        us(nanoseconds(rig.maxLatenessNs)) + ")" + (scheduling.empty() ? "" : "; " + scheduling);
+        us(rig.maxLateness) + ")" + (scheduling.empty() ? "" : "; " + scheduling);
     if (!report.completed)
         out.push_back({Verdict::Fail, area, text + ": stopped: " + report.stopReason});
-    else if (report.maxLateness * 2 > rig.maxLatenessNs || !scheduling.empty())
+    else if (report.maxLateness * 2 > rig.maxLateness || !scheduling.empty())
         out.push_back({Verdict::Warn, area, text});
     else
         out.push_back({Verdict::Pass, area, text});

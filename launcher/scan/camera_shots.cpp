@@ -10,21 +10,21 @@
 namespace lockstep
 {
 
-Nanos handlingOf(const Frame &frame)
+Nanoseconds handlingOf(const Frame &frame)
 {
-    return realtimeNow() - frame.sensorTimestamp - frame.exposureUs * 1000 - frame.readout;
+    return RealtimeClock::now() - frame.sensorTimestamp - frame.exposure - frame.readout;
 }
 
-std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop,
-                             int capturePriority)
+std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, RealtimeInstant T,
+                             Nanoseconds gap, unsigned frames, Nanoseconds lead,
+                             const std::atomic<bool> &stop, int capturePriority)
 {
     std::vector<std::future<Shots>> pending;
     pending.reserve(cameras.size());
-    std::vector<Nanos> instants;
+    std::vector<RealtimeInstant> instants;
     instants.reserve(frames);
     for (unsigned f = 0; f < frames; ++f)
-        instants.push_back(T + Nanos(f) * gap);
+        instants.push_back(T + int64_t(f) * gap);
     for (const auto &camera : cameras)
         camera->expect(instants);
     for (const auto &camera : cameras)
@@ -33,8 +33,8 @@ std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras
                 raiseThreadPriority(capturePriority);
                 Shots taken;
                 for (unsigned f = 0; f < frames; ++f) {
-                    const Nanos instant = T + Nanos(f) * gap;
-                    if (!sleepUnlessStopped(CLOCK_REALTIME, instant - lead - kCaptureWake, stop))
+                    const RealtimeInstant instant = T + int64_t(f) * gap;
+                    if (!sleepUnlessStopped(instant - lead - kCaptureWake, stop))
                         throw CaptureStopped();
                     taken.frames.push_back(cam->captureAt(instant));
                     taken.handling = std::max(taken.handling, handlingOf(taken.frames.back()));

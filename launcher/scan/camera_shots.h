@@ -14,17 +14,17 @@ namespace lockstep
 /* What one camera took at one position, and the longest hand-over among them. */
 struct Shots {
     std::vector<Frame> frames;
-    Nanos handling = 0;
+    Nanoseconds handling{0};
 };
 
 /* How long after its last row was read out a frame was handed over: called as soon as the
  * camera returned it. */
-Nanos handlingOf(const Frame &frame);
+Nanoseconds handlingOf(const Frame &frame);
 
 /* A capture thread waits for its instant where a stop can cut the wait short, and asks the
  * camera for the frame this long before it (plus the scheme's retiming lead): the frame is
  * announced (Camera::expect), so a thread woken late still gets it. */
-constexpr Nanos kCaptureWake = 50'000'000;
+constexpr Nanoseconds kCaptureWake = Milliseconds(50);
 
 /* Thrown by takeShots() when `stop` was raised before its frames were taken. */
 class CaptureStopped : public RunError
@@ -37,8 +37,8 @@ public:
  * at SCHED_FIFO `capturePriority` (ScanThreadPriorities::capture). Rethrows the first camera's
  * error. `lead`: how long before an instant the camera must be asked (open loop's retiming
  * lead; 0 for phase-locked streaming). */
-std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, Nanos T,
-                             Nanos gap, unsigned frames, Nanos lead, const std::atomic<bool> &stop,
-                             int capturePriority);
+std::vector<Shots> takeShots(const std::vector<std::unique_ptr<Camera>> &cameras, RealtimeInstant T,
+                             Nanoseconds gap, unsigned frames, Nanoseconds lead,
+                             const std::atomic<bool> &stop, int capturePriority);
 
 } // namespace lockstep

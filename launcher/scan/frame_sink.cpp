@@ -33,8 +33,8 @@ void FrameSink::written(const WriteJob &job, const WriteResult &result)
     written_.push_back(std::move(record));
 }
 
-void FrameSink::submit(unsigned position, unsigned frameIndex, Nanos T, const std::string &node,
-                       const std::string &camera, Frame frame)
+void FrameSink::submit(unsigned position, unsigned frameIndex, RealtimeInstant T,
+                       const std::string &node, const std::string &camera, Frame frame)
 {
     FrameRecord record;
     record.position = position;
@@ -43,9 +43,10 @@ void FrameSink::submit(unsigned position, unsigned frameIndex, Nanos T, const st
     record.camera = camera;
     record.file =
         framePath(plan_.outputPattern, position, frameIndex, node, camera, plan_.capture.format);
-    record.captureInstant = T;
-    record.sensorTimestamp = frame.sensorTimestamp;
-    record.exposureUs = frame.exposureUs;
+    /* The manifest's record: integer nanoseconds and microseconds, as the file has them. */
+    record.captureInstant = wireNanos(T);
+    record.sensorTimestamp = wireNanos(frame.sensorTimestamp);
+    record.exposureUs = frame.exposure.count();
     record.gain = frame.gain;
     record.width = frame.image.width;
     record.height = frame.image.height;

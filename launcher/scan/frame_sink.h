@@ -25,7 +25,7 @@ public:
 
     /* Queues the frame of (position, frame index) taken by node/camera for instant T. Blocks
      * while the writers' queue is full; rethrows a writer's error. */
-    void submit(unsigned position, unsigned frameIndex, Nanos T, const std::string &node,
+    void submit(unsigned position, unsigned frameIndex, RealtimeInstant T, const std::string &node,
                 const std::string &camera, Frame frame);
     /* Waits until every queued frame is written; rethrows a writer's error. */
     void drain();

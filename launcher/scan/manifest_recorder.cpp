@@ -59,13 +59,13 @@ void ManifestRecorder::writeLoop()
 }
 
 void ManifestRecorder::beginPosition(unsigned position, std::map<std::string, double> commanded,
-                                     Nanos T)
+                                     RealtimeInstant T)
 {
     enqueue([this, position, commanded = std::move(commanded), T]() mutable {
         PositionRecord &record = pending_[position];
         record.position = position;
         record.commanded = std::move(commanded);
-        record.captureInstant = T;
+        record.captureInstant = wireNanos(T); /* the manifest's integer nanoseconds */
     });
 }
 

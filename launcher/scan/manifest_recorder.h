@@ -32,7 +32,8 @@ public:
     ManifestRecorder(const ManifestRecorder &) = delete;
     ManifestRecorder &operator=(const ManifestRecorder &) = delete;
 
-    void beginPosition(unsigned position, std::map<std::string, double> commanded, Nanos T);
+    void beginPosition(unsigned position, std::map<std::string, double> commanded,
+                       RealtimeInstant T);
     /* Every rank's report of one fence, in rank order. */
     void record(std::vector<RankReport> reports);
     /* Queues the "complete" line and waits until everything is written. */

@@ -7,7 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -32,7 +32,10 @@ std::string me()
     ::gethostname(host, sizeof(host) - 1);
     return "lockstep scan, pid " + std::to_string(::getpid()) + " on " + host + ", uid " +
            std::to_string(::getuid()) + ", since " +
-           std::to_string(realtimeNow() / kNanosPerSecond) + " (unix time)\n";
+           std::to_string(
+               std::chrono::floor<std::chrono::seconds>(RealtimeClock::now().time_since_epoch())
+                   .count()) +
+           " (unix time)\n";
 }
 
 } // namespace

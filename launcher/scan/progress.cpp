@@ -12,13 +12,15 @@ extern "C" {
 #include <slurm/slurm.h>
 }
 
+#include "util/chrono_clocks.h"
+
 namespace lockstep
 {
 
 namespace
 {
 
-constexpr Nanos kCommentInterval = 5 * kNanosPerSecond;
+constexpr Nanoseconds kCommentInterval = std::chrono::seconds(5);
 
 std::string formatDuration(double seconds)
 {
@@ -56,16 +58,15 @@ private:
     void run()
     {
         slurm_init(nullptr);
-        Nanos lastSent = 0;
+        MonotonicInstant lastSent;
         std::unique_lock lock(mutex_);
         for (;;) {
             wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
             if (pending_.empty())
                 return;
-            const Nanos wait = lastSent + kCommentInterval - monotonicNow();
-            if (!urgent_ && !stopping_ && wait > 0) {
-                wake_.wait_for(lock, std::chrono::nanoseconds(wait),
-                               [this] { return stopping_ || urgent_; });
+            const Nanoseconds wait = lastSent + kCommentInterval - MonotonicClock::now();
+            if (!urgent_ && !stopping_ && wait > Nanoseconds::zero()) {
+                wake_.wait_for(lock, wait, [this] { return stopping_ || urgent_; });
                 continue;
             }
             std::string text = std::move(pending_);
@@ -73,7 +74,7 @@ private:
             urgent_ = false;
             lock.unlock();
             send(text);
-            lastSent = monotonicNow();
+            lastSent = MonotonicClock::now();
             lock.lock();
         }
     }
@@ -109,7 +110,7 @@ public:
     std::string scan;
     size_t total = 0;
     size_t firstDone = 0;
-    Nanos start = monotonicNow();
+    MonotonicInstant start = MonotonicClock::now();
     bool tty = isatty(STDERR_FILENO) == 1;
     std::unique_ptr<JobComment> comment;
 };
@@ -129,7 +130,7 @@ Progress::~Progress() = default;
 void Progress::update(size_t done)
 {
     Impl &p = *impl_;
-    const double elapsed = double(monotonicNow() - p.start) / 1e9;
+    const double elapsed = FloatSeconds(MonotonicClock::now() - p.start).count();
     const size_t doneHere = done - p.firstDone;
     const double rate = elapsed > 0 ? double(doneHere) / elapsed : 0; /* positions/s */
     const double eta = rate > 0 ? double(p.total - done) / rate : 0;

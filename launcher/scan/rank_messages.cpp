@@ -22,6 +22,12 @@ template <typename Convert> auto decode(const std::string &text, const char *wha
     }
 }
 
+/* A duration on the wire: integer nanoseconds. */
+Nanoseconds nanoseconds(const json &value)
+{
+    return Nanoseconds(value.get<int64_t>());
+}
+
 } // namespace
 
 std::string encode(const StartDecision &d)
@@ -43,10 +49,10 @@ std::string encode(const std::vector<SensorMode> &modes)
 {
     json all = json::array();
     for (const SensorMode &m : modes)
-        all.push_back({{"min_frame_ns", m.minFrameDuration},
-                       {"max_frame_ns", m.maxFrameDuration},
-                       {"readout_ns", m.readout},
-                       {"line_ns", m.lineTime}});
+        all.push_back({{"min_frame_ns", m.minFrameDuration.count()},
+                       {"max_frame_ns", m.maxFrameDuration.count()},
+                       {"readout_ns", m.readout.count()},
+                       {"line_ns", m.lineTime.count()}});
     return all.dump();
 }
 
@@ -55,26 +61,36 @@ std::vector<SensorMode> decodeSensorModes(const std::string &text)
     return decode(text, "list of sensor modes", [](const json &all) {
         std::vector<SensorMode> modes;
         for (const json &m : all)
-            modes.push_back({m.at("min_frame_ns").get<Nanos>(), m.at("max_frame_ns").get<Nanos>(),
-                             m.at("readout_ns").get<Nanos>(), m.at("line_ns").get<Nanos>()});
+            modes.push_back({nanoseconds(m.at("min_frame_ns")), nanoseconds(m.at("max_frame_ns")),
+                             nanoseconds(m.at("readout_ns")), nanoseconds(m.at("line_ns"))});
         return modes;
     });
 }
 
 std::string encode(const TimelineOffer &o)
 {
-    return json{{"moves_ns", o.moves},       {"handling_ns", o.handling}, {"fence_ns", o.fence},
-                {"offered_ns", o.offeredAt}, {"error", o.error},          {"stop", o.stop}}
+    json moves = json::array();
+    for (const Nanoseconds move : o.moves)
+        moves.push_back(move.count());
+    return json{{"moves_ns", moves},
+                {"handling_ns", o.handling.count()},
+                {"fence_ns", o.fence.count()},
+                {"offered_ns", wireNanos(o.offeredAt)},
+                {"error", o.error},
+                {"stop", o.stop}}
         .dump();
 }
 
 TimelineOffer decodeTimelineOffer(const std::string &text)
 {
     return decode(text, "timeline offer", [](const json &j) {
-        return TimelineOffer{j.at("moves_ns").get<std::vector<Nanos>>(),
-                             j.at("handling_ns").get<Nanos>(),
-                             j.at("fence_ns").get<Nanos>(),
-                             j.at("offered_ns").get<Nanos>(),
+        std::vector<Nanoseconds> moves;
+        for (const json &move : j.at("moves_ns"))
+            moves.push_back(nanoseconds(move));
+        return TimelineOffer{std::move(moves),
+                             nanoseconds(j.at("handling_ns")),
+                             nanoseconds(j.at("fence_ns")),
+                             realtimeFromWire(j.at("offered_ns").get<int64_t>()),
                              j.at("error").get<std::string>(),
                              j.at("stop").get<bool>()};
     });
@@ -83,14 +99,14 @@ TimelineOffer decodeTimelineOffer(const std::string &text)
 /* Compact on purpose: every rank reads every rank's, at every position. */
 std::string encode(const RankHealth &h)
 {
-    return json{{"e", h.error}, {"s", h.signal}, {"t", h.fenceEntry}}.dump();
+    return json{{"e", h.error}, {"s", h.signal}, {"t", wireNanos(h.fenceEntry)}}.dump();
 }
 
 RankHealth decodeRankHealth(const std::string &text)
 {
     return decode(text, "health", [](const json &j) {
         return RankHealth{j.at("e").get<std::string>(), j.at("s").get<int>(),
-                          j.at("t").get<Nanos>()};
+                          realtimeFromWire(j.at("t").get<int64_t>())};
     });
 }
 

@@ -34,19 +34,19 @@ struct PositionTimings {
 };
 
 struct TimelineOffer {
-    std::vector<Nanos> moves; /* this node's planned move to each position from the first */
-    Nanos handling = 0;       /* this node's longest frame hand-over so far */
-    Nanos fence = 0;          /* this node's median of a few trial fences */
-    Nanos offeredAt = 0;      /* CLOCK_REALTIME: the timeline starts a margin after the latest */
-    std::string error;        /* this rank's first error, "" if none */
-    bool stop = false;        /* a signal asked this rank to stop */
+    std::vector<Nanoseconds> moves; /* this node's planned move to each position from the first */
+    Nanoseconds handling{0};        /* this node's longest frame hand-over so far */
+    Nanoseconds fence{0};           /* this node's median of a few trial fences */
+    RealtimeInstant offeredAt;      /* the timeline starts a margin after the latest */
+    std::string error;              /* this rank's first error, "" if none */
+    bool stop = false;              /* a signal asked this rank to stop */
 };
 
-/* Whether every rank may go on, and when each entered the fence (CLOCK_REALTIME). */
+/* Whether every rank may go on, and when each entered the fence. */
 struct RankHealth {
     std::string error; /* this rank's first error, "" if none */
     int signal = 0;    /* the signal that asked this rank to stop, 0 if none */
-    Nanos fenceEntry = 0;
+    RealtimeInstant fenceEntry;
 };
 
 struct RankReport {

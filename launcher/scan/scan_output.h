@@ -47,7 +47,7 @@ PreparedOutput prepareOutput(const ScanLayout &layout, const LoadedConfig &confi
 struct ScanFacts {
     std::vector<std::string> ranks; /* node by rank */
     FrameGrid grid;
-    Nanos readout = 0;
+    Nanoseconds readout{0};
     std::string coordination;
 };
 

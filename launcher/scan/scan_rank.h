@@ -32,20 +32,20 @@ namespace lockstep
 
 class SignalGuard;
 
-/* Milliseconds from a CLOCK_MONOTONIC instant until now. */
-double msSince(Nanos start);
+/* Milliseconds from an instant until now. */
+double msSince(MonotonicInstant start);
 
 /* How long a fence may take after its last rank entered, before the next motion starts and
  * the next capture is armed: well above the collecting fence's p99 on the four-node test
  * cluster (1-2 ms), and what mpirun needed with 4-32 ranks on two loaded cores (a 3 ms
  * allowance missed arms there). A position's fence usually has the exposure, readout and
  * settle time to itself, so it costs nothing unless a rank is late. */
-constexpr Nanos kFenceAllowance = 10'000'000;
+constexpr Nanoseconds kFenceAllowance = Milliseconds(10);
 /* How long after a signal a rank that has not ended at a fence gives up on it (releases its
  * motors and exits 128 + signal; the launcher then stops the others): longer than a position
  * takes, since a rank signalled alone waits there for the others. When the launcher kills
  * sooner (mpirun: SIGKILL a second after SIGTERM), the motors are released already. */
-constexpr Nanos kSignalGrace = 5'000'000'000;
+constexpr Nanoseconds kSignalGrace = std::chrono::seconds(5);
 /* Fences timed while planning, for TimelineRules::coordination. */
 constexpr int kTrialFences = 7;
 
@@ -120,8 +120,8 @@ private:
     /* Positions and Finish: scan_rank_positions.cpp */
     void runPosition(size_t k);
     void armPosition(size_t k);
-    void arm(size_t k, Nanos T);
-    void move(size_t k, Nanos T);
+    void arm(size_t k, RealtimeInstant T);
+    void move(size_t k, RealtimeInstant T);
     /* Collects the armed captures of positions before `before`. */
     void collect(size_t before);
     void collectOldest();
@@ -150,21 +150,21 @@ private:
     std::vector<std::unique_ptr<Camera>> cameras_;
     std::vector<SensorMode> modes_; /* this node's cameras', as configured */
     FrameGrid grid_;
-    Nanos scanReadout_ = 0; /* the longest readout of any camera on any rank */
+    Nanoseconds scanReadout_{0}; /* the longest readout of any camera on any rank */
     std::unique_ptr<FrameSink> sink_;
 
     /* The timeline, the same on every rank: positions from first_ on. */
     size_t first_ = 0;
     TimelineRules rules_;
     std::vector<PlannedPosition> timeline_;
-    std::vector<Nanos> myMoves_; /* this node's planned moves, from first_ on */
-    Nanos delayed_ = 0;          /* how much late fences have delayed the timeline */
+    std::vector<Nanoseconds> myMoves_; /* this node's planned moves, from first_ on */
+    Nanoseconds delayed_{0};           /* how much late fences have delayed the timeline */
 
     /* Captures armed and not yet collected, oldest first: each waits for the one before.
      * Shared: the next capture waits on it; a pointer: collect() moves the frames out. */
     struct ArmedCapture {
         size_t position = 0;
-        Nanos T = 0;
+        RealtimeInstant T;
         std::shared_future<std::shared_ptr<Captured>> taken;
     };
     std::deque<ArmedCapture> armed_;
@@ -179,9 +179,9 @@ private:
     std::string error_;
     std::atomic<size_t> current_{0}; /* the position being worked on, 1-based (for a stop) */
     std::atomic<bool> said_{false};
-    Nanos frameHandling_ = 0; /* this node's longest handlingOf() a frame so far */
-    Nanos scanHandling_ = 0;  /* the longest frameHandling_ of any rank, when planned */
-    std::string peakMemory_;  /* every rank's peak resident memory, as of the last fence */
+    Nanoseconds frameHandling_{0}; /* this node's longest handlingOf() a frame so far */
+    Nanoseconds scanHandling_{0};  /* the longest frameHandling_ of any rank, when planned */
+    std::string peakMemory_;       /* every rank's peak resident memory, as of the last fence */
 };
 
 } // namespace lockstep

@@ -12,35 +12,45 @@
 namespace lockstep
 {
 
+namespace
+{
+
+/* Figures for the manifest, which keeps milliseconds and microseconds as decimals. */
+using FloatMillis = std::chrono::duration<double, std::milli>;
+using FloatMicros = std::chrono::duration<double, std::micro>;
+
+} // namespace
+
 /* The capture thread of position k: it waits until k-1's frames are taken, then for the grid
  * frames of k on every camera, while this thread moves the motors and runs the fence. */
-void ScanRank::arm(size_t k, Nanos T)
+void ScanRank::arm(size_t k, RealtimeInstant T)
 {
-    if (const Nanos ahead = T - realtimeNow(); ahead < kCaptureLead / 2)
+    if (const Nanoseconds ahead = T - RealtimeClock::now(); ahead < kCaptureLead / 2)
         throw RunError("position " + std::to_string(k) + ": " + msText(kCaptureLead / 2 - ahead) +
                        " behind the schedule before its capture; the scan stops instead of "
                        "capturing late");
     const std::shared_future<std::shared_ptr<Captured>> previous =
         armed_.empty() ? std::shared_future<std::shared_ptr<Captured>>() : armed_.back().taken;
-    const Nanos gap = rules_.gap;
+    const Nanoseconds gap = rules_.gap;
     const unsigned frames = config_.plan.framesPerPosition;
-    const Nanos lead =
-        rules_.sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid_.period : 0;
+    const Nanoseconds lead = rules_.sync == CaptureSync::OpenLoop
+                                 ? kOpenLoopLeadFrames * grid_.period
+                                 : Nanoseconds::zero();
     const int capturePriority = scanThreadPriorities(config_.rig.executorPriority).capture;
     const auto taken =
         std::async(std::launch::async, [this, previous, T, gap, frames, lead, capturePriority] {
             if (previous.valid())
                 previous.wait();
             auto taken = std::make_shared<Captured>();
-            const Nanos start = monotonicNow();
+            const MonotonicInstant start = MonotonicClock::now();
             try {
                 taken->shots = takeShots(cameras_, T, gap, frames, lead, signals_.stopRequested(),
                                          capturePriority);
                 for (size_t c = 0; c < cameras_.size(); ++c) {
                     const LockStats stats = cameras_[c]->takeLockStats();
-                    taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] =
-                        LockFigures{stats.frames, double(stats.maxAbs) / 1e3,
-                                    double(stats.meanAbs()) / 1e3, stats.latencyFrames.value_or(0)};
+                    taken->lock[node_->hostname + "/" + cameraConfigs_[c]->name] = LockFigures{
+                        stats.frames, FloatMicros(stats.maxAbs).count(),
+                        FloatMicros(stats.meanAbs()).count(), stats.latencyFrames.value_or(0)};
                 }
             } catch (const std::exception &e) {
                 taken->error = e.what();
@@ -52,21 +62,22 @@ void ScanRank::arm(size_t k, Nanos T)
 }
 
 /* The motors of this node, to position k, done (and settled) before T or not at all. */
-void ScanRank::move(size_t k, Nanos T)
+void ScanRank::move(size_t k, RealtimeInstant T)
 {
     NodeTimings &timings = timings_[k];
-    const Nanos planned = myMoves_.at(k - first_);
-    if (planned == 0 || !motors_)
+    const Nanoseconds planned = myMoves_.at(k - first_);
+    if (planned == Nanoseconds::zero() || !motors_)
         return;
     std::map<std::string, double> targets;
     for (const auto &[motor, target] : config_.plan.positions[k].targets)
         if (node_->findMotor(motor))
             targets[motor] = target;
-    const Nanos settle = rules_.settle;
-    if (const Nanos over = realtimeNow() + planned + settle - T - rules_.moveSlack; over > 0)
+    const Nanoseconds settle = rules_.settle;
+    if (const Nanoseconds over = RealtimeClock::now() + planned + settle - T - rules_.moveSlack;
+        over > Nanoseconds::zero())
         throw RunError("position " + std::to_string(k) + ": the move would end " + msText(over) +
                        " too late for the capture; the scan stops instead of capturing late");
-    const Nanos start = monotonicNow();
+    const MonotonicInstant start = MonotonicClock::now();
     const MoveReport report =
         motors_->moveTo(targets, config_.plan.motion, &signals_.stopRequested());
     timings.moveMs = msSince(start);
@@ -77,15 +88,16 @@ void ScanRank::move(size_t k, Nanos T)
     if (!report.completed)
         throw RunError("move to position " + std::to_string(k) + " stopped: " + report.stopReason);
     /* The last step, not the return (which also saves the position to a file). */
-    const Nanos still = report.startRealtime + (report.endMonotonic - report.startMonotonic);
+    const Nanoseconds moveTook = report.endMonotonic - report.startMonotonic;
+    const RealtimeInstant moveStart = report.startRealtime;
+    const RealtimeInstant still = moveStart + moveTook;
     if (still + settle > T)
         throw RunError("position " + std::to_string(k) + ": the motors stood still " +
                        msText(still + settle - T) + " behind the schedule (the move started " +
-                       msText(report.startRealtime - timeline_[k - first_].motionStart) +
-                       " after its planned start and took " +
-                       msText(report.endMonotonic - report.startMonotonic) + ", planned " +
+                       msText(moveStart - timeline_[k - first_].motionStart) +
+                       " after its planned start and took " + msText(moveTook) + ", planned " +
                        msText(planned) + "); the scan stops instead of capturing late");
-    timings.settleMs = double(T - still) / 1e6; /* still before the capture: >= settle_ms */
+    timings.settleMs = FloatMillis(T - still).count(); /* still before T: >= settle_ms */
 }
 
 /* The frames of the position before, taken by now (or about to be), go to the writers. */
@@ -99,7 +111,7 @@ void ScanRank::collectOldest()
 {
     const std::shared_ptr<Captured> taken = armed_.front().taken.get();
     const size_t k = armed_.front().position;
-    const Nanos T = armed_.front().T;
+    const RealtimeInstant T = armed_.front().T;
     armed_.pop_front();
     if (!taken->error.empty())
         throw RunError(taken->error);
@@ -107,7 +119,7 @@ void ScanRank::collectOldest()
         Shots &shots = taken->shots[c];
         frameHandling_ = std::max(frameHandling_, shots.handling);
         for (unsigned f = 0; f < shots.frames.size(); ++f)
-            sink_->submit(unsigned(k), f, T + Nanos(f) * rules_.gap, node_->hostname,
+            sink_->submit(unsigned(k), f, T + int64_t(f) * rules_.gap, node_->hostname,
                           cameraConfigs_[c]->name, std::move(shots.frames[f]));
     }
     timings_[k].captureMs = taken->ms;
@@ -144,12 +156,12 @@ void ScanRank::fence(std::optional<size_t> timingsOf, size_t next)
         fail(e.what());
         report = encode(RankReport{node_->hostname, 0, {}, {}, {}});
     }
-    const RankHealth mine{error_, signals_.signalNumber(), realtimeNow()};
+    const RankHealth mine{error_, signals_.signalNumber(), RealtimeClock::now()};
     const Coordinator::Gathered gathered = coord_->gatherStatus(encode(mine), report);
     std::string errors;
     std::string stoppedBy; /* "SIGTERM on pi02, pi03" */
     int signal = 0;        /* the first stopped rank's */
-    Nanos latest = 0;
+    RealtimeInstant latest;
     for (size_t r = 0; r < gathered.statuses.size(); ++r) {
         const RankHealth h = decodeRankHealth(gathered.statuses[r]);
         if (!h.error.empty())
@@ -189,7 +201,7 @@ void ScanRank::armPosition(size_t k)
     if (!error_.empty() || signals_.stopRequested() || k - first_ >= timeline_.size())
         return;
     try {
-        const Nanos T = timeline_[k - first_].capture;
+        const RealtimeInstant T = timeline_[k - first_].capture;
         if (recorder_)
             recorder_->beginPosition(unsigned(k), commandedAt(config_.plan, k), T);
         arm(k, T);
@@ -203,7 +215,7 @@ void ScanRank::runPosition(size_t k)
     current_ = k + 1;
     const PlannedPosition &planned = timeline_[k - first_];
     const std::atomic<bool> &stop = signals_.stopRequested();
-    if (error_.empty() && sleepUnlessStopped(CLOCK_REALTIME, planned.motionStart, stop)) {
+    if (error_.empty() && sleepUnlessStopped(planned.motionStart, stop)) {
         try {
             move(k, planned.capture);
         } catch (const std::exception &e) {
@@ -220,7 +232,7 @@ void ScanRank::runPosition(size_t k)
     } else if (motors_) {
         motors_->release(); /* stopping: no holding torque while the ranks agree to end */
     }
-    const Nanos fenceStart = monotonicNow();
+    const MonotonicInstant fenceStart = MonotonicClock::now();
     fence(k > first_ ? std::optional<size_t>(k - 1) : std::nullopt, k + 1);
     timings_[k].fenceMs = msSince(fenceStart);
 }
@@ -242,7 +254,7 @@ void ScanRank::finish(size_t total, std::optional<size_t> last)
 
     if (config_.plan.returnHome && motors_ && total > 0) {
         if (!timeline_.empty())
-            sleepUntil(CLOCK_REALTIME, timeline_.back().readOut + rules_.bound);
+            sleepUntil(timeline_.back().readOut + rules_.bound);
         std::map<std::string, double> home;
         for (const auto &[motor, target] : config_.plan.positions[0].targets)
             if (node_->findMotor(motor))
@@ -259,7 +271,7 @@ void ScanRank::finish(size_t total, std::optional<size_t> last)
     if (recorder_) {
         std::printf("scan complete: %zu positions, %zu frames in %s\npeak memory per rank: %s\n",
                     total, recorder_->framesRecorded(), layout_->root.c_str(), peakMemory_.c_str());
-        if (delayed_ > 0)
+        if (delayed_ > Nanoseconds::zero())
             std::printf("the timeline was delayed by %s in all by late fences\n",
                         msText(delayed_).c_str());
     }

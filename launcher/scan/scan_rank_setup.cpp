@@ -78,7 +78,7 @@ void ScanRank::agreeOnGrid()
             all.push_back(mode);
     for (const SensorMode &mode : all)
         scanReadout_ = std::max(scanReadout_, mode.readout);
-    grid_ = chooseFrameGrid(all, config_.plan.capture.exposureUs * 1000);
+    grid_ = chooseFrameGrid(all, config_.plan.capture.exposure);
     if (newScanTexts_) {
         try {
             const ScanFacts facts{hosts_, grid_, scanReadout_,
@@ -93,7 +93,7 @@ void ScanRank::agreeOnGrid()
 
 LockOptions ScanRank::lockOptions() const
 {
-    return {config_.plan.capture.sync, config_.plan.maxSkewUs * 1000};
+    return {config_.plan.capture.sync, config_.plan.maxSkew};
 }
 
 /* Each camera locks on its own (a second or so): all at once. */
@@ -112,7 +112,7 @@ void ScanRank::startCameras()
 
 void ScanRank::warmUpCameras()
 {
-    std::vector<std::future<Nanos>> shots;
+    std::vector<std::future<Nanoseconds>> shots;
     for (auto &camera : cameras_) {
         Camera *cam = camera.get();
         shots.push_back(
@@ -129,7 +129,7 @@ void ScanRank::planTimeline(size_t first)
     const ScanPlan &plan = config_.plan;
     first_ = first;
     TimelineOffer offer;
-    offer.moves.assign(plan.positions.size() - first, 0);
+    offer.moves.assign(plan.positions.size() - first, Nanoseconds::zero());
     if (motors_ && error_.empty()) {
         std::vector<std::map<std::string, double>> targets;
         for (size_t k = first; k < plan.positions.size(); ++k) {
@@ -147,22 +147,22 @@ void ScanRank::planTimeline(size_t first)
     myMoves_ = offer.moves;
     /* What a fence costs here and now (the median: the first ones also warm the server up):
      * the timeline leaves room for one per position. */
-    std::vector<Nanos> trials;
+    std::vector<Nanoseconds> trials;
     for (int i = 0; i < kTrialFences; ++i) {
-        const Nanos before = monotonicNow();
+        const MonotonicInstant before = MonotonicClock::now();
         coord_->fence();
-        trials.push_back(monotonicNow() - before);
+        trials.push_back(MonotonicClock::now() - before);
     }
     std::sort(trials.begin(), trials.end());
     offer.fence = trials[trials.size() / 2];
     offer.handling = frameHandling_;
     offer.error = error_;
     offer.stop = signals_.stopRequested().load();
-    offer.offeredAt = realtimeNow();
+    offer.offeredAt = RealtimeClock::now();
 
-    std::vector<Nanos> slowest(offer.moves.size(), 0);
-    Nanos start = 0;
-    Nanos fence = 0;
+    std::vector<Nanoseconds> slowest(offer.moves.size(), Nanoseconds::zero());
+    RealtimeInstant start;
+    Nanoseconds fence{0};
     std::string errors;
     bool stop = false;
     const std::vector<std::string> all = coord_->allGather(encode(offer));
@@ -184,13 +184,13 @@ void ScanRank::planTimeline(size_t first)
     if (stop)
         throw RunError("stopped by a signal; continue later with --resume");
     /* The first motion: a margin after the last rank offered (the same on every rank). */
-    start += plan.captureMarginMs * 1'000'000 + kFenceAllowance;
+    start += plan.captureMargin + kFenceAllowance;
 
     rules_.grid = grid_;
-    rules_.exposure = plan.capture.exposureUs * 1000;
+    rules_.exposure = plan.capture.exposure;
     rules_.readout = scanReadout_;
     rules_.bound = lockOptions().bound;
-    rules_.settle = plan.settleMs * 1'000'000;
+    rules_.settle = plan.settle;
     rules_.moveSlack = std::max(kExecutorSlack, executorOptionsFor(config_.rig).maxLateness);
     rules_.gap = frameGap(grid_, scanHandling_);
     rules_.frames = plan.framesPerPosition;

@@ -11,9 +11,9 @@
 namespace lockstep
 {
 
-double msSince(Nanos start)
+double msSince(MonotonicInstant start)
 {
-    return double(monotonicNow() - start) / 1e6;
+    return std::chrono::duration<double, std::milli>(MonotonicClock::now() - start).count();
 }
 
 ScanRank::ScanRank(const ScanOptions &options, SignalGuard &signals)

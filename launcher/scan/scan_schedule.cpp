@@ -5,43 +5,48 @@
 namespace lockstep
 {
 
-Nanos captureInstant(const FrameGrid &grid, Nanos now, Nanos margin, CaptureSync sync)
+RealtimeInstant captureInstant(const FrameGrid &grid, RealtimeInstant now, Nanoseconds margin,
+                               CaptureSync sync)
 {
-    const Nanos lead = sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid.period : 0;
+    const Nanoseconds lead =
+        sync == CaptureSync::OpenLoop ? kOpenLoopLeadFrames * grid.period : Nanoseconds::zero();
     return grid.instantAtOrAfter(now + margin + lead);
 }
 
-Nanos frameGap(const FrameGrid &grid, Nanos handling)
+Nanoseconds frameGap(const FrameGrid &grid, Nanoseconds handling)
 {
-    const Nanos needed = handling * 2 + kHandOverSlack;
-    const Nanos periods = std::max<Nanos>(1, (needed + grid.period - 1) / grid.period);
+    const Nanoseconds needed = handling * 2 + kHandOverSlack;
+    const int64_t periods =
+        std::max<int64_t>(1, (needed + grid.period - Nanoseconds(1)) / grid.period);
     return periods * grid.period;
 }
 
-Nanos lastRowReadOut(Nanos T, unsigned frames, Nanos gap, Nanos exposure, Nanos readout)
+RealtimeInstant lastRowReadOut(RealtimeInstant T, unsigned frames, Nanoseconds gap,
+                               Nanoseconds exposure, Nanoseconds readout)
 {
-    return T + Nanos(std::max(frames, 1u) - 1) * gap + exposure + readout;
+    return T + int64_t(std::max(frames, 1u) - 1) * gap + exposure + readout;
 }
 
-PlannedPosition planPosition(const TimelineRules &rules, Nanos motionStart, Nanos move)
+PlannedPosition planPosition(const TimelineRules &rules, RealtimeInstant motionStart,
+                             Nanoseconds move)
 {
-    Nanos earliest = motionStart + kCaptureLead;
-    if (move > 0)
+    RealtimeInstant earliest = motionStart + kCaptureLead;
+    if (move > Nanoseconds::zero())
         earliest = std::max(earliest, motionStart + move + rules.moveSlack + rules.settle);
     if (rules.sync == CaptureSync::OpenLoop)
         earliest = std::max(earliest, motionStart + kOpenLoopLeadFrames * rules.grid.period);
-    const Nanos T = rules.grid.instantAtOrAfter(earliest);
+    const RealtimeInstant T = rules.grid.instantAtOrAfter(earliest);
     return {motionStart, T,
             lastRowReadOut(T, rules.frames, rules.gap, rules.exposure, rules.readout)};
 }
 
-std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos start,
-                                          std::span<const Nanos> moves)
+std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, RealtimeInstant start,
+                                          std::span<const Nanoseconds> moves)
 {
     std::vector<PlannedPosition> timeline;
     timeline.reserve(moves.size());
-    Nanos motionStart = start;
-    for (const Nanos move : moves) {
+    RealtimeInstant motionStart = start;
+    for (const Nanoseconds move : moves) {
         timeline.push_back(planPosition(rules, motionStart, move));
         motionStart = std::max(timeline.back().readOut + rules.bound,
                                motionStart + move + rules.coordination);
@@ -49,12 +54,12 @@ std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos star
     return timeline;
 }
 
-Nanos delayTimeline(std::vector<PlannedPosition> &timeline, size_t from, const FrameGrid &grid,
-                    Nanos late)
+Nanoseconds delayTimeline(std::vector<PlannedPosition> &timeline, size_t from,
+                          const FrameGrid &grid, Nanoseconds late)
 {
-    if (late <= 0)
-        return 0;
-    const Nanos delay = (late + grid.period - 1) / grid.period * grid.period;
+    if (late <= Nanoseconds::zero())
+        return Nanoseconds::zero();
+    const Nanoseconds delay = (late + grid.period - Nanoseconds(1)) / grid.period * grid.period;
     for (size_t k = from; k < timeline.size(); ++k) {
         timeline[k].motionStart += delay;
         timeline[k].capture += delay;

@@ -15,68 +15,71 @@ namespace lockstep
 
 /* Open loop only: how far ahead of a capture its instant must be for the sensor to be retimed
  * (buffers in flight + 2 frames, the latency that scheme assumes). */
-constexpr Nanos kOpenLoopLeadFrames = 5;
+constexpr int64_t kOpenLoopLeadFrames = 5;
 
 /* The capture instant T rank 0 announces at `now`: the first grid frame after the margin (the
  * time the broadcast needs); open loop also leaves its retiming lead. */
-Nanos captureInstant(const FrameGrid &grid, Nanos now, Nanos margin, CaptureSync sync);
+RealtimeInstant captureInstant(const FrameGrid &grid, RealtimeInstant now, Nanoseconds margin,
+                               CaptureSync sync);
 
 /* From one frame of a position to the next: whole grid periods, enough for every camera to hand
  * over the previous frame and still find the next one in its buffers: twice the slowest rank's
  * hand-over time so far plus kHandOverSlack (a loaded node's hand-over varies that much). */
-constexpr Nanos kHandOverSlack = 20'000'000;
+constexpr Nanoseconds kHandOverSlack = Milliseconds(20);
 
-Nanos frameGap(const FrameGrid &grid, Nanos handling);
+Nanoseconds frameGap(const FrameGrid &grid, Nanoseconds handling);
 
 /* When the last row of a position's last frame has been read out: the motors wait for it, on
  * every node, since any camera may film any motor. */
-Nanos lastRowReadOut(Nanos T, unsigned frames, Nanos gap, Nanos exposure, Nanos readout);
+RealtimeInstant lastRowReadOut(RealtimeInstant T, unsigned frames, Nanoseconds gap,
+                               Nanoseconds exposure, Nanoseconds readout);
 
 /* A capture thread is waiting for its frame at least this long before T. */
-constexpr Nanos kCaptureLead = 5'000'000;
+constexpr Nanoseconds kCaptureLead = Milliseconds(5);
 /* Added to a planned move at least: the executor's wake-up and ENABLE set-up. */
-constexpr Nanos kExecutorSlack = 2'000'000;
+constexpr Nanoseconds kExecutorSlack = Milliseconds(2);
 
-/* What the timeline of a scan is planned from; times in ns. */
+/* What the timeline of a scan is planned from. */
 struct TimelineRules {
     FrameGrid grid;
-    Nanos exposure = 0;
-    Nanos readout = 0; /* the slowest camera's */
-    Nanos bound = 0;   /* the lock bound: a frame may start this late */
-    Nanos settle = 0;  /* after a move, before a capture */
+    Nanoseconds exposure{0};
+    Nanoseconds readout{0}; /* the slowest camera's */
+    Nanoseconds bound{0};   /* the lock bound: a frame may start this late */
+    Nanoseconds settle{0};  /* after a move, before a capture */
     /* After every move: the executor may be this late (the rig's max_lateness_us: a Pi's own
      * core 0.5 ms, simulated nodes on a shared machine 100 ms) and still complete it. */
-    Nanos moveSlack = kExecutorSlack;
-    Nanos gap = 0; /* between the frames of a position (frameGap) */
+    Nanoseconds moveSlack = kExecutorSlack;
+    Nanoseconds gap{0}; /* between the frames of a position (frameGap) */
     /* The fence of a position runs between its move and the next motion start: at least this
      * long apart (measured fences; 0 when they fit in the exposure and readout anyway). */
-    Nanos coordination = 0;
+    Nanoseconds coordination{0};
     unsigned frames = 1;
     CaptureSync sync = CaptureSync::PhaseLocked;
 };
 
-/* One position on the timeline, CLOCK_REALTIME. */
+/* One position on the timeline. */
 struct PlannedPosition {
-    Nanos motionStart = 0; /* the motors may start moving */
-    Nanos capture = 0;     /* T: the grid instant of the position's first frame */
-    Nanos readOut = 0;     /* the last row of its last frame is read out */
+    RealtimeInstant motionStart; /* the motors may start moving */
+    RealtimeInstant capture;     /* T: the grid instant of the position's first frame */
+    RealtimeInstant readOut;     /* the last row of its last frame is read out */
 };
 
 /* Position k, whose motors may start at motionStart and take `move` (0: nothing moves): T is
  * the first grid instant after the slowest move, the move slack and the settle time,
  * and at least kCaptureLead (open loop: its retiming lead) after motionStart. */
-PlannedPosition planPosition(const TimelineRules &rules, Nanos motionStart, Nanos move);
+PlannedPosition planPosition(const TimelineRules &rules, RealtimeInstant motionStart,
+                             Nanoseconds move);
 
 /* Positions in order, the first starting its motion at `start`, each next one when the last
  * row of the one before has been read out (plus the lock bound: a frame may start that late),
  * and no sooner than `coordination` after the end of the move before (its fence's time).
  * moves[i]: the slowest node's planned move to position i. */
-std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, Nanos start,
-                                          std::span<const Nanos> moves);
+std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, RealtimeInstant start,
+                                          std::span<const Nanoseconds> moves);
 
 /* Delays positions from `from` on by whole grid periods, at least `late`: their capture
  * instants stay on the grid. Returns the delay (0 when late <= 0). */
-Nanos delayTimeline(std::vector<PlannedPosition> &timeline, size_t from, const FrameGrid &grid,
-                    Nanos late);
+Nanoseconds delayTimeline(std::vector<PlannedPosition> &timeline, size_t from,
+                          const FrameGrid &grid, Nanoseconds late);
 
 } // namespace lockstep

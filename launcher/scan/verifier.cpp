@@ -197,10 +197,10 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
               " differs from its position's " + std::to_string(positionInstant));
     /* What the plan asked of the camera. A sensor rounds exposure to its line time (tens of us)
      * and gain to its steps: the manifest records what it delivered, within those. */
-    if (std::llabs(record.exposureUs - plan_.capture.exposureUs) >
-        std::max<int64_t>(100, plan_.capture.exposureUs / 100))
+    const int64_t plannedUs = plan_.capture.exposure.count();
+    if (std::llabs(record.exposureUs - plannedUs) > std::max<int64_t>(100, plannedUs / 100))
         where("exposure " + std::to_string(record.exposureUs) + " us, the plan asks " +
-              std::to_string(plan_.capture.exposureUs) + " us");
+              std::to_string(plannedUs) + " us");
     if (std::fabs(record.gain - plan_.capture.gain) > 0.05 * plan_.capture.gain)
         where("gain " + std::to_string(record.gain) + ", the plan asks " +
               std::to_string(plan_.capture.gain));
@@ -230,10 +230,10 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
     if (const Nanos miss = record.sensorTimestamp - record.captureInstant;
-        std::abs(miss) > plan_.maxSkewUs * 1000)
+        std::abs(miss) > Nanoseconds(plan_.maxSkew).count())
         problem(record.file + ": exposure started " + std::to_string(std::abs(miss) / 1000) +
                 " us " + (miss < 0 ? "before" : "after") + " the capture instant T (bound " +
-                std::to_string(plan_.maxSkewUs) + " us)");
+                std::to_string(plan_.maxSkew.count()) + " us)");
     readSimAngle(planned, record, bytes, commanded);
 }
 
@@ -248,9 +248,9 @@ void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> byt
         return;
     }
     const std::string says = ", the file's EXIF says ";
-    if (exif->exposureUs != record.exposureUs)
+    if (exif->exposure.count() != record.exposureUs)
         where("manifest exposure " + std::to_string(record.exposureUs) + " us" + says +
-              std::to_string(exif->exposureUs) + " us");
+              std::to_string(exif->exposure.count()) + " us");
     if (std::fabs(exif->gain - record.gain) > 0.005 + 1e-9) /* EXIF holds ISO = gain x 100 */
         where("manifest gain " + std::to_string(record.gain) + says + std::to_string(exif->gain));
     if (exif->width != record.width || exif->height != record.height)
@@ -259,9 +259,9 @@ void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> byt
               std::to_string(exif->height));
     if (exif->camera != record.node + "/" + record.camera)
         where("manifest camera " + record.node + "/" + record.camera + says + exif->camera);
-    if (std::llabs(exif->sensorTimestampNs - record.sensorTimestamp / 1000 * 1000) != 0)
+    if (wireNanos(exif->sensorTimestamp) != record.sensorTimestamp / 1000 * 1000)
         where("manifest sensor_ts " + std::to_string(record.sensorTimestamp) + says +
-              std::to_string(exif->sensorTimestampNs) + " (to the us)");
+              std::to_string(wireNanos(exif->sensorTimestamp)) + " (to the us)");
 }
 
 void Verifier::checkPositions(const ManifestContents &manifest)
@@ -364,7 +364,8 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
                 it->second.second = &f;
         }
     }
-    const double bound = options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkewUs);
+    const double bound =
+        options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkew.count());
     std::vector<double> all;
     for (const auto &[key, span] : range) {
         const double us = double(span.second->sensorTimestamp - span.first->sensorTimestamp) / 1e3;

@@ -20,7 +20,7 @@
 #include "config/plan.h"
 #include "config/rig.h"
 #include "image/image.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -28,9 +28,9 @@ namespace lockstep
 
 struct Frame {
     Image image;
-    Nanos sensorTimestamp = 0; /* exposure start of the first row, CLOCK_REALTIME */
-    int64_t exposureUs = 0;
-    Nanos readout = 0; /* first row start to last row start (rolling shutter) */
+    RealtimeInstant sensorTimestamp; /* exposure start of the first row */
+    Microseconds exposure{0};
+    Nanoseconds readout{0}; /* first row start to last row start (rolling shutter) */
     double gain = 1.0;
     uint64_t sequence = 0;
 };
@@ -40,7 +40,7 @@ struct LockOptions {
     CaptureSync scheme = CaptureSync::PhaseLocked;
     /* A frame whose start is further than this from its instant is an error at capture time:
      * the plan's max_skew_us. */
-    Nanos bound = 5'000'000;
+    Nanoseconds bound = Milliseconds(5);
 };
 
 class Camera
@@ -57,12 +57,12 @@ public:
     virtual void start(const FrameGrid &grid, const LockOptions &lock) = 0;
     /* The frame that starts at grid instant t; blocks until it is complete. Throws RunError if
      * t has passed, or the frame's start misses t by more than the lock bound (it names both). */
-    virtual Frame captureAt(Nanos t) = 0;
+    virtual Frame captureAt(RealtimeInstant t) = 0;
     /* Announces the instants of the next captures (grid instants, in order): their frames are
      * then set aside as they complete, however late captureAt() asks for them, rather than
      * going back to the sensor with the other buffers. A backend that cannot set frames aside
      * ignores it. */
-    virtual void expect(std::span<const Nanos> instants) { (void)instants; }
+    virtual void expect(std::span<const RealtimeInstant> instants) { (void)instants; }
     /* The next frame of the stream, whatever its timing. */
     virtual Frame captureNext() = 0;
     /* Lock error figures since the last call. */
@@ -73,7 +73,8 @@ public:
 
 /* The check every backend makes on the frame it selected for instant t: RunError("camera C: the
  * frame for <t> started <x> ms late/early, more than the bound ...") when it missed. */
-void requireOnInstant(const std::string &camera, Nanos start, Nanos t, Nanos bound);
+void requireOnInstant(const std::string &camera, RealtimeInstant start, RealtimeInstant t,
+                      Nanoseconds bound);
 
 /* Opens a camera with the backend its rig entry names. A real camera that is not present
  * gives RunError("no camera ... found; libcamera sees: ..."). */

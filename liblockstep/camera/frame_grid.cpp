@@ -12,41 +12,43 @@ namespace lockstep
 namespace
 {
 
-/* floor(a / b) for b > 0, also for negative a. */
-Nanos floorDiv(Nanos a, Nanos b)
+/* floor(a / b) for b > 0, also for negative a: whole periods. */
+int64_t floorDiv(Nanoseconds a, Nanoseconds b)
 {
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
+    return a >= Nanoseconds::zero() ? a / b : -((-a + b - Nanoseconds(1)) / b);
 }
 
 } // namespace
 
-std::string msText(Nanos t)
+std::string msText(Nanoseconds d)
 {
     char text[32];
-    std::snprintf(text, sizeof(text), "%.3f ms", double(t) / 1e6);
+    std::snprintf(text, sizeof(text), "%.3f ms",
+                  std::chrono::duration<double, std::milli>(d).count());
     return text;
 }
 
-Nanos FrameGrid::instantAtOrAfter(Nanos t) const
+RealtimeInstant FrameGrid::instantAtOrAfter(RealtimeInstant t) const
 {
-    return origin + (floorDiv(t - origin - 1, period) + 1) * period;
+    return origin + (floorDiv(t - origin - Nanoseconds(1), period) + 1) * period;
 }
 
-Nanos FrameGrid::nearestInstant(Nanos t) const
+RealtimeInstant FrameGrid::nearestInstant(RealtimeInstant t) const
 {
     return origin + floorDiv(t - origin + period / 2, period) * period;
 }
 
-FrameGrid chooseFrameGrid(std::span<const SensorMode> modes, Nanos exposure)
+FrameGrid chooseFrameGrid(std::span<const SensorMode> modes, Nanoseconds exposure)
 {
-    Nanos slowest = exposure;
+    Nanoseconds slowest = exposure;
     for (const SensorMode &mode : modes)
         slowest = std::max(slowest, mode.minFrameDuration);
     FrameGrid grid;
-    const auto withHeadroom = Nanos(std::ceil(double(slowest) * (1 + kGridHeadroom)));
-    grid.period = (withHeadroom + 999) / 1000 * 1000;
+    const auto withHeadroom =
+        std::chrono::duration<double, std::nano>(slowest) * (1 + kGridHeadroom);
+    grid.period = std::chrono::ceil<Microseconds>(withHeadroom);
     for (const SensorMode &mode : modes)
-        if (mode.maxFrameDuration > 0 && mode.maxFrameDuration < grid.period)
+        if (mode.maxFrameDuration > Nanoseconds::zero() && mode.maxFrameDuration < grid.period)
             throw InputError("the cameras cannot share one frame rate: one needs frames of at "
                              "least " +
                              msText(slowest) + ", another allows at most " +

@@ -7,32 +7,33 @@
 #include <span>
 #include <string>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
 
 /* What a camera's configured sensor mode allows, reported by Camera::configure(). */
 struct SensorMode {
-    Nanos minFrameDuration = 0; /* the mode's fastest frame (the IPA clamps anything shorter) */
-    Nanos maxFrameDuration = 0;
+    Nanoseconds minFrameDuration{
+        0}; /* the mode's fastest frame (the IPA clamps anything shorter) */
+    Nanoseconds maxFrameDuration{0};
     /* From the first row's exposure start to the last row's (rolling shutter); 0 for a global
      * shutter. The last row is exposed until start + exposure + readout. */
-    Nanos readout = 0;
+    Nanoseconds readout{0};
     /* Frame durations are whole lines of this length; 0 when the backend does not know. */
-    Nanos lineTime = 0;
+    Nanoseconds lineTime{0};
 };
 
 struct FrameGrid {
-    Nanos origin = 0; /* CLOCK_REALTIME */
-    Nanos period = 0;
+    RealtimeInstant origin;
+    Nanoseconds period{0};
 
     /* The first grid instant at or after t. */
-    Nanos instantAtOrAfter(Nanos t) const;
+    RealtimeInstant instantAtOrAfter(RealtimeInstant t) const;
     /* The grid instant nearest to t. */
-    Nanos nearestInstant(Nanos t) const;
+    RealtimeInstant nearestInstant(RealtimeInstant t) const;
     /* t minus its nearest grid instant: in [-period/2, period/2). */
-    Nanos errorOf(Nanos t) const { return t - nearestInstant(t); }
+    Nanoseconds errorOf(RealtimeInstant t) const { return t - nearestInstant(t); }
 };
 
 /* Frame durations may be shortened by this fraction of the period to pull a late camera back:
@@ -40,12 +41,12 @@ struct FrameGrid {
 constexpr double kGridHeadroom = 0.02;
 
 /* A duration as text for messages: "12.345 ms". */
-std::string msText(Nanos t);
+std::string msText(Nanoseconds d);
 
 /* The grid every rank derives from every camera's mode and the plan's exposure: the period is the
  * slowest mode's minimum (or the exposure, if longer) plus kGridHeadroom, in whole microseconds
  * (libcamera's unit for FrameDurationLimits); the origin is the Unix epoch. Throws InputError
  * when a mode cannot run that slowly (maxFrameDuration). */
-FrameGrid chooseFrameGrid(std::span<const SensorMode> modes, Nanos exposure);
+FrameGrid chooseFrameGrid(std::span<const SensorMode> modes, Nanoseconds exposure);
 
 } // namespace lockstep

@@ -21,12 +21,12 @@ constexpr double kRateSanity = 0.005;
 
 } // namespace
 
-void LockStats::add(Nanos error)
+void LockStats::add(Nanoseconds error)
 {
     ++frames;
     last = error;
-    maxAbs = std::max(maxAbs, std::abs(error));
-    sumAbs += std::abs(error);
+    maxAbs = std::max(maxAbs, std::chrono::abs(error));
+    sumAbs += std::chrono::abs(error);
 }
 
 void LockStats::merge(const LockStats &other)
@@ -45,24 +45,25 @@ GridLock::GridLock(const FrameGrid &grid, const Options &options) : grid_(grid),
 {
 }
 
-Nanos GridLock::clampDuration(Nanos d) const
+Nanoseconds GridLock::clampDuration(Nanoseconds d) const
 {
-    const Nanos low = std::max<Nanos>(1, options_.mode.minFrameDuration);
-    const Nanos high = options_.mode.maxFrameDuration > 0 ? options_.mode.maxFrameDuration
-                                                          : std::numeric_limits<Nanos>::max();
+    const Nanoseconds low = std::max(Nanoseconds(1), options_.mode.minFrameDuration);
+    const Nanoseconds high = options_.mode.maxFrameDuration > Nanoseconds::zero()
+                                 ? options_.mode.maxFrameDuration
+                                 : Nanoseconds::max();
     d = std::clamp(d, low, high);
     /* Whole lines, as the sensor will make it: then the prediction below is exact. */
-    if (const Nanos line = options_.mode.lineTime; line > 0)
+    if (const Nanoseconds line = options_.mode.lineTime; line > Nanoseconds::zero())
         d = std::max(low, (d + line / 2) / line * line);
     return d;
 }
 
-Nanos GridLock::predictActual(Nanos requested) const
+Nanoseconds GridLock::predictActual(Nanoseconds requested) const
 {
-    return Nanos(std::llround(double(requested) * rate_));
+    return Nanoseconds(std::llround(double(requested.count()) * rate_));
 }
 
-Nanos GridLock::requestedFor(uint64_t frame) const
+Nanoseconds GridLock::requestedFor(uint64_t frame) const
 {
     if (latency_ && frame >= *latency_)
         for (const Issued &issued : issued_)
@@ -71,22 +72,22 @@ Nanos GridLock::requestedFor(uint64_t frame) const
     return clampDuration(grid_.period); /* what the sensor makes of the nominal duration */
 }
 
-void GridLock::learnRate(uint64_t sequence, Nanos start)
+void GridLock::learnRate(uint64_t sequence, RealtimeInstant start)
 {
     if (!lastSequence_ || sequence != *lastSequence_ + 1 || !latency_)
         return;
-    const double sample = double(start - lastStart_) / double(requestedFor(*lastSequence_));
+    const double sample = FloatSeconds(start - lastStart_) / requestedFor(*lastSequence_);
     if (std::abs(sample - 1) < kRateSanity)
         rate_ += kRateGain * (sample - rate_);
 }
 
-Nanos GridLock::onFrame(uint64_t sequence, Nanos start)
+Nanoseconds GridLock::onFrame(uint64_t sequence, RealtimeInstant start)
 {
     learnRate(sequence, start);
-    Nanos duration = 0;
+    Nanoseconds duration{0};
     if (options_.follow) {
         duration = clampDuration(grid_.period);
-        locked_ = locked_ || std::abs(grid_.errorOf(start)) <= options_.bound;
+        locked_ = locked_ || std::chrono::abs(grid_.errorOf(start)) <= options_.bound;
     } else if (options_.scheme == CaptureSync::PhaseLocked) {
         duration = phaseLocked(sequence, start);
     } else {
@@ -101,15 +102,15 @@ Nanos GridLock::onFrame(uint64_t sequence, Nanos start)
     return duration;
 }
 
-Nanos GridLock::phaseLocked(uint64_t n, Nanos start)
+Nanoseconds GridLock::phaseLocked(uint64_t n, RealtimeInstant start)
 {
-    const Nanos period = grid_.period;
+    const Nanoseconds period = grid_.period;
     if (!latency_) {
         if (probeFrame_ && lastSequence_ && n == *lastSequence_ + 1 &&
             *lastSequence_ > *probeFrame_) {
             /* The duration of the previous frame: nominal, or the probe's. */
-            const Nanos last = start - lastStart_;
-            if (std::abs(last - probeDuration_) < std::abs(last - period)) {
+            const Nanoseconds last = start - lastStart_;
+            if (std::chrono::abs(last - probeDuration_) < std::chrono::abs(last - period)) {
                 latency_ = unsigned(*lastSequence_ - *probeFrame_);
                 stats_.latencyFrames = latency_;
                 trackingFrom_ = n;
@@ -123,7 +124,7 @@ Nanos GridLock::phaseLocked(uint64_t n, Nanos start)
             /* With nominal frames until then, one frame longer by `extra` puts every later frame
              * on the grid, whichever frame it lands on: it shifts them by whole periods plus
              * extra. At least a quarter period more, so the frame that shows it stands out. */
-            Nanos extra = grid_.instantAtOrAfter(start) - start;
+            Nanoseconds extra = grid_.instantAtOrAfter(start) - start;
             if (extra < period / 4)
                 extra += period;
             probeFrame_ = n;
@@ -138,35 +139,38 @@ Nanos GridLock::phaseLocked(uint64_t n, Nanos start)
     /* Deadbeat: frames n .. n+L-1 are committed; choose frame n+L's duration so that frame
      * n+L+1 starts on the grid. */
     const unsigned latency = *latency_;
-    Nanos predicted = start;
+    RealtimeInstant predicted = start;
     for (uint64_t k = n; k < n + latency; ++k)
         predicted += predictActual(requestedFor(k));
-    const Nanos want = grid_.nearestInstant(predicted + period) - predicted;
-    const Nanos duration = clampDuration(Nanos(std::llround(double(want) / rate_)));
+    const Nanoseconds want = grid_.nearestInstant(predicted + period) - predicted;
+    const Nanoseconds duration =
+        clampDuration(Nanoseconds(std::llround(double(want.count()) / rate_)));
     issued_.push_back({n, duration});
-    if (!locked_ && n > trackingFrom_ + latency && std::abs(grid_.errorOf(start)) <= options_.bound)
+    if (!locked_ && n > trackingFrom_ + latency &&
+        std::chrono::abs(grid_.errorOf(start)) <= options_.bound)
         locked_ = true;
     return duration;
 }
 
-Nanos GridLock::openLoop(Nanos start)
+Nanoseconds GridLock::openLoop(RealtimeInstant start)
 {
-    const Nanos period = grid_.period;
+    const Nanoseconds period = grid_.period;
     locked_ = true;
     if (!captureAt_)
         return period;
     /* The old scheme: frames already queued keep their timing, so stretch the frame the assumed
      * latency reaches by the remainder; every later frame, and the one at the instant, follows. */
-    const Nanos gap = *captureAt_ - start;
+    const Nanoseconds gap = *captureAt_ - start;
     captureAt_.reset();
-    const Nanos k = gap / period;
-    const Nanos delay = gap - k * period;
-    if (gap < 0 || k < Nanos(options_.assumedLatency) + 1 || delay == 0)
+    const int64_t k = gap / period;
+    const Nanoseconds delay = gap - k * period;
+    if (gap < Nanoseconds::zero() || k < int64_t(options_.assumedLatency) + 1 ||
+        delay == Nanoseconds::zero())
         return period;
     return clampDuration(period + delay);
 }
 
-void GridLock::prepareCapture(Nanos t)
+void GridLock::prepareCapture(RealtimeInstant t)
 {
     if (options_.scheme == CaptureSync::OpenLoop)
         captureAt_ = t;

@@ -30,13 +30,13 @@ namespace lockstep
 /* Lock error figures of one camera: a frame's start minus its nearest grid instant. */
 struct LockStats {
     unsigned frames = 0;
-    Nanos last = 0;
-    Nanos maxAbs = 0;
-    Nanos sumAbs = 0;
+    Nanoseconds last{0};
+    Nanoseconds maxAbs{0};
+    Nanoseconds sumAbs{0};
     std::optional<unsigned> latencyFrames; /* measured control latency */
 
-    Nanos meanAbs() const { return frames ? sumAbs / Nanos(frames) : 0; }
-    void add(Nanos error);
+    Nanoseconds meanAbs() const { return frames ? sumAbs / frames : Nanoseconds::zero(); }
+    void add(Nanoseconds error);
     void merge(const LockStats &other);
 };
 
@@ -47,7 +47,7 @@ public:
         CaptureSync scheme = CaptureSync::PhaseLocked;
         SensorMode mode;
         /* |lock error| up to which a frame counts as on its instant. */
-        Nanos bound = 0;
+        Nanoseconds bound{0};
         /* OpenLoop only: the latency it assumes (buffers in flight + 2). */
         unsigned assumedLatency = 5;
         /* Something else holds the phase (Raspberry Pi's camera sync): every frame gets the
@@ -60,13 +60,13 @@ public:
 
     /* Frame `sequence` (gaps are dropped frames) started at `start`, CLOCK_REALTIME. Called for
      * every frame, in order. Returns the frame duration to put on the next request. */
-    Nanos onFrame(uint64_t sequence, Nanos start);
+    Nanoseconds onFrame(uint64_t sequence, RealtimeInstant start);
     /* The duration of every request before the first frame. */
-    Nanos nominalDuration() const { return grid_.period; }
+    Nanoseconds nominalDuration() const { return grid_.period; }
 
     /* OpenLoop: retime the sensor so that a frame starts at t (a grid instant). PhaseLocked:
      * nothing to do, the frames are already there. */
-    void prepareCapture(Nanos t);
+    void prepareCapture(RealtimeInstant t);
 
     /* Phase-locked: the phase is on the grid (within the bound) and the latency is known.
      * OpenLoop: always (it does not lock). */
@@ -79,18 +79,18 @@ public:
 
 private:
     struct Issued {
-        uint64_t atFrame; /* the frame whose completion issued it */
-        Nanos duration;   /* requested */
+        uint64_t atFrame;     /* the frame whose completion issued it */
+        Nanoseconds duration; /* requested */
     };
 
-    Nanos phaseLocked(uint64_t sequence, Nanos start);
-    Nanos openLoop(Nanos start);
-    Nanos clampDuration(Nanos d) const;
+    Nanoseconds phaseLocked(uint64_t sequence, RealtimeInstant start);
+    Nanoseconds openLoop(RealtimeInstant start);
+    Nanoseconds clampDuration(Nanoseconds d) const;
     /* The duration requested for frame `frame` (the nominal one where none was issued). */
-    Nanos requestedFor(uint64_t frame) const;
+    Nanoseconds requestedFor(uint64_t frame) const;
     /* The duration the sensor really gives for a request: whole lines at its own rate. */
-    Nanos predictActual(Nanos requested) const;
-    void learnRate(uint64_t sequence, Nanos start);
+    Nanoseconds predictActual(Nanoseconds requested) const;
+    void learnRate(uint64_t sequence, RealtimeInstant start);
 
     FrameGrid grid_;
     Options options_;
@@ -98,13 +98,13 @@ private:
     std::optional<unsigned> latency_;
     std::deque<Issued> issued_;          /* the last requests, newest at the back */
     std::optional<uint64_t> probeFrame_; /* the frame whose completion issued the probe */
-    Nanos probeDuration_ = 0;
+    Nanoseconds probeDuration_{0};
     uint64_t trackingFrom_ = 0; /* the first frame after the latency was known */
     std::optional<uint64_t> lastSequence_;
-    Nanos lastStart_ = 0;
+    RealtimeInstant lastStart_;
     double rate_ = 1.0; /* actual / requested duration: the sensor clock against CLOCK_REALTIME */
     bool locked_ = false;
-    std::optional<Nanos> captureAt_; /* OpenLoop: a capture's instant still to be retimed for */
+    std::optional<RealtimeInstant> captureAt_; /* OpenLoop: an instant still to retime for */
     LockStats stats_;
 };
 

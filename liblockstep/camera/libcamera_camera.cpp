@@ -52,10 +52,10 @@ constexpr size_t kMaxSetAside = 2;
 constexpr unsigned kSequenceUnset = std::numeric_limits<unsigned>::max();
 /* Slack on top of the frames a wait may have to sit through (scheduling, the pipeline's own
  * start-up frames). */
-constexpr Nanos kFrameSlack = 2 * kNanosPerSecond;
+constexpr Nanoseconds kFrameSlack = std::chrono::seconds(2);
 /* start() waits this long, plus kLockFrames frames, for the phase lock to hold. */
-constexpr Nanos kLockSlack = 3 * kNanosPerSecond;
-constexpr Nanos kLockFrames = 60;
+constexpr Nanoseconds kLockSlack = std::chrono::seconds(3);
+constexpr int64_t kLockFrames = 60;
 /* Raspberry Pi's sync server multicasts every sync_period frames (30 in its tuning files). */
 constexpr unsigned kSyncPeriodFrames = 30;
 
@@ -300,14 +300,14 @@ SensorMode LibcameraCamera::sensorMode() const
      * shorter request to its minimum. Microseconds, a scalar or a {min, max} pair. */
     const lc::ControlInfoMap &controls = camera_->controls();
     const auto limits = controls.find(&lc::controls::FrameDurationLimits);
-    const auto micros = [](const lc::ControlValue &value) -> Nanos {
+    const auto micros = [](const lc::ControlValue &value) -> Nanoseconds {
         if (value.type() != lc::ControlTypeInteger64)
-            return 0;
+            return Nanoseconds::zero();
         if (value.isArray()) {
             const auto values = value.get<lc::Span<const int64_t>>();
-            return values.empty() ? 0 : values[0] * 1000;
+            return values.empty() ? Nanoseconds::zero() : Microseconds(values[0]);
         }
-        return value.get<int64_t>() * 1000;
+        return Microseconds(value.get<int64_t>());
     };
     if (limits != controls.end()) {
         mode.minFrameDuration = micros(limits->second.min());
@@ -318,7 +318,7 @@ SensorMode LibcameraCamera::sensorMode() const
      * lines of blanking), so the mode's minimum frame duration bounds the readout from above:
      * motion waits at most the blanking (a few lines) longer than it must, never less. */
     mode.readout = mode.minFrameDuration;
-    mode.lineTime = 0;
+    mode.lineTime = Nanoseconds::zero();
     return mode;
 }
 
@@ -443,9 +443,9 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
 #else
     controls.set(lc::controls::AeEnable, false);
 #endif
-    controls.set(lc::controls::ExposureTime, int32_t(settings_.exposureUs));
+    controls.set(lc::controls::ExposureTime, int32_t(settings_.exposure.count()));
     controls.set(lc::controls::AnalogueGain, float(settings_.gain));
-    const int64_t nominalUs = (grid.period + 500) / 1000;
+    const int64_t nominalUs = std::chrono::round<Microseconds>(grid.period).count();
     const std::array<int64_t, 2> duration{nominalUs, nominalUs};
     controls.set(lc::controls::FrameDurationLimits, lc::Span<const int64_t, 2>(duration));
     if (const std::optional<int32_t> mode = sync_->takeModeControl())
@@ -471,14 +471,13 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
      * that takes a few dozen frames, each at least an exposure long. With Raspberry Pi's sync,
      * back once it reports ready (or lockstep's loop has taken over), which may take its ready
      * frame and as long again. */
-    const Nanos lockFrames = syncChoice_.role == RpiSyncRole::Off
-                                 ? kLockFrames
-                                 : 2 * kLockFrames + Nanos(syncOptions.giveUpFrames);
-    const Nanos timeout =
-        kLockSlack + lockFrames * std::max(grid.period, settings_.exposureUs * 1000);
-    const bool locked = frameReady_.wait_for(guard, std::chrono::nanoseconds(timeout), [this] {
-        return sync_->ready() || !failure_.empty();
-    });
+    const int64_t lockFrames = syncChoice_.role == RpiSyncRole::Off
+                                   ? kLockFrames
+                                   : 2 * kLockFrames + int64_t(syncOptions.giveUpFrames);
+    const Nanoseconds timeout =
+        kLockSlack + lockFrames * std::max<Nanoseconds>(grid.period, settings_.exposure);
+    const bool locked = frameReady_.wait_for(
+        guard, timeout, [this] { return sync_->ready() || !failure_.empty(); });
     const std::string failure = failure_;
     const LockStats stats = lock_->takeStats();
     guard.unlock();
@@ -486,12 +485,15 @@ void LibcameraCamera::start(const FrameGrid &grid, const LockOptions &lock)
         stop();
         if (!failure.empty())
             throw RunError("camera " + name_ + ": " + failure);
-        throw RunError("camera " + name_ + " did not lock onto the frame grid within " +
-                       std::to_string(timeout / 1'000'000) + " ms (last lock error " +
-                       std::to_string(stats.last / 1000) + " us, control latency " +
-                       (stats.latencyFrames ? std::to_string(*stats.latencyFrames) + " frames"
-                                            : std::string("not measured")) +
-                       ")");
+        throw RunError(
+            "camera " + name_ + " did not lock onto the frame grid within " +
+            std::to_string(std::chrono::duration_cast<Milliseconds>(timeout).count()) +
+            " ms (last lock error " +
+            std::to_string(std::chrono::duration_cast<Microseconds>(stats.last).count()) +
+            " us, control latency " +
+            (stats.latencyFrames ? std::to_string(*stats.latencyFrames) + " frames"
+                                 : std::string("not measured")) +
+            ")");
     }
 }
 
@@ -530,7 +532,7 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
         return;
     inFlight_ = inFlight_ > 0 ? inFlight_ - 1 : 0;
     const lc::FrameBuffer *buffer = request->buffers().begin()->second;
-    const std::optional<Nanos> start = frameStart(*request);
+    const std::optional<RealtimeInstant> start = frameStart(*request);
     if (request->status() != lc::Request::RequestComplete ||
         buffer->metadata().status != lc::FrameMetadata::FrameSuccess || !start) {
         queue(request); /* a failed or start-up frame is no frame */
@@ -547,7 +549,7 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
     if (const auto ready = request->metadata().get(lc::controls::rpi::SyncReady))
         syncReady = bool(*ready);
 #endif
-    const bool withinBound = std::abs(grid_.errorOf(*start)) <= lockOptions_.bound;
+    const bool withinBound = std::chrono::abs(grid_.errorOf(*start)) <= lockOptions_.bound;
     if (sync_->onFrame(syncReady, lock_->locked(), withinBound) ==
         RpiSyncSession::Action::StartSteering) {
         /* The sync did not answer in time: lockstep's loop holds this camera from now on. */
@@ -558,7 +560,7 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
 
     /* Frames of announced instants are kept for their captures, however late they ask: the
      * frame captureAt() would select (the first from earliestFor(t) on). */
-    const Nanos half = grid_.period / 2;
+    const Nanoseconds half = grid_.period / 2;
     while (!expected_.empty() && expected_.front() + half <= *start)
         expected_.pop_front(); /* no frame came near it: its capture will say so */
     const bool announced = !expected_.empty() && *start >= earliestFor(expected_.front());
@@ -579,28 +581,30 @@ void LibcameraCamera::requestCompleted(lc::Request *request)
     frameReady_.notify_all();
 }
 
-std::optional<Nanos> LibcameraCamera::frameStart(lc::Request &request)
+std::optional<RealtimeInstant> LibcameraCamera::frameStart(lc::Request &request)
 {
     const lc::ControlList &metadata = request.metadata();
     /* Sampled on every frame: the mapping is a fit over recent samples, following chrony's
      * slewing of CLOCK_REALTIME without one sample's scheduling noise. */
     clock_.sample();
-    std::optional<Nanos> start;
+    std::optional<RealtimeInstant> start;
 #if LOCKSTEP_LIBCAMERA_HAS_FRAME_WALL_CLOCK
+    /* Nanoseconds of the wall clock (CLOCK_REALTIME). */
     if (const auto wallClock = metadata.get(lc::controls::FrameWallClock))
-        start = Nanos(*wallClock);
+        start = realtimeFromWire(*wallClock);
 #endif
     if (!start) {
+        /* Nanoseconds of CLOCK_MONOTONIC. */
         const auto timestamp = metadata.get(lc::controls::SensorTimestamp);
         if (!timestamp)
             return std::nullopt;
-        start = clock_.toRealtime(Nanos(*timestamp));
+        start = clock_.toRealtime(monotonicFromWire(*timestamp));
     }
     /* Both mark the frame start (a Pi's frame-start interrupt: the first row is read out); that
      * row's exposure began one exposure earlier. */
-    const int64_t exposureUs =
-        metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
-    return *start - exposureUs * 1000;
+    const Microseconds exposure(
+        metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposure.count())));
+    return *start - exposure;
 }
 
 /* libcamera leaves a new FrameBuffer's metadata uninitialised, and 0.4's virtual pipeline never
@@ -625,7 +629,7 @@ void LibcameraCamera::queue(lc::Request *request)
         return; /* stop() is cancelling the requests; they are reused at the next start */
     request->reuse(lc::Request::ReuseBuffers);
     markOwnBuffer(request);
-    const int64_t us = (nextDuration_ + 500) / 1000;
+    const int64_t us = std::chrono::round<Microseconds>(nextDuration_).count();
     const std::array<int64_t, 2> duration{us, us};
     request->controls().set(lc::controls::FrameDurationLimits,
                             lc::Span<const int64_t, 2>(duration));
@@ -659,16 +663,16 @@ void LibcameraCamera::replaceKept()
     queue(spare);
 }
 
-Nanos LibcameraCamera::earliestFor(Nanos t) const
+RealtimeInstant LibcameraCamera::earliestFor(RealtimeInstant t) const
 {
     /* The frame before it started a period earlier (beyond the bound when the camera holds the
      * grid). */
     return t - std::min(lockOptions_.bound, grid_.period / 2);
 }
 
-std::optional<LibcameraCamera::Completed> LibcameraCamera::takeSetAside(Nanos t)
+std::optional<LibcameraCamera::Completed> LibcameraCamera::takeSetAside(RealtimeInstant t)
 {
-    const Nanos half = grid_.period / 2;
+    const Nanoseconds half = grid_.period / 2;
     while (!setAside_.empty() && setAside_.front().start < earliestFor(t)) {
         release(setAside_.front().request);
         setAside_.pop_front();
@@ -680,7 +684,7 @@ std::optional<LibcameraCamera::Completed> LibcameraCamera::takeSetAside(Nanos t)
     return taken;
 }
 
-void LibcameraCamera::expect(std::span<const Nanos> instants)
+void LibcameraCamera::expect(std::span<const RealtimeInstant> instants)
 {
     requireState(State::Streaming, "expect");
     const std::lock_guard lock(mutex_);
@@ -690,29 +694,30 @@ void LibcameraCamera::expect(std::span<const Nanos> instants)
     expected_.assign(instants.begin(), instants.end());
 }
 
-Nanos LibcameraCamera::frameTimeout() const
+Nanoseconds LibcameraCamera::frameTimeout() const
 {
     /* Every buffer in flight, and the one being exposed, may have to complete first, each a
      * frame period (at least the exposure) long. */
-    const Nanos frame = std::max(grid_.period, settings_.exposureUs * 1000);
-    return (Nanos(kBufferCount) + 2) * frame + kFrameSlack;
+    const Nanoseconds frame = std::max<Nanoseconds>(grid_.period, settings_.exposure);
+    return (int64_t(kBufferCount) + 2) * frame + kFrameSlack;
 }
 
-LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<Nanos> notBefore,
-                                                         Nanos timeout)
+LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<RealtimeInstant> notBefore,
+                                                         Nanoseconds timeout)
 {
-    const Nanos deadline = monotonicNow() + timeout;
+    const MonotonicInstant deadline = MonotonicClock::now() + timeout;
     std::unique_lock lock(mutex_);
     wanted_ = true;
-    wantedFrom_ = notBefore.value_or(std::numeric_limits<Nanos>::min());
+    wantedFrom_ = notBefore.value_or(RealtimeInstant::min());
     while (!selected_ && failure_.empty()) {
-        const Nanos left = deadline - monotonicNow();
-        if (left <= 0) {
+        const Nanoseconds left = deadline - MonotonicClock::now();
+        if (left <= Nanoseconds::zero()) {
             wanted_ = false;
-            throw RunError("camera " + name_ + " delivered no frame in " +
-                           std::to_string(timeout / 1'000'000) + " ms");
+            throw RunError(
+                "camera " + name_ + " delivered no frame in " +
+                std::to_string(std::chrono::duration_cast<Milliseconds>(timeout).count()) + " ms");
         }
-        frameReady_.wait_for(lock, std::chrono::nanoseconds(left));
+        frameReady_.wait_for(lock, left);
     }
     if (!failure_.empty()) {
         wanted_ = false;
@@ -791,12 +796,12 @@ Frame LibcameraCamera::toFrame(const Completed &completed)
     }
     const lc::ControlList &metadata = request->metadata();
     frame.sensorTimestamp = completed.start;
-    frame.exposureUs =
-        metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposureUs));
+    frame.exposure = Microseconds(
+        metadata.get(lc::controls::ExposureTime).value_or(int32_t(settings_.exposure.count())));
     /* The pipeline's own measure of this frame's rolling-shutter skew where it reports one
      * (nanoseconds, Android's ANDROID_SENSOR_ROLLING_SHUTTER_SKEW), else the mode's bound. */
-    frame.readout = metadata.get(lc::controls::draft::SensorRollingShutterSkew)
-                        .value_or(int64_t(mode_.readout));
+    frame.readout = Nanoseconds(metadata.get(lc::controls::draft::SensorRollingShutterSkew)
+                                    .value_or(int64_t(mode_.readout.count())));
     frame.gain = metadata.get(lc::controls::AnalogueGain).value_or(float(settings_.gain));
     frame.sequence = completed.sequence;
 
@@ -811,7 +816,7 @@ Frame LibcameraCamera::captureNext()
     return toFrame(waitForFrame(std::nullopt, frameTimeout()));
 }
 
-Frame LibcameraCamera::captureAt(Nanos t)
+Frame LibcameraCamera::captureAt(RealtimeInstant t)
 {
     requireState(State::Streaming, "captureAt");
     std::optional<Completed> kept;
@@ -822,10 +827,10 @@ Frame LibcameraCamera::captureAt(Nanos t)
             lock_->prepareCapture(t);
     }
     if (!kept) {
-        const Nanos now = realtimeNow();
+        const RealtimeInstant now = RealtimeClock::now();
         if (now > t)
-            throw RunError("camera " + name_ + ": capture instant " + std::to_string(t) +
-                           " has passed (now " + std::to_string(now) + ")");
+            throw RunError("camera " + name_ + ": capture instant " + std::to_string(wireNanos(t)) +
+                           " has passed (now " + std::to_string(wireNanos(now)) + ")");
         kept = waitForFrame(earliestFor(t), (t - now) + frameTimeout());
     }
     Frame frame = toFrame(*kept);

@@ -47,8 +47,8 @@ public:
     const std::string &name() const override { return name_; }
     SensorMode configure(const CaptureSettings &settings) override;
     void start(const FrameGrid &grid, const LockOptions &lock) override;
-    Frame captureAt(Nanos t) override;
-    void expect(std::span<const Nanos> instants) override;
+    Frame captureAt(RealtimeInstant t) override;
+    void expect(std::span<const RealtimeInstant> instants) override;
     Frame captureNext() override;
     LockStats takeLockStats() override;
     void stop() override;
@@ -66,7 +66,7 @@ private:
 
     struct Completed {
         libcamera::Request *request;
-        Nanos start; /* first row's exposure start, CLOCK_REALTIME */
+        RealtimeInstant start; /* first row's exposure start */
         uint64_t sequence;
     };
 
@@ -78,7 +78,7 @@ private:
     void requestCompleted(libcamera::Request *request);
     /* With mutex_ held: the first row's exposure start, CLOCK_REALTIME, if the frame has a
      * timestamp. */
-    std::optional<Nanos> frameStart(libcamera::Request &request);
+    std::optional<RealtimeInstant> frameStart(libcamera::Request &request);
     void queue(libcamera::Request *request);
     /* With mutex_ held: a request kept out of the queue (selected or set aside) is done with; it
      * goes back to the sensor, or waits as a spare if enough are queued. */
@@ -89,14 +89,14 @@ private:
     void markOwnBuffer(libcamera::Request *request);
     /* Selects the first frame completing from now on that starts at or after `notBefore` (any
      * frame when unset); waits up to `timeout` for it. */
-    Completed waitForFrame(std::optional<Nanos> notBefore, Nanos timeout);
+    Completed waitForFrame(std::optional<RealtimeInstant> notBefore, Nanoseconds timeout);
     /* The earliest start of a frame that a capture at t selects. */
-    Nanos earliestFor(Nanos t) const;
+    RealtimeInstant earliestFor(RealtimeInstant t) const;
     /* With mutex_ held: the frame set aside for instant t, if one was; frames set aside for
      * earlier instants go back to the sensor. */
-    std::optional<Completed> takeSetAside(Nanos t);
+    std::optional<Completed> takeSetAside(RealtimeInstant t);
     /* How long a wait for one frame may take before the camera counts as failed. */
-    Nanos frameTimeout() const;
+    Nanoseconds frameTimeout() const;
     Frame toFrame(const Completed &completed);
     void convert(const libcamera::FrameBuffer &buffer, Image &image) const;
 
@@ -124,18 +124,18 @@ private:
     std::condition_variable frameReady_;
     std::optional<GridLock> lock_;
     ClockMapping clock_;
-    bool stopping_ = false; /* stop() has begun: completed requests are not queued again */
-    bool wanted_ = false;   /* a capture waits for a frame ... */
-    Nanos wantedFrom_ = 0;  /* ... starting at or after this (CLOCK_REALTIME) */
+    bool stopping_ = false;      /* stop() has begun: completed requests are not queued again */
+    bool wanted_ = false;        /* a capture waits for a frame ... */
+    RealtimeInstant wantedFrom_; /* ... starting at or after this */
     std::optional<Completed> selected_;       /* the frame it gets, held until copied out */
-    std::deque<Nanos> expected_;              /* announced instants whose frame has not completed */
+    std::deque<RealtimeInstant> expected_;    /* announced instants whose frame has not completed */
     std::deque<Completed> setAside_;          /* completed frames of announced instants */
     std::vector<libcamera::Request *> spare_; /* requests not queued, none held */
     unsigned inFlight_ = 0;                   /* requests queued to the camera */
     unsigned inFlightTarget_ = 0;
     std::optional<RpiSyncSession> sync_;
-    Nanos nextDuration_ = 0;    /* what GridLock asked for last: for the next request queued */
-    uint64_t nextSequence_ = 0; /* for pipelines that number no frames */
+    Nanoseconds nextDuration_{0}; /* what GridLock asked for last: for the next request */
+    uint64_t nextSequence_ = 0;   /* for pipelines that number no frames */
     std::string failure_;
 };
 

@@ -18,7 +18,7 @@ namespace
 
 /* From the last row read out to the frame in memory. Covers the simulated GPIO's 2 ms track
  * flush, so the track already holds every step of the exposure when the frame is rendered. */
-constexpr Nanos kDelivery = 3'000'000;
+constexpr Nanoseconds kDelivery = Milliseconds(3);
 /* Row bands of a rolling-shutter frame, each exposed at its own time. */
 constexpr unsigned kRowBands = 16;
 /* Instants sampled over a band's exposure during which the motor moved: the motion blur. */
@@ -37,12 +37,12 @@ uint64_t mix(uint64_t x)
 }
 
 /* Triangular in (-limit, limit), reproducible from seed and sequence. */
-Nanos jitter(unsigned seed, uint64_t sequence, Nanos limit)
+Nanoseconds jitter(unsigned seed, uint64_t sequence, Nanoseconds limit)
 {
     const uint64_t bits = mix(uint64_t(seed) << 32 ^ sequence);
     const double a = double(bits & 0xffffffff) / 4294967296.0;
     const double b = double(bits >> 32) / 4294967296.0;
-    return Nanos((a + b - 1) * double(limit));
+    return std::chrono::duration_cast<Nanoseconds>((a + b - 1) * FloatSeconds(limit));
 }
 
 } // namespace
@@ -78,36 +78,37 @@ SensorMode SimCamera::configure(const CaptureSettings &settings)
 {
     if (state_ == State::Streaming)
         throw RunError("camera " + name_ + ": cannot configure while streaming");
-    if (settings.exposureUs <= 0 || settings.width == 0 || settings.height == 0)
+    if (settings.exposure <= Microseconds::zero() || settings.width == 0 || settings.height == 0)
         throw RunError("camera " + name_ + ": cannot configure exposure " +
-                       std::to_string(settings.exposureUs) + " us at " +
+                       std::to_string(settings.exposure.count()) + " us at " +
                        std::to_string(settings.width) + "x" + std::to_string(settings.height));
     settings_ = settings;
-    const Nanos exposure = settings.exposureUs * 1000;
+    const Nanoseconds exposure = settings.exposure;
     mode_.lineTime = timing_.lineTime;
     mode_.readout = timing_.readout;
     /* A frame is at least the mode's, and long enough for the exposure plus the lines the
      * sensor needs between exposure end and the next frame. */
-    const Nanos forExposure = exposure + timing_.integrationDiffLines * timing_.lineTime;
+    const Nanoseconds forExposure = exposure + timing_.integrationDiffLines * timing_.lineTime;
     mode_.minFrameDuration =
-        std::max(timing_.minFrameDuration,
-                 (forExposure + timing_.lineTime - 1) / timing_.lineTime * timing_.lineTime);
+        std::max(timing_.minFrameDuration, (forExposure + timing_.lineTime - Nanoseconds(1)) /
+                                               timing_.lineTime * timing_.lineTime);
     mode_.maxFrameDuration = kSimMaxFrameDuration;
     state_ = State::Configured;
     return mode_;
 }
 
-Nanos SimCamera::actualDuration(Nanos requested) const
+Nanoseconds SimCamera::actualDuration(Nanoseconds requested) const
 {
-    const Nanos line = timing_.lineTime;
-    const Nanos clamped = std::clamp(requested, mode_.minFrameDuration, mode_.maxFrameDuration);
-    const Nanos lines = (clamped + line / 2) / line;
-    return Nanos(std::llround(double(lines * line) * rate_));
+    const Nanoseconds line = timing_.lineTime;
+    const Nanoseconds clamped =
+        std::clamp(requested, mode_.minFrameDuration, mode_.maxFrameDuration);
+    const int64_t lines = (clamped + line / 2) / line;
+    return Nanoseconds(std::llround(double((lines * line).count()) * rate_));
 }
 
-Nanos SimCamera::completionOf(Nanos start) const
+RealtimeInstant SimCamera::completionOf(RealtimeInstant start) const
 {
-    return start + settings_.exposureUs * 1000 + mode_.readout + kDelivery;
+    return start + settings_.exposure + mode_.readout + kDelivery;
 }
 
 void SimCamera::start(const FrameGrid &grid, const LockOptions &lock)
@@ -131,22 +132,24 @@ void SimCamera::start(const FrameGrid &grid, const LockOptions &lock)
     requested_.clear();
     lastRequested_ = lock_->nominalDuration();
     nextSequence_ = 0;
-    nextStart_ = realtimeNow() + 2 * mode_.minFrameDuration + Nanos(turn * double(grid.period));
+    nextStart_ = RealtimeClock::now() + 2 * mode_.minFrameDuration +
+                 std::chrono::duration_cast<Nanoseconds>(turn * FloatSeconds(grid.period));
     state_ = State::Streaming;
 
     if (lock.scheme != CaptureSync::PhaseLocked)
         return;
-    const Nanos deadline =
-        realtimeNow() + Nanos(latency_ + kLockFrames) * grid.period + kNanosPerSecond;
+    const RealtimeInstant deadline = RealtimeClock::now() +
+                                     int64_t(latency_ + kLockFrames) * grid.period +
+                                     std::chrono::seconds(1);
     while (!lock_->locked()) {
-        if (realtimeNow() > deadline) {
+        if (RealtimeClock::now() > deadline) {
             stop();
             throw RunError("camera " + name_ + " did not lock to the frame grid (period " +
                            msText(grid.period) + ") within " +
                            std::to_string(latency_ + kLockFrames) + " frames");
         }
-        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
-        advance(realtimeNow());
+        sleepUntil(completionOf(nextStart_));
+        advance(RealtimeClock::now());
     }
 }
 
@@ -157,17 +160,18 @@ void SimCamera::stop()
     lock_.reset();
 }
 
-void SimCamera::advance(Nanos now)
+void SimCamera::advance(RealtimeInstant now)
 {
     clocks_.sample();
-    const Nanos realMinusMono = realtimeNow() - monotonicNow();
+    /* The sensor's own view of the clocks: one reading now, exact for the stamp it makes. */
+    const ClockMapping sensorClocks = ClockMapping::sampledNow();
     while (completionOf(nextStart_) <= now) {
         const uint64_t n = nextSequence_;
-        SensorFrame frame{n, nextStart_, 0, completionOf(nextStart_)};
+        SensorFrame frame{n, nextStart_, nextStart_, completionOf(nextStart_)};
         /* The sensor stamps the frame start on CLOCK_MONOTONIC (with interrupt jitter); the
          * backend maps it to CLOCK_REALTIME, as it must for a real sensor. */
-        const Nanos stampMono =
-            nextStart_ + jitter(noiseSeed_, n, kSimTimestampJitter) - realMinusMono;
+        const MonotonicInstant stampMono =
+            sensorClocks.toMonotonic(nextStart_ + jitter(noiseSeed_, n, kSimTimestampJitter));
         frame.reportedStart = clocks_.toRealtime(stampMono);
         /* What the lock asks for now reaches the sensor `latency_` frames later. */
         requested_[n + latency_] = lock_->onFrame(n, frame.reportedStart);
@@ -175,7 +179,7 @@ void SimCamera::advance(Nanos now)
         if (completed_.size() > kBuffers)
             completed_.pop_front();
         /* A frame of an announced instant is kept for its capture. */
-        const Nanos half = lock_->grid().period / 2;
+        const Nanoseconds half = lock_->grid().period / 2;
         while (!expected_.empty() && expected_.front() < frame.reportedStart - half)
             expected_.pop_front(); /* no frame came near it: captureAt will say so */
         if (!expected_.empty() && frame.reportedStart >= expected_.front() - half &&
@@ -193,11 +197,11 @@ void SimCamera::advance(Nanos now)
     }
 }
 
-SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
+SimCamera::SensorFrame SimCamera::waitForFrameAt(RealtimeInstant t)
 {
-    const Nanos period = lock_->grid().period;
+    const Nanoseconds period = lock_->grid().period;
     for (;;) {
-        advance(realtimeNow());
+        advance(RealtimeClock::now());
         /* An announced frame was set aside, however long this thread was kept from asking. */
         while (!setAside_.empty() && setAside_.front().reportedStart < t - period / 2)
             setAside_.pop_front();
@@ -209,32 +213,34 @@ SimCamera::SensorFrame SimCamera::waitForFrameAt(Nanos t)
         /* Decided once a frame starting half a period after t is complete: the frame nearest t
          * is then known. It may still miss t (checked by the caller). */
         if (!completed_.empty() && completed_.back().reportedStart >= t + period / 2) {
-            const auto nearest = std::min_element(
-                completed_.begin(), completed_.end(), [t](const auto &a, const auto &b) {
-                    return std::abs(a.reportedStart - t) < std::abs(b.reportedStart - t);
-                });
+            const auto nearest = std::min_element(completed_.begin(), completed_.end(),
+                                                  [t](const auto &a, const auto &b) {
+                                                      return std::chrono::abs(a.reportedStart - t) <
+                                                             std::chrono::abs(b.reportedStart - t);
+                                                  });
             if (nearest->reportedStart < t - period || nearest->reportedStart > t + period)
-                throw RunError("camera " + name_ + ": no frame near instant " + std::to_string(t) +
+                throw RunError("camera " + name_ + ": no frame near instant " +
+                               std::to_string(wireNanos(t)) +
                                " left: asked for after its buffer went back to the sensor "
                                "(the instant reached this node too late: raise "
                                "capture_margin_ms)");
             return *nearest;
         }
-        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
+        sleepUntil(completionOf(nextStart_));
     }
 }
 
-void SimCamera::expect(std::span<const Nanos> instants)
+void SimCamera::expect(std::span<const RealtimeInstant> instants)
 {
     requireState(State::Streaming, "expect frames");
     expected_.assign(instants.begin(), instants.end());
     setAside_.clear();
 }
 
-Frame SimCamera::captureAt(Nanos t)
+Frame SimCamera::captureAt(RealtimeInstant t)
 {
     requireState(State::Streaming, "capture");
-    advance(realtimeNow());
+    advance(RealtimeClock::now());
     lock_->prepareCapture(t);
     const SensorFrame frame = waitForFrameAt(t);
     requireOnInstant(name_, frame.reportedStart, t, lockOptions_.bound);
@@ -244,11 +250,11 @@ Frame SimCamera::captureAt(Nanos t)
 Frame SimCamera::captureNext()
 {
     requireState(State::Streaming, "capture");
-    advance(realtimeNow());
+    advance(RealtimeClock::now());
     const uint64_t next = nextSequence_;
     while (completed_.empty() || completed_.back().sequence < next) {
-        sleepUntil(CLOCK_REALTIME, completionOf(nextStart_));
-        advance(realtimeNow());
+        sleepUntil(completionOf(nextStart_));
+        advance(RealtimeClock::now());
     }
     return render(completed_.back());
 }
@@ -256,24 +262,30 @@ Frame SimCamera::captureNext()
 LockStats SimCamera::takeLockStats()
 {
     requireState(State::Streaming, "report its lock");
-    advance(realtimeNow());
+    advance(RealtimeClock::now());
     return lock_->takeStats();
 }
 
 Frame SimCamera::render(const SensorFrame &frame)
 {
-    const Nanos exposure = settings_.exposureUs * 1000;
+    const Nanoseconds exposure = settings_.exposure;
+    const auto fraction = [](Nanoseconds d, double f) {
+        return std::chrono::duration_cast<Nanoseconds>(FloatSeconds(d) * f);
+    };
     std::vector<std::vector<double>> bands(kRowBands);
     if (motor_) {
-        const MotorTrack track = MotorTrack::loadSince(trackPath_, frame.start);
+        /* Motor tracks are integer CLOCK_REALTIME nanoseconds (the simulated GPIO's files). */
+        const MotorTrack track = MotorTrack::loadSince(trackPath_, wireNanos(frame.start));
         for (unsigned b = 0; b < kRowBands; ++b) {
             /* Rows are read out top to bottom; each starts its exposure that much later. */
-            const Nanos begin = frame.start + Nanos(double(mode_.readout) * (b + 0.5) / kRowBands);
-            const Nanos end = begin + exposure;
-            const unsigned instants = track.movedDuring(begin, end) ? kBlurInstants : 1;
+            const RealtimeInstant begin =
+                frame.start + fraction(mode_.readout, (b + 0.5) / kRowBands);
+            const RealtimeInstant end = begin + exposure;
+            const unsigned instants =
+                track.movedDuring(wireNanos(begin), wireNanos(end)) ? kBlurInstants : 1;
             for (unsigned i = 0; i < instants; ++i) {
-                const Nanos at = begin + Nanos(double(exposure) * (i + 0.5) / instants);
-                bands[b].push_back(motor_->positionForStep(track.stepAt(at)));
+                const RealtimeInstant at = begin + fraction(exposure, (i + 0.5) / instants);
+                bands[b].push_back(motor_->positionForStep(track.stepAt(wireNanos(at))));
             }
         }
     } else {
@@ -286,7 +298,7 @@ Frame SimCamera::render(const SensorFrame &frame)
         renderTurntableBands(settings_.width, settings_.height, bands, azimuthDeg_, rotation180_,
                              noiseSeed_ ^ unsigned(frame.sequence * 0x9e3779b9u));
     out.sensorTimestamp = frame.reportedStart;
-    out.exposureUs = settings_.exposureUs;
+    out.exposure = settings_.exposure;
     out.readout = mode_.readout;
     out.gain = settings_.gain;
     out.sequence = frame.sequence;

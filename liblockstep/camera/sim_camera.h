@@ -33,8 +33,8 @@ public:
     const std::string &name() const override { return name_; }
     SensorMode configure(const CaptureSettings &settings) override;
     void start(const FrameGrid &grid, const LockOptions &lock) override;
-    Frame captureAt(Nanos t) override;
-    void expect(std::span<const Nanos> instants) override;
+    Frame captureAt(RealtimeInstant t) override;
+    void expect(std::span<const RealtimeInstant> instants) override;
     Frame captureNext() override;
     LockStats takeLockStats() override;
     void stop() override;
@@ -47,19 +47,19 @@ private:
 
     struct SensorFrame {
         uint64_t sequence;
-        Nanos start;         /* true first-row exposure start, CLOCK_REALTIME */
-        Nanos reportedStart; /* what the backend makes of the sensor's timestamp */
-        Nanos completion;    /* last row read out */
+        RealtimeInstant start;         /* true first-row exposure start */
+        RealtimeInstant reportedStart; /* what the backend makes of the sensor's timestamp */
+        RealtimeInstant completion;    /* last row read out */
     };
 
     void requireState(State state, const char *what) const;
     /* Completes every frame whose last row is read out by `now`. */
-    void advance(Nanos now);
+    void advance(RealtimeInstant now);
     /* Actual duration of a frame for a requested one: clamped, whole lines, the crystal's rate. */
-    Nanos actualDuration(Nanos requested) const;
-    Nanos completionOf(Nanos start) const;
+    Nanoseconds actualDuration(Nanoseconds requested) const;
+    RealtimeInstant completionOf(RealtimeInstant start) const;
     /* Waits for the frame whose start is nearest t and returns it. */
-    SensorFrame waitForFrameAt(Nanos t);
+    SensorFrame waitForFrameAt(RealtimeInstant t);
     Frame render(const SensorFrame &frame);
 
     std::string name_;
@@ -79,13 +79,13 @@ private:
     std::optional<GridLock> lock_;
     ClockMapping clocks_;
 
-    std::deque<SensorFrame> completed_;   /* the last few, oldest first */
-    std::deque<Nanos> expected_;          /* announced instants whose frame has not completed */
-    std::deque<SensorFrame> setAside_;    /* completed frames of announced instants */
-    std::map<uint64_t, Nanos> requested_; /* frame -> duration requested for it */
-    Nanos lastRequested_ = 0;             /* a duration stays until another is requested */
+    std::deque<SensorFrame> completed_;    /* the last few, oldest first */
+    std::deque<RealtimeInstant> expected_; /* announced instants whose frame has not completed */
+    std::deque<SensorFrame> setAside_;     /* completed frames of announced instants */
+    std::map<uint64_t, Nanoseconds> requested_; /* frame -> duration requested for it */
+    Nanoseconds lastRequested_{0};              /* a duration stays until another is requested */
     uint64_t nextSequence_ = 0;
-    Nanos nextStart_ = 0; /* of frame nextSequence_, not yet complete */
+    RealtimeInstant nextStart_; /* of frame nextSequence_, not yet complete */
 };
 
 } // namespace lockstep

@@ -8,15 +8,15 @@
 #pragma once
 
 #include "config/rig.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
 
 struct SimSensorTiming {
-    Nanos minFrameDuration;
-    Nanos lineTime;
-    Nanos readout;
+    Nanoseconds minFrameDuration;
+    Nanoseconds lineTime;
+    Nanoseconds readout;
     unsigned controlLatency; /* frames */
     /* Exposure may not fill the whole frame: it ends this many lines before the next frame. */
     unsigned integrationDiffLines;
@@ -26,21 +26,21 @@ constexpr SimSensorTiming simSensorTiming(SimSensor sensor)
 {
     switch (sensor) {
     case SimSensor::Imx219:
-        return {47'190'000, 18'900, 46'570'000, 5, 4};
+        return {Nanoseconds(47'190'000), Nanoseconds(18'900), Nanoseconds(46'570'000), 5, 4};
     case SimSensor::Imx477:
-        return {100'000'000, 28'600, 86'940'000, 6, 22};
+        return {Nanoseconds(100'000'000), Nanoseconds(28'600), Nanoseconds(86'940'000), 6, 22};
     case SimSensor::Imx708:
-        return {69'690'000, 26'400, 68'430'000, 6, 48};
+        return {Nanoseconds(69'690'000), Nanoseconds(26'400), Nanoseconds(68'430'000), 6, 48};
     case SimSensor::Generic:
         break;
     }
-    return {33'333'333, 20'000, 20'000'000, 4, 4};
+    return {Nanoseconds(33'333'333), Nanoseconds(20'000), Nanoseconds(20'000'000), 4, 4};
 }
 
 /* The longest frame any model allows (long exposures need long frames). */
-constexpr Nanos kSimMaxFrameDuration = 120 * kNanosPerSecond;
+constexpr Nanoseconds kSimMaxFrameDuration = std::chrono::seconds(120);
 /* Sensor frame-start timestamps scatter by up to this much (interrupt latency). */
-constexpr Nanos kSimTimestampJitter = 8'000;
+constexpr Nanoseconds kSimTimestampJitter = Microseconds(8);
 /* Sensor crystals are off by up to this many parts per million against CLOCK_REALTIME. */
 constexpr double kSimMaxDriftPpm = 40;
 

@@ -20,7 +20,7 @@ enum class ImageFormat { Jpeg, Png };
 enum class CaptureSync { PhaseLocked, OpenLoop };
 
 struct CaptureSettings {
-    int64_t exposureUs = 10'000;
+    Microseconds exposure = Milliseconds(10); /* exposure_us */
     double gain = 1.0;
     unsigned width = 640;
     unsigned height = 480;
@@ -45,13 +45,14 @@ struct ScanPlan {
     std::string name;                /* scan name: the output folder DIR/<name>/ */
     std::vector<Position> positions; /* a sweep is expanded here: from + i*(to-from)/(count-1) */
     std::map<std::string, MotionOverride> motion;
-    int64_t settleMs = 200;
+    Milliseconds settle = Milliseconds(200); /* settle_ms */
     unsigned framesPerPosition = 1;
     CaptureSettings capture;
-    int64_t captureMarginMs = 50; /* how far in the future rank 0 schedules the capture instant */
+    /* capture_margin_ms: how far in the future the first capture instant is scheduled */
+    Milliseconds captureMargin = Milliseconds(50);
     /* The largest capture skew between the cameras of one position that `lockstep verify`
      * accepts: what this scan needs (a rig with PTP can ask for far less). */
-    int64_t maxSkewUs = 5'000;
+    Microseconds maxSkew = Milliseconds(5); /* max_skew_us */
     /* Which cameras take part, as "host/camera"; empty = every camera in the rig. Camera names
      * are unique per node, motor names across the rig. */
     std::vector<std::string> cameras;

@@ -94,7 +94,8 @@ ScanPlan PlanLoader::load()
     if (const Field *f = map.find("motion"))
         readMotion(*f);
     if (const Field *f = map.find("settle_ms"))
-        plan_.settleMs = config::readInteger(reader_, *f, kSettleMs).value_or(plan_.settleMs);
+        plan_.settle = Milliseconds(
+            config::readInteger(reader_, *f, kSettleMs).value_or(plan_.settle.count()));
     const Field *frames = map.find("frames_per_position");
     if (frames)
         plan_.framesPerPosition = static_cast<unsigned>(
@@ -102,10 +103,11 @@ ScanPlan PlanLoader::load()
     if (const Field *f = map.find("capture"))
         readCapture(*f);
     if (const Field *f = map.find("capture_margin_ms"))
-        plan_.captureMarginMs =
-            config::readInteger(reader_, *f, kCaptureMarginMs).value_or(plan_.captureMarginMs);
+        plan_.captureMargin = Milliseconds(config::readInteger(reader_, *f, kCaptureMarginMs)
+                                               .value_or(plan_.captureMargin.count()));
     if (const Field *f = map.find("max_skew_us"))
-        plan_.maxSkewUs = config::readInteger(reader_, *f, kMaxSkewUs).value_or(plan_.maxSkewUs);
+        plan_.maxSkew = Microseconds(
+            config::readInteger(reader_, *f, kMaxSkewUs).value_or(plan_.maxSkew.count()));
     if (const Field *f = map.find("cameras"))
         readCameras(*f);
     if (const Field *f = map.find("return_home"))
@@ -261,7 +263,7 @@ void PlanLoader::readCapture(const Field &field)
                   {"exposure_us", "gain", "width", "height", "format", "quality", "sync"});
     CaptureSettings &capture = plan_.capture;
     if (const Field *f = map.find("exposure_us"))
-        capture.exposureUs = config::readInteger(reader_, *f, kExposureUs).value_or(0);
+        capture.exposure = Microseconds(config::readInteger(reader_, *f, kExposureUs).value_or(0));
     if (const Field *f = map.find("gain"))
         capture.gain = config::readNumber(reader_, *f, kGain).value_or(capture.gain);
     if (const Field *f = map.find("width"))

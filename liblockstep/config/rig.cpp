@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -52,20 +52,21 @@ double maxRealtimeStepRate(double periods, double latencyUs)
     return periods * 1e6 / latencyUs;
 }
 
-double maxStepRate(int64_t stepPulseNs)
+double maxStepRate(Nanoseconds stepPulse)
 {
-    return static_cast<double>(kNanosPerSecond) / (2 * static_cast<double>(stepPulseNs));
+    return 1.0 / (2 * FloatSeconds(stepPulse).count());
 }
 
-std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t stepPulseNs)
+std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, Nanoseconds stepPulse)
 {
     const double rate = speed * motor.stepsPerUnit();
-    const double maxRate = maxStepRate(stepPulseNs);
+    const double maxRate = maxStepRate(stepPulse);
     if (rate <= maxRate)
         return "";
     return format(speed) + (motor.units == Units::Degrees ? " deg/s" : " mm/s") + " is " +
            format(rate) + " steps/s, above the " + format(maxRate) + " steps/s that a " +
-           format(static_cast<double>(stepPulseNs) / 1000) + " us step pulse allows";
+           format(std::chrono::duration<double, std::micro>(stepPulse).count()) +
+           " us step pulse allows";
 }
 
 std::optional<double> homingTravel(const MotorConfig &motor)

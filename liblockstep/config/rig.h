@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "util/chrono_clocks.h"
+
 namespace lockstep
 {
 
@@ -101,10 +103,10 @@ struct RigConfig {
      * resolved against the rig file's directory. */
     std::string simDir;
     /* Executor settings shared by every node. */
-    int64_t stepPulseNs = 2'000;     /* STEP high time */
-    int64_t dirSetupNs = 5'000;      /* DIR change before the next STEP edge */
-    int64_t enableSetupNs = 100'000; /* ENABLE asserted before the first STEP */
-    int64_t maxLatenessNs = 500'000; /* an edge later than this stops the move */
+    Nanoseconds stepPulse = Microseconds(2);     /* STEP high time */
+    Nanoseconds dirSetup = Microseconds(5);      /* DIR change before the next STEP edge */
+    Nanoseconds enableSetup = Microseconds(100); /* ENABLE asserted before the first STEP */
+    Nanoseconds maxLateness = Microseconds(500); /* an edge later than this stops the move */
     /* A step later than this many of its planned step periods stops the move (real motors). */
     double maxLatenessPeriods = 2.0;
     int executorPriority = 49; /* SCHED_FIFO, below PREEMPT_RT's interrupt threads (50) */
@@ -116,9 +118,9 @@ struct RigConfig {
     const MotorConfig *findMotor(const std::string &motor) const;
 };
 
-/* The fastest step rate, steps/s, with a STEP pulse of stepPulseNs: the step executor keeps STEP
- * inactive at least as long as active, so a step period is at least two pulses. */
-double maxStepRate(int64_t stepPulseNs);
+/* The fastest step rate, steps/s, with this STEP pulse: the step executor keeps STEP inactive at
+ * least as long as active, so a step period is at least two pulses. */
+double maxStepRate(Nanoseconds stepPulse);
 
 /* Published worst wake-up latencies of a SCHED_FIFO thread on a stock kernel: Pi 3B+ 275-390
  * us, Pi 4 97-301 us (PREEMPT_RT: 89-109 and 60-93 us). The conservative default for a node
@@ -133,7 +135,7 @@ double maxRealtimeStepRate(double periods, double latencyUs);
 /* Why the motor cannot move at `speed` (units/s) with this STEP pulse ("S deg/s is R steps/s,
  * above the M steps/s that a P us step pulse allows"), or "" if it can. The rig loader checks
  * max_speed with it, MotorGroup every move. */
-std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, int64_t stepPulseNs);
+std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, Nanoseconds stepPulse);
 
 /* How far `lockstep home` moves looking for the endstop (units, before its 10 % margin): the
  * soft-limit span, or one turn for deg without both limits. nullopt for mm without both soft

@@ -122,17 +122,19 @@ void RigLoader::readExecutor(const Field &field)
     MapReader map(reader_, field,
                   {"step_pulse_us", "dir_setup_us", "enable_setup_us", "max_lateness_us",
                    "max_lateness_periods", "priority"});
-    const auto microseconds = [&](const char *key, int64_t &ns, const Range &range) {
+    /* Fractional microseconds in the file, a duration from here on. */
+    const auto microseconds = [&](const char *key, Nanoseconds &to, const Range &range) {
         if (const Field *f = map.find(key))
             if (auto us = config::readNumber(reader_, *f, range))
-                ns = std::llround(*us * 1000.0);
+                to =
+                    std::chrono::round<Nanoseconds>(std::chrono::duration<double, std::micro>(*us));
     };
     const std::size_t errors = reader_.errorCount();
-    microseconds("step_pulse_us", rig_.stepPulseNs, {0, 1000, true});
+    microseconds("step_pulse_us", rig_.stepPulse, {0, 1000, true});
     stepPulseKnown_ = reader_.errorCount() == errors;
-    microseconds("dir_setup_us", rig_.dirSetupNs, {0, 1000});
-    microseconds("enable_setup_us", rig_.enableSetupNs, {0, 1'000'000});
-    microseconds("max_lateness_us", rig_.maxLatenessNs, {0, 1'000'000, true});
+    microseconds("dir_setup_us", rig_.dirSetup, {0, 1000});
+    microseconds("enable_setup_us", rig_.enableSetup, {0, 1'000'000});
+    microseconds("max_lateness_us", rig_.maxLateness, {0, 1'000'000, true});
     if (const Field *f = map.find("max_lateness_periods"))
         rig_.maxLatenessPeriods =
             config::readNumber(reader_, *f, {0, 1000, true}).value_or(rig_.maxLatenessPeriods);
@@ -341,8 +343,7 @@ std::optional<MotorConfig> RigLoader::readMotor(const Field &field, std::vector<
         /* The rule of every move (MotorGroup): max_speed must be a step rate the STEP pulse can
          * drive. Checked only if the step pulse and the steps per unit are known to be right. */
         if (stepPulseKnown_ && reader_.errorCount() == errorsBeforeSteps) {
-            const std::string tooFast =
-                speedBeyondStepPulse(motor, motor.maxSpeed, rig_.stepPulseNs);
+            const std::string tooFast = speedBeyondStepPulse(motor, motor.maxSpeed, rig_.stepPulse);
             if (!tooFast.empty())
                 reader_.error(*f, "'max_speed' " + tooFast);
             /* A real motor: as fast as the node's wake-up latency keeps a step within the

@@ -91,8 +91,9 @@ std::optional<unsigned> unsignedValue(const ExifEntry *e, ExifByteOrder order)
 }
 
 /* "YYYY:MM:DD HH:MM:SS" and the microseconds, UTC. */
-std::pair<std::string, std::string> dateTime(int64_t ns)
+std::pair<std::string, std::string> dateTime(RealtimeInstant t)
 {
+    const int64_t ns = wireNanos(t);
     const time_t seconds = time_t(ns / 1'000'000'000);
     tm utc{};
     gmtime_r(&seconds, &utc);
@@ -103,7 +104,7 @@ std::pair<std::string, std::string> dateTime(int64_t ns)
     return {date, micros};
 }
 
-std::optional<int64_t> timestampOf(const std::string &date, const std::string &micros)
+std::optional<RealtimeInstant> timestampOf(const std::string &date, const std::string &micros)
 {
     tm utc{};
     const char *end = strptime(date.c_str(), "%Y:%m:%d %H:%M:%S", &utc);
@@ -113,7 +114,7 @@ std::optional<int64_t> timestampOf(const std::string &date, const std::string &m
     const long long us = std::strtoll(micros.c_str(), &rest, 10);
     if (*rest != '\0')
         return std::nullopt;
-    return int64_t(timegm(&utc)) * 1'000'000'000 + us * 1000;
+    return RealtimeInstant(std::chrono::seconds(timegm(&utc)) + Microseconds(us));
 }
 
 /* The eXIf chunk of a PNG, read with libpng. */
@@ -159,7 +160,7 @@ std::vector<uint8_t> exifBlock(const CaptureExif &exif)
     exif_data_fix(data.get());
 
     exif_set_rational(entry(data.get(), EXIF_IFD_EXIF, EXIF_TAG_EXPOSURE_TIME)->data, kOrder,
-                      ExifRational{ExifLong(exif.exposureUs), 1'000'000});
+                      ExifRational{ExifLong(exif.exposure.count()), 1'000'000});
     exif_set_short(entry(data.get(), EXIF_IFD_EXIF, EXIF_TAG_ISO_SPEED_RATINGS)->data, kOrder,
                    ExifShort(std::lround(std::clamp(exif.gain, 0.0, 655.0) * 100)));
     exif_set_long(
@@ -171,7 +172,7 @@ std::vector<uint8_t> exifBlock(const CaptureExif &exif)
             ->data,
         kOrder, exif.height);
     setAscii(data.get(), EXIF_IFD_0, EXIF_TAG_MODEL, exif.camera);
-    const auto [date, micros] = dateTime(exif.sensorTimestampNs);
+    const auto [date, micros] = dateTime(exif.sensorTimestamp);
     setAscii(data.get(), EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, date);
     setAscii(data.get(), EXIF_IFD_EXIF, EXIF_TAG_SUB_SEC_TIME_ORIGINAL, micros);
 
@@ -204,12 +205,12 @@ std::optional<CaptureExif> fromData(ExifData *d)
     if (r.denominator == 0)
         return std::nullopt;
     CaptureExif exif;
-    exif.exposureUs = int64_t(std::llround(double(r.numerator) * 1e6 / r.denominator));
+    exif.exposure = Microseconds(std::llround(double(r.numerator) * 1e6 / r.denominator));
     exif.gain = *iso / 100.0;
     exif.width = *width;
     exif.height = *height;
     exif.camera = ascii(exif_data_get_entry(d, EXIF_TAG_MODEL));
-    exif.sensorTimestampNs = *when;
+    exif.sensorTimestamp = *when;
     return exif;
 }
 

@@ -12,16 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "util/chrono_clocks.h"
+
 namespace lockstep
 {
 
 struct CaptureExif {
-    int64_t exposureUs = 0;
+    Microseconds exposure{0};
     double gain = 0; /* stored as ISO, so to 0.01 */
     unsigned width = 0;
     unsigned height = 0;
     std::string camera;
-    int64_t sensorTimestampNs = 0; /* CLOCK_REALTIME; stored to the microsecond */
+    RealtimeInstant sensorTimestamp; /* stored to the microsecond */
 };
 
 /* The EXIF block: "Exif\0\0" and the TIFF structure (an APP1 segment's payload). Throws

@@ -60,10 +60,10 @@ CheckedLimits checkMoveTarget(const MotorConfig &m, double target, const MotionO
 ExecutorOptions executorOptionsFor(const RigConfig &rig)
 {
     ExecutorOptions options;
-    options.stepPulse = rig.stepPulseNs;
-    options.dirSetup = rig.dirSetupNs;
-    options.enableSetup = rig.enableSetupNs;
-    options.maxLateness = rig.maxLatenessNs;
+    options.stepPulse = rig.stepPulse;
+    options.dirSetup = rig.dirSetup;
+    options.enableSetup = rig.enableSetup;
+    options.maxLateness = rig.maxLateness;
     options.maxLatenessPeriods = rig.maxLatenessPeriods;
     options.priority = rig.executorPriority;
     return options;
@@ -80,7 +80,7 @@ public:
                       const std::atomic<bool> *stop, const PositionObserver &observer);
     HomeReport home(const std::string &motor, const std::atomic<bool> *stop,
                     const PositionObserver &observer);
-    std::vector<Nanos>
+    std::vector<Nanoseconds>
     plannedDurations(const std::vector<std::map<std::string, double>> &targets,
                      const std::map<std::string, MotionOverride> &overrides) const;
 
@@ -267,12 +267,12 @@ MoveReport MotorGroup::Impl::moveTo(const std::map<std::string, double> &targets
     return report;
 }
 
-std::vector<Nanos>
+std::vector<Nanoseconds>
 MotorGroup::Impl::plannedDurations(const std::vector<std::map<std::string, double>> &targets,
                                    const std::map<std::string, MotionOverride> &overrides) const
 {
     std::vector<int64_t> at = steps_;
-    std::vector<Nanos> durations;
+    std::vector<Nanoseconds> durations;
     durations.reserve(targets.size());
     for (const std::map<std::string, double> &position : targets) {
         std::vector<AxisRequest> axes;
@@ -291,7 +291,8 @@ MotorGroup::Impl::plannedDurations(const std::vector<std::map<std::string, doubl
             moves = moves || to != at[i];
             at[i] = to;
         }
-        durations.push_back(moves ? options_.startDelay + MovePlan::plan(axes).duration() : 0);
+        durations.push_back(moves ? options_.startDelay + MovePlan::plan(axes).duration()
+                                  : Nanoseconds::zero());
     }
     return durations;
 }
@@ -402,7 +403,7 @@ MoveReport MotorGroup::moveTo(const std::map<std::string, double> &targets,
     return impl_->moveTo(targets, overrides, stop, observer);
 }
 
-std::vector<Nanos>
+std::vector<Nanoseconds>
 MotorGroup::plannedDurations(const std::vector<std::map<std::string, double>> &targets,
                              const std::map<std::string, MotionOverride> &overrides) const
 {

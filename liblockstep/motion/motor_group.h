@@ -60,7 +60,7 @@ public:
      * starting where the motors are now: the planner's durations (deterministic, the same on
      * every machine) plus the executor's start delay; 0 for a target where no motor moves.
      * Validates like moveTo(); moves nothing. */
-    std::vector<Nanos>
+    std::vector<Nanoseconds>
     plannedDurations(const std::vector<std::map<std::string, double>> &targets,
                      const std::map<std::string, MotionOverride> &overrides = {}) const;
     /* Moves towards the endstop in the homing direction until it triggers, then zeroes. */

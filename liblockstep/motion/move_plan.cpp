@@ -17,9 +17,10 @@ bool positiveFinite(double v)
     return std::isfinite(v) && v > 0;
 }
 
-Nanos toNanos(double seconds)
+/* The planner's closed-form seconds, rounded once to the nanosecond. */
+Nanoseconds toNanos(double seconds)
 {
-    return static_cast<Nanos>(std::llround(seconds * static_cast<double>(kNanosPerSecond)));
+    return std::chrono::round<Nanoseconds>(FloatSeconds(seconds));
 }
 
 } // namespace
@@ -89,7 +90,7 @@ int64_t MovePlan::toStep(size_t axis) const
     return axes_.at(axis).to;
 }
 
-Nanos MovePlan::duration() const
+Nanoseconds MovePlan::duration() const
 {
     return toNanos(2 * accelTime_ + cruiseTime_);
 }
@@ -107,7 +108,7 @@ static double timeAtProgress(double s, double accelTime, double cruiseTime, doub
     return 2 * accelTime + cruiseTime - std::sqrt(2 * remaining / accel);
 }
 
-Nanos MovePlan::stepTime(size_t axis, int64_t k) const
+Nanoseconds MovePlan::stepTime(size_t axis, int64_t k) const
 {
     const int64_t n = stepCount(axis);
     if (k < 1 || k > n)
@@ -119,16 +120,16 @@ Nanos MovePlan::stepTime(size_t axis, int64_t k) const
     return toNanos(timeAtProgress(s, accelTime_, cruiseTime_, peakRate_, accel_));
 }
 
-int64_t MovePlan::positionAt(size_t axis, Nanos t) const
+int64_t MovePlan::positionAt(size_t axis, Nanoseconds t) const
 {
     const int64_t n = stepCount(axis);
-    if (n == 0 || t <= 0)
+    if (n == 0 || t <= Nanoseconds::zero())
         return fromStep(axis);
     if (t >= duration())
         return toStep(axis);
     /* Estimate from s(t), then settle on the count of step times <= t so that this agrees
      * exactly with stepTime() despite rounding. */
-    const double ts = static_cast<double>(t) / static_cast<double>(kNanosPerSecond);
+    const double ts = FloatSeconds(t).count();
     const double total = 2 * accelTime_ + cruiseTime_;
     double s = 0;
     if (ts <= accelTime_)
@@ -151,14 +152,14 @@ double MovePlan::peakStepRate(size_t axis) const
     return peakRate_ * static_cast<double>(stepCount(axis));
 }
 
-double MovePlan::accelTime() const
+FloatSeconds MovePlan::accelTime() const
 {
-    return accelTime_;
+    return FloatSeconds(accelTime_);
 }
 
-double MovePlan::cruiseTime() const
+FloatSeconds MovePlan::cruiseTime() const
 {
-    return cruiseTime_;
+    return FloatSeconds(cruiseTime_);
 }
 
 } // namespace lockstep

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -34,18 +34,18 @@ public:
     int64_t fromStep(size_t axis) const;
     int64_t toStep(size_t axis) const;
 
-    Nanos duration() const; /* from the first possible step to the last step */
+    Nanoseconds duration() const; /* from the first possible step to the last step */
     /* Time from the start of the move of step k (1..stepCount) of the axis. Strictly
      * increasing in k. */
-    Nanos stepTime(size_t axis, int64_t k) const;
-    /* Absolute step position of the axis t nanoseconds after the start (clamped). */
-    int64_t positionAt(size_t axis, Nanos t) const;
+    Nanoseconds stepTime(size_t axis, int64_t k) const;
+    /* Absolute step position of the axis t after the start (clamped). */
+    int64_t positionAt(size_t axis, Nanoseconds t) const;
     /* Highest step rate the axis reaches (steps/s). */
     double peakStepRate(size_t axis) const;
 
     /* Internal shape of the normalised profile, exposed for tests and reports. */
-    double accelTime() const;  /* seconds spent accelerating (== decelerating) */
-    double cruiseTime() const; /* seconds at constant speed (0 for a triangular move) */
+    FloatSeconds accelTime() const;  /* spent accelerating (== decelerating) */
+    FloatSeconds cruiseTime() const; /* at constant speed (0 for a triangular move) */
 
 private:
     struct Axis {

@@ -20,6 +20,7 @@
 
 #include "config/rig.h"
 #include "motion/cpu_pin.h"
+#include "util/clock_mapping.h"
 #include "util/cpu_accounting.h"
 
 namespace lockstep
@@ -28,16 +29,17 @@ namespace lockstep
 namespace
 {
 
-constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
+/* Edge times are relative to the move's start; an axis with no edge left is due never. */
+constexpr Nanoseconds kNever = Nanoseconds::max();
 /* Longest single sleep, so that a stop request is seen within this. */
-constexpr Nanos kWaitSlice = 5'000'000;
+constexpr Nanoseconds kWaitSlice = Milliseconds(5);
 constexpr const char *kReleased = "released during the move";
 /* RT throttling (kernel.sched_rt_runtime_us, 950000 of 1000000 by default) stops a SCHED_FIFO
  * thread for 50 ms once it has run 95 % of a second. At high step rates the thread spins
  * between edges, so it takes a breather sleep every kMaxBusy: a few edges ~0.1 ms late
  * instead of a 50 ms stall. */
-constexpr Nanos kMaxBusy = 1'000'000;
-constexpr Nanos kBreather = 60'000;
+constexpr Nanoseconds kMaxBusy = Milliseconds(1);
+constexpr Nanoseconds kBreather = Microseconds(60);
 
 bool rtThrottlingEnabled()
 {
@@ -55,15 +57,17 @@ uint8_t physical(bool active, bool activeLow)
     return active != activeLow ? 1 : 0;
 }
 
-std::string micros(Nanos ns)
+std::string micros(Nanoseconds d)
 {
+    const int64_t ns = d.count();
     return std::to_string(ns / 1000) + "." + std::to_string((ns % 1000) / 100) + " us";
 }
 
 void validate(const ExecutorOptions &o)
 {
-    if (o.stepPulse <= 0 || o.dirSetup < 0 || o.enableSetup < 0 || o.maxLateness <= 0 ||
-        o.startDelay < 0 || o.spinBelow < 0 || o.spinBelow > kWaitSlice ||
+    constexpr Nanoseconds zero = Nanoseconds::zero();
+    if (o.stepPulse <= zero || o.dirSetup < zero || o.enableSetup < zero || o.maxLateness <= zero ||
+        o.startDelay < zero || o.spinBelow < zero || o.spinBelow > kWaitSlice ||
         !(o.maxLatenessPeriods > 0) || o.priority < 1 || o.priority > 99)
         throw std::invalid_argument("step executor: stepPulse, maxLateness and "
                                     "maxLatenessPeriods must be positive, setup times and "
@@ -153,7 +157,8 @@ private:
     /* Sleeps until `target`, in slices. Returns the clock reading that ended the wait (at or
      * after target, the edge's lateness before the GPIO call), or nothing when the move must
      * stop (reason set). */
-    std::optional<Nanos> waitUntil(Nanos target, const Job &job, uint64_t generation);
+    std::optional<MonotonicInstant> waitUntil(MonotonicInstant target, const Job &job,
+                                              uint64_t generation);
     bool mustStop(const Job &job, uint64_t generation);
     bool triggered(const InputTrigger &trigger);
     void abort(const MovePlan &plan, MoveReport &report, std::string reason);
@@ -175,11 +180,11 @@ private:
 
     /* Where each axis is within the move; times relative to the move's start. */
     struct AxisState {
-        int64_t steps = 0;      /* STEP active edges emitted */
-        bool high = false;      /* STEP active: the next edge ends the pulse */
-        Nanos planned = kNever; /* the next edge's planned time */
-        Nanos due = kNever;     /* when it may happen: never earlier than planned, and never
-                                   less than a pulse after the previous edge really happened */
+        int64_t steps = 0;            /* STEP active edges emitted */
+        bool high = false;            /* STEP active: the next edge ends the pulse */
+        Nanoseconds planned = kNever; /* the next edge's planned time */
+        Nanoseconds due = kNever;     /* when it may happen: never earlier than planned, and
+                                         never less than a pulse after the previous edge */
     };
 
     /* Preallocated, used by the thread only: no allocation while edges are timed. */
@@ -190,7 +195,7 @@ private:
     /* Each axis' absolute step position, published for MoveObserver (relaxed stores). */
     std::vector<std::atomic<int64_t>> liveSteps_;
     bool breathe_ = false; /* SCHED_FIFO under RT throttling */
-    Nanos lastBreather_ = 0;
+    MonotonicInstant lastBreather_;
 
     std::mutex executeMutex_; /* one execute() at a time */
     std::mutex jobMutex_;
@@ -329,7 +334,7 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
     }
     /* Filled, not just reserved, so the pages are faulted in before the edge loop. */
     if (options_.recordLateness)
-        report.lateness.assign(static_cast<size_t>(2 * totalSteps), 0);
+        report.lateness.assign(static_cast<size_t>(2 * totalSteps), Nanoseconds::zero());
     /* The record is written by the edge loop: locked for the move where the limit allows. */
     const bool lockedRecord = status_.locked && lockVector(report.lateness);
 
@@ -349,7 +354,7 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
         jobDone_ = false;
         jobCv_.notify_all();
         if (observer != nullptr && observer->onProgress) {
-            const auto interval = std::chrono::nanoseconds(std::max<Nanos>(observer->interval, 1));
+            const Nanoseconds interval = std::max(observer->interval, Nanoseconds(1));
             while (!jobCv_.wait_for(lock, interval, [this] { return jobDone_; })) {
                 lock.unlock();
                 observe();
@@ -363,7 +368,7 @@ MoveReport StepExecutor::Impl::execute(const MovePlan &plan, const std::atomic<b
     if (observer != nullptr && observer->onProgress)
         observe();
     if (lockedRecord)
-        unlockRange(report.lateness.data(), report.lateness.size() * sizeof(Nanos));
+        unlockRange(report.lateness.data(), report.lateness.size() * sizeof(Nanoseconds));
     if (job.error)
         std::rethrow_exception(job.error);
     if (options_.recordLateness)
@@ -424,10 +429,11 @@ uint64_t StepExecutor::Impl::prepareLines(const MovePlan &plan, MoveReport &repo
         }
         generation = generation_;
     }
-    const Nanos settled = monotonicNow();
-    const Nanos lead = std::max({options_.startDelay, options_.enableSetup, options_.dirSetup});
+    const MonotonicInstant settled = MonotonicClock::now();
+    const Nanoseconds lead =
+        std::max({options_.startDelay, options_.enableSetup, options_.dirSetup});
     report.startMonotonic = settled + lead;
-    report.startRealtime = report.startMonotonic + (realtimeNow() - monotonicNow());
+    report.startRealtime = ClockMapping::sampledNow().toRealtime(report.startMonotonic);
     return generation;
 }
 
@@ -450,18 +456,18 @@ bool StepExecutor::Impl::mustStop(const Job &job, uint64_t generation)
     return false;
 }
 
-std::optional<Nanos> StepExecutor::Impl::waitUntil(Nanos target, const Job &job,
-                                                   uint64_t generation)
+std::optional<MonotonicInstant> StepExecutor::Impl::waitUntil(MonotonicInstant target,
+                                                              const Job &job, uint64_t generation)
 {
-    const Nanos wakeAt = target - options_.spinBelow;
-    Nanos now = monotonicNow();
+    const MonotonicInstant wakeAt = target - options_.spinBelow;
+    MonotonicInstant now = MonotonicClock::now();
     if (breathe_ && now - lastBreather_ > kMaxBusy && wakeAt - now < kBreather) {
-        sleepUntil(CLOCK_MONOTONIC, now + kBreather);
-        lastBreather_ = now = monotonicNow();
+        sleepUntil(now + kBreather);
+        lastBreather_ = now = MonotonicClock::now();
     }
-    for (; now < wakeAt; now = monotonicNow()) {
-        const Nanos until = std::min(wakeAt, now + kWaitSlice);
-        sleepUntil(CLOCK_MONOTONIC, until);
+    for (; now < wakeAt; now = MonotonicClock::now()) {
+        const MonotonicInstant until = std::min(wakeAt, now + kWaitSlice);
+        sleepUntil(until);
         if (until - now >= kBreather)
             lastBreather_ = until;
         if (mustStop(job, generation))
@@ -469,9 +475,9 @@ std::optional<Nanos> StepExecutor::Impl::waitUntil(Nanos target, const Job &job,
     }
     if (mustStop(job, generation))
         return std::nullopt;
-    Nanos woke = monotonicNow();
+    MonotonicInstant woke = MonotonicClock::now();
     while (woke < target)
-        woke = monotonicNow();
+        woke = MonotonicClock::now();
     return woke;
 }
 
@@ -502,7 +508,7 @@ void StepExecutor::Impl::run(Job &job)
     MoveReport &report = *job.report;
     const size_t axisCount = plan.axisCount();
     for (size_t a = 0; a < axisCount; ++a) {
-        const Nanos first = plan.stepCount(a) > 0 ? plan.stepTime(a, 1) : kNever;
+        const Nanoseconds first = plan.stepCount(a) > 0 ? plan.stepTime(a, 1) : kNever;
         axes_[a] = AxisState{0, false, first, first};
     }
     uint64_t generation = 0;
@@ -512,10 +518,10 @@ void StepExecutor::Impl::run(Job &job)
         abort(plan, report, std::string("GPIO error: ") + e.what());
         return;
     }
-    const Nanos start = report.startMonotonic;
+    const MonotonicInstant start = report.startMonotonic;
     const CpuAccounting accounting = CpuAccounting::now();
     /* Why a move stopped for lateness, with what the thread was given and where time went. */
-    const auto lateness = [&](const std::string &edge, Nanos late, Nanos bound) {
+    const auto lateness = [&](const std::string &edge, Nanoseconds late, Nanoseconds bound) {
         return edge + " late by " + micros(late) + " (bound " + micros(bound) +
                (bound < options_.maxLateness
                     ? ", " + std::to_string(options_.maxLatenessPeriods) + " of its step period"
@@ -528,15 +534,16 @@ void StepExecutor::Impl::run(Job &job)
      * the rest of the move (every axis, so a coordinated path keeps its shape) shifts by its
      * lateness. Measured at the end of the GPIO call, less the call's own least cost, so that a
      * stall inside the call counts too. */
-    Nanos shift = 0;
-    Nanos callCost = kNever;
+    Nanoseconds shift{0};
+    Nanoseconds callCost = kNever;
     /* The most a step of axis a, its k-th, may be late: the absolute bound, or a fraction of its
      * planned step period where that is less (the first step starts from rest). */
     const auto stepBound = [&](size_t a, int64_t k) {
-        const Nanos period =
+        const Nanoseconds period =
             k > 1 ? plan.stepTime(a, k) - plan.stepTime(a, k - 1) : plan.stepTime(a, k);
-        const double relative = options_.maxLatenessPeriods * double(period);
-        return relative >= double(options_.maxLateness) ? options_.maxLateness : Nanos(relative);
+        const auto relative = options_.maxLatenessPeriods * FloatSeconds(period);
+        return relative >= options_.maxLateness ? options_.maxLateness
+                                                : std::chrono::duration_cast<Nanoseconds>(relative);
     };
 
     for (;;) {
@@ -552,18 +559,18 @@ void StepExecutor::Impl::run(Job &job)
             stepEnded = false;
         }
         /* k-way merge of the axes' next edges; those due at the same instant share a call. */
-        Nanos t = kNever;
+        Nanoseconds t = kNever;
         for (size_t a = 0; a < axisCount; ++a)
             t = std::min(t, axes_[a].due);
         if (t == kNever)
             break;
-        const std::optional<Nanos> woke = waitUntil(start + t, job, generation);
+        const std::optional<MonotonicInstant> woke = waitUntil(start + t, job, generation);
         if (!woke)
             break;
 
         size_t count = 0;
         bool startsStep = false;
-        Nanos bound = options_.maxLateness;
+        Nanoseconds bound = options_.maxLateness;
         for (size_t a = 0; a < axisCount; ++a) {
             if (axes_[a].due != t)
                 continue;
@@ -577,7 +584,7 @@ void StepExecutor::Impl::run(Job &job)
         }
         /* A step already too late is not taken at all: the motor stops one step short instead
          * of stepping at the wrong moment. (A late end of a pulse only lengthens it.) */
-        if (const Nanos late = *woke - start - t; startsStep && late > bound) {
+        if (const Nanoseconds late = *woke - start - t; startsStep && late > bound) {
             report.maxLateness = std::max(report.maxLateness, late);
             abort(plan, report,
                   lateness("edge " + std::to_string(report.edges + 1) + " would be", late, bound) +
@@ -594,20 +601,20 @@ void StepExecutor::Impl::run(Job &job)
             break;
         }
         /* Read after the call: the lines changed no later than this. */
-        const Nanos done = monotonicNow() - start;
+        const Nanoseconds done = MonotonicClock::now() - start;
         callCost = std::min(callCost, done - (*woke - start));
 
-        Nanos worst = 0;
+        Nanoseconds worst{0};
         bool tooLate = false;
-        Nanos violated = options_.maxLateness; /* the bound a step broke */
-        Nanos behind = 0;                      /* of the batch's steps, against the shifted plan */
+        Nanoseconds violated = options_.maxLateness; /* the bound a step broke */
+        Nanoseconds behind{0}; /* of the batch's steps, against the shifted plan */
         for (size_t i = 0; i < count; ++i) {
             AxisState &axis = axes_[batchAxis_[i]];
-            const Nanos late = done - (axis.planned + shift);
+            const Nanoseconds late = done - (axis.planned + shift);
             worst = std::max(worst, late);
             if (!axis.high) {
                 behind = std::max(behind, done - callCost - (axis.planned + shift));
-                const Nanos b = stepBound(batchAxis_[i], axis.steps + 1);
+                const Nanoseconds b = stepBound(batchAxis_[i], axis.steps + 1);
                 if (late > b) {
                     tooLate = true;
                     violated = std::min(violated, b);
@@ -653,7 +660,7 @@ void StepExecutor::Impl::run(Job &job)
     for (size_t a = 0; a < axisCount; ++a)
         report.finalSteps[a] = plan.fromStep(a) + plan.direction(a) * axes_[a].steps;
     report.completed = report.stopReason.empty() && !report.triggered;
-    report.endMonotonic = monotonicNow();
+    report.endMonotonic = MonotonicClock::now();
 }
 
 bool StepExecutor::Impl::triggered(const InputTrigger &trigger)

@@ -12,24 +12,24 @@
 #include "gpio/gpio_lines.h"
 #include "gpio/motor_lines.h"
 #include "motion/move_plan.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
 
 struct ExecutorOptions {
-    Nanos stepPulse = 2'000;     /* STEP active time */
-    Nanos dirSetup = 5'000;      /* DIR settles before the first STEP edge */
-    Nanos enableSetup = 100'000; /* ENABLE asserted before the first STEP edge */
+    Nanoseconds stepPulse = Microseconds(2);     /* STEP active time */
+    Nanoseconds dirSetup = Microseconds(5);      /* DIR settles before the first STEP edge */
+    Nanoseconds enableSetup = Microseconds(100); /* ENABLE asserted before the first STEP edge */
     /* An edge later than this aborts the move; a step is also aborted when it is later than
      * maxLatenessPeriods of its planned step period (the interval from the axis' previous step):
      * at speed a late step makes the motor lose step long before it makes the move late. */
-    Nanos maxLateness = 500'000;
+    Nanoseconds maxLateness = Microseconds(500);
     double maxLatenessPeriods = 2.0;
-    Nanos startDelay = 1'000'000; /* the move starts this long after execute() is called */
+    Nanoseconds startDelay = Milliseconds(1); /* the move starts this long after execute() */
     /* The last stretch of each wait is spent polling the clock instead of sleeping: a timer
      * wake-up costs tens of microseconds, more than a step pulse or a 50 kHz step period. */
-    Nanos spinBelow = 50'000;
+    Nanoseconds spinBelow = Microseconds(50);
     bool realtime = true; /* try SCHED_FIFO + locked memory + a core of its own */
     /* SCHED_FIFO priority. 49 by default: below PREEMPT_RT's interrupt threads (50), so the
      * GPIO and timer interrupts the executor waits for are never held up by it. */
@@ -61,23 +61,23 @@ struct MoveReport {
     bool completed = false; /* every planned edge emitted */
     bool triggered = false; /* executeUntil(): ended early because the input went active */
     std::string stopReason; /* why it stopped early: "stop requested", "late by ...", ... */
-    std::vector<int64_t> finalSteps; /* per axis, counted from emitted STEP edges */
-    std::vector<Nanos> lateness;     /* per emitted edge, ns after its planned time */
-    Nanos maxLateness = 0;           /* of an edge against the schedule it was aiming at */
+    std::vector<int64_t> finalSteps;   /* per axis, counted from emitted STEP edges */
+    std::vector<Nanoseconds> lateness; /* per emitted edge, after its planned time */
+    Nanoseconds maxLateness{0};        /* of an edge against the schedule it was aiming at */
     /* How far the move fell behind its plan: a late step shifts the rest of the move by its
      * lateness instead of catching up, so no step interval is ever shorter than planned. */
-    Nanos shift = 0;
+    Nanoseconds shift{0};
     size_t edges = 0;
-    Nanos startMonotonic = 0; /* planned time of the move's t = 0 */
-    Nanos startRealtime = 0;  /* the same instant on CLOCK_REALTIME */
-    Nanos endMonotonic = 0;
+    MonotonicInstant startMonotonic; /* planned time of the move's t = 0 */
+    RealtimeInstant startRealtime;   /* the same instant on CLOCK_REALTIME */
+    MonotonicInstant endMonotonic;
 };
 
 /* Watches a move from the thread that called execute(), never from the real-time thread:
  * about every `interval` it is given each axis' absolute step position at that moment, and
  * once more when the move has ended. For progress displays. */
 struct MoveObserver {
-    Nanos interval = 100'000'000;
+    Nanoseconds interval = Milliseconds(100);
     std::function<void(std::span<const int64_t> steps)> onProgress;
 };
 

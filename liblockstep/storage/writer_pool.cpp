@@ -24,8 +24,9 @@ std::vector<uint8_t> encode(const WriteJob &job)
     const Frame &f = job.frame;
     const std::vector<uint8_t> encoded =
         job.format == ImageFormat::Png ? encodePng(f.image) : encodeJpeg(f.image, job.jpegQuality);
-    return withExif(encoded, CaptureExif{f.exposureUs, f.gain, f.image.width, f.image.height,
-                                         job.camera, f.sensorTimestamp});
+    return withExif(encoded,
+                    CaptureExif{std::chrono::duration_cast<Microseconds>(f.exposure), f.gain,
+                                f.image.width, f.image.height, job.camera, f.sensorTimestamp});
 }
 
 /* Encodes, checksums and writes one frame; failures end up in result.error. */

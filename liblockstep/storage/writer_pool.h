@@ -10,6 +10,7 @@
 
 #include "camera/camera.h"
 #include "config/plan.h"
+#include "util/clock.h"
 
 namespace lockstep
 {

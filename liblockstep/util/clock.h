@@ -1,8 +1,12 @@
-/* Clocks used across lockstep, all as signed 64-bit nanoseconds. */
+/* Integer nanoseconds, for the code not yet typed by util/chrono_clocks.h (which says which clock
+ * an instant is on, and a duration's unit). New code uses chrono_clocks.h; this goes when its last
+ * user does. */
 #pragma once
 
 #include <cstdint>
 #include <ctime>
+
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -11,16 +15,11 @@ using Nanos = int64_t;
 
 constexpr Nanos kNanosPerSecond = 1'000'000'000;
 
-/* CLOCK_MONOTONIC: the step executor's time base (never jumps). */
+/* MonotonicClock::now() and RealtimeClock::now() as integer nanoseconds since their epochs. */
 Nanos monotonicNow();
-/* CLOCK_REALTIME: the cluster-wide time base that chrony/PTP aligns across Pis.
- * Capture instants, sensor timestamps and published motor tracks use it. */
 Nanos realtimeNow();
 
-timespec toTimespec(Nanos t);
-Nanos fromTimespec(const timespec &ts);
-
-/* Sleeps until the absolute time t of the given clock (TIMER_ABSTIME), retrying on EINTR. */
+/* sleepUntil() of chrono_clocks.h for an integer instant of the given clock. */
 void sleepUntil(clockid_t clock, Nanos t);
 
 } // namespace lockstep

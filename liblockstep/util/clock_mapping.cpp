@@ -1,30 +1,40 @@
 #include "util/clock_mapping.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lockstep
 {
 
+ClockMapping ClockMapping::sampledNow()
+{
+    ClockMapping mapping;
+    mapping.sample();
+    return mapping;
+}
+
 void ClockMapping::sample()
 {
-    const Nanos before = monotonicNow();
-    const Nanos real = realtimeNow();
-    const Nanos after = monotonicNow();
+    const MonotonicInstant before = MonotonicClock::now();
+    const RealtimeInstant real = RealtimeClock::now();
+    const MonotonicInstant after = MonotonicClock::now();
     add(before + (after - before) / 2, real);
 }
 
-void ClockMapping::add(Nanos mono, Nanos real)
+void ClockMapping::add(MonotonicInstant mono, RealtimeInstant real)
 {
-    readings_.push_back({mono, real - mono});
-    if (readings_.size() > kWindow)
-        readings_.pop_front();
+    readings_[next_] = {wireNanos(mono), wireNanos(real) - wireNanos(mono)};
+    next_ = (next_ + 1) % kWindow;
+    count_ = std::min(count_ + 1, kWindow);
 
-    /* Least squares of offset against time, both relative to the first reading so the sums
+    /* Least squares of offset against time, both relative to the oldest reading so the sums
      * stay well inside a double's precision. */
-    base_ = readings_.front().mono;
-    const Nanos offsetBase = readings_.front().offset;
+    const size_t oldest = (next_ + kWindow - count_) % kWindow;
+    base_ = readings_[oldest].mono;
+    const int64_t offsetBase = readings_[oldest].offset;
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (const Reading &r : readings_) {
+    for (size_t i = 0; i < count_; ++i) {
+        const Reading &r = readings_[(oldest + i) % kWindow];
         const double x = double(r.mono - base_);
         const double y = double(r.offset - offsetBase);
         sx += x;
@@ -32,28 +42,30 @@ void ClockMapping::add(Nanos mono, Nanos real)
         sxx += x * x;
         sxy += x * y;
     }
-    const double n = double(readings_.size());
+    const double n = double(count_);
     const double spread = n * sxx - sx * sx;
     /* Readings too close together give no slope worth trusting: the mean offset then. */
     b_ = spread > n * n * 1e12 ? (n * sxy - sx * sy) / spread : 0.0;
     a_ = double(offsetBase) + (sy - b_ * sx) / n;
 }
 
-double ClockMapping::offsetAt(Nanos mono) const
+double ClockMapping::offsetAt(int64_t mono) const
 {
     return a_ + b_ * double(mono - base_);
 }
 
-Nanos ClockMapping::toRealtime(Nanos mono) const
+RealtimeInstant ClockMapping::toRealtime(MonotonicInstant mono) const
 {
-    return mono + Nanos(std::llround(offsetAt(mono)));
+    const int64_t m = wireNanos(mono);
+    return realtimeFromWire(m + std::llround(offsetAt(m)));
 }
 
-Nanos ClockMapping::toMonotonic(Nanos real) const
+MonotonicInstant ClockMapping::toMonotonic(RealtimeInstant real) const
 {
     /* The offset changes by parts per million: one refinement is exact to the nanosecond. */
-    const Nanos guess = real - Nanos(std::llround(offsetAt(real - Nanos(a_))));
-    return real - Nanos(std::llround(offsetAt(guess)));
+    const int64_t r = wireNanos(real);
+    const int64_t guess = r - std::llround(offsetAt(r - int64_t(a_)));
+    return monotonicFromWire(r - std::llround(offsetAt(guess)));
 }
 
 } // namespace lockstep

@@ -18,7 +18,7 @@ namespace
 {
 
 /* How often the watcher looks at the shutdown flag while no signal comes. */
-constexpr Nanos kPollInterval = 100'000'000;
+constexpr Nanoseconds kPollInterval = std::chrono::milliseconds(100);
 
 sigset_t guardedSignals()
 {
@@ -38,7 +38,7 @@ public:
     Impl();
     ~Impl();
 
-    void setEmergency(std::function<void()> action, Nanos grace);
+    void setEmergency(std::function<void()> action, Nanoseconds grace);
     void setNotice(std::function<void()> notice);
 
     std::atomic<bool> stop_{false};
@@ -47,7 +47,7 @@ public:
 private:
     void watch();
     /* Waits up to `timeout` for a guarded signal; 0 if none came. */
-    int waitSignal(Nanos timeout) const;
+    int waitSignal(Nanoseconds timeout) const;
     void emergencyExit(int sig);
 
     sigset_t set_ = guardedSignals();
@@ -56,7 +56,7 @@ private:
     std::mutex mutex_;
     std::function<void()> action_;
     std::function<void()> notice_;
-    Nanos grace_ = 1'000'000'000;
+    Nanoseconds grace_ = std::chrono::seconds(1);
     std::thread thread_;
 };
 
@@ -77,7 +77,7 @@ SignalGuard::Impl::~Impl()
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
-int SignalGuard::Impl::waitSignal(Nanos timeout) const
+int SignalGuard::Impl::waitSignal(Nanoseconds timeout) const
 {
     const timespec ts = toTimespec(timeout);
     const int sig = sigtimedwait(&set_, nullptr, &ts);
@@ -94,7 +94,7 @@ void SignalGuard::Impl::watch()
     signal_ = sig;
     stop_ = true;
 
-    Nanos grace = 0;
+    Nanoseconds grace{0};
     {
         const std::lock_guard lock(mutex_);
         grace = grace_;
@@ -108,8 +108,9 @@ void SignalGuard::Impl::watch()
     }
     /* Give the main thread the grace period to stop cleanly (and destroy us); a second
      * signal means the user does not want to wait. */
-    const Nanos deadline = monotonicNow() + grace;
-    for (Nanos now = monotonicNow(); now < deadline && !shutdown_; now = monotonicNow()) {
+    const MonotonicInstant deadline = MonotonicClock::now() + grace;
+    for (MonotonicInstant now = MonotonicClock::now(); now < deadline && !shutdown_;
+         now = MonotonicClock::now()) {
         if (waitSignal(std::min(kPollInterval, deadline - now)) != 0)
             break;
     }
@@ -134,7 +135,7 @@ void SignalGuard::Impl::emergencyExit(int sig)
     _exit(128 + sig);
 }
 
-void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanos grace)
+void SignalGuard::Impl::setEmergency(std::function<void()> action, Nanoseconds grace)
 {
     const std::lock_guard lock(mutex_);
     action_ = std::move(action);
@@ -148,23 +149,39 @@ std::string signalName(int sig)
     return "signal " + std::to_string(sig);
 }
 
-bool sleepUnlessStopped(clockid_t clock, Nanos t, const std::atomic<bool> &stop)
+namespace
 {
-    constexpr Nanos kLook = 10'000'000;
+
+template <class Clock>
+bool sleepOnClockUnlessStopped(std::chrono::time_point<Clock, Nanoseconds> t,
+                               const std::atomic<bool> &stop)
+{
+    constexpr Nanoseconds kLook = std::chrono::milliseconds(10);
     for (;;) {
         if (stop.load())
             return false;
-        timespec now{};
-        clock_gettime(clock, &now);
-        const Nanos left = t - fromTimespec(now);
-        if (left <= 0)
+        const auto now = Clock::now();
+        const Nanoseconds left = t - now;
+        if (left <= Nanoseconds::zero())
             return true;
         if (left <= kLook) {
-            sleepUntil(clock, t);
+            sleepUntil(t);
             return !stop.load();
         }
-        sleepUntil(clock, fromTimespec(now) + kLook);
+        sleepUntil(now + kLook);
     }
+}
+
+} // namespace
+
+bool sleepUnlessStopped(MonotonicInstant t, const std::atomic<bool> &stop)
+{
+    return sleepOnClockUnlessStopped(t, stop);
+}
+
+bool sleepUnlessStopped(RealtimeInstant t, const std::atomic<bool> &stop)
+{
+    return sleepOnClockUnlessStopped(t, stop);
 }
 
 void SignalGuard::Impl::setNotice(std::function<void()> notice)
@@ -192,7 +209,7 @@ int SignalGuard::signalNumber() const
     return impl_->signal_;
 }
 
-void SignalGuard::setEmergency(std::function<void()> action, Nanos grace)
+void SignalGuard::setEmergency(std::function<void()> action, Nanoseconds grace)
 {
     impl_->setEmergency(std::move(action), grace);
 }

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -25,7 +25,7 @@ public:
     int signalNumber() const; /* 0 until a signal arrives */
     /* The action run from the watcher thread when the process has not finished `grace` after
      * the signal. Must be thread-safe (e.g. MotorGroup::release). */
-    void setEmergency(std::function<void()> action, Nanos grace = 1'000'000'000);
+    void setEmergency(std::function<void()> action, Nanoseconds grace = std::chrono::seconds(1));
     /* An action run from the watcher thread as soon as a signal arrives, before the grace
      * period: to say at once what will happen, while a launcher still passes output on (Open
      * MPI's mpirun stops forwarding a job's output soon after it aborts the job). Same rules
@@ -43,14 +43,16 @@ std::string signalName(int sig);
 /* Sleeps until the absolute time t of `clock` or until `stop` is raised, whichever comes first
  * (it looks every 10 ms, so a stop cuts a long wait short within that): false if stopped. For
  * the waits of a scan, which a signal must end within 100 ms. */
-bool sleepUnlessStopped(clockid_t clock, Nanos t, const std::atomic<bool> &stop);
+bool sleepUnlessStopped(MonotonicInstant t, const std::atomic<bool> &stop);
+bool sleepUnlessStopped(RealtimeInstant t, const std::atomic<bool> &stop);
 
 /* An emergency action for a scope: declared after the object the action uses, it is cleared
  * before that object is destroyed, so the watcher never calls into a dead object. */
 class ScopedEmergency
 {
 public:
-    ScopedEmergency(SignalGuard &guard, std::function<void()> action, Nanos grace = 1'000'000'000)
+    ScopedEmergency(SignalGuard &guard, std::function<void()> action,
+                    Nanoseconds grace = std::chrono::seconds(1))
         : guard_(guard)
     {
         guard_.setEmergency(std::move(action), grace);

@@ -32,10 +32,11 @@
 #include "camera/camera.h"
 #include "camera/camera_manager.h"
 #include "camera/libcamera_camera.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 namespace
 {
@@ -101,18 +102,18 @@ CaptureSettings barsSettings()
     CaptureSettings settings;
     settings.width = kBarsWidth;
     settings.height = kBarsHeight;
-    settings.exposureUs = 10'000;
+    settings.exposure = 10ms;
     return settings;
 }
 
 /* The lock error bound the tests capture with: frames of the unpaced virtual pipeline come a few
  * ms apart, more under the sanitizers and a loaded machine. */
-constexpr Nanos kBound = 80'000'000;
+constexpr Nanoseconds kBound = 80ms;
 
 FrameGrid barsGrid()
 {
-    const SensorMode mode{200'000'000, 500'000'000, 200'000'000, 0};
-    return chooseFrameGrid(std::span<const SensorMode>(&mode, 1), barsSettings().exposureUs * 1000);
+    const SensorMode mode{200ms, 500ms, 200ms, 0ns};
+    return chooseFrameGrid(std::span<const SensorMode>(&mode, 1), barsSettings().exposure);
 }
 
 /* The virtual pipeline applies no frame duration, so it cannot be phase-locked: the tests stream
@@ -314,14 +315,14 @@ BOOST_AUTO_TEST_CASE(the_sensor_mode_comes_from_frame_duration_limits)
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
     const SensorMode mode = camera->configure(barsSettings());
-    BOOST_TEST_MESSAGE(kBarsCamera << ": frame duration " << mode.minFrameDuration << " to "
-                                   << mode.maxFrameDuration << " ns, readout bound " << mode.readout
-                                   << " ns");
+    BOOST_TEST_MESSAGE(kBarsCamera << ": frame duration " << mode.minFrameDuration.count() << " to "
+                                   << mode.maxFrameDuration.count() << " ns, readout bound "
+                                   << mode.readout.count() << " ns");
     /* virtual.yaml gives it 2 to 5 frames per second. */
-    BOOST_TEST(mode.minFrameDuration == 200'000'000);
-    BOOST_TEST(mode.maxFrameDuration == 500'000'000);
-    BOOST_TEST(mode.readout == mode.minFrameDuration);
-    BOOST_TEST(mode.lineTime == 0);
+    BOOST_TEST((mode.minFrameDuration == 200ms));
+    BOOST_TEST((mode.maxFrameDuration == 500ms));
+    BOOST_TEST((mode.readout == mode.minFrameDuration));
+    BOOST_TEST((mode.lineTime == 0ns));
 }
 
 BOOST_AUTO_TEST_CASE(an_adjusted_size_is_refused_with_what_the_camera_offers)
@@ -354,7 +355,7 @@ BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
     camera->stop(); /* harmless when not streaming */
     camera->configure(barsSettings());
     camera->configure(barsSettings()); /* again while configured */
-    BOOST_CHECK_THROW(camera->captureAt(realtimeNow() + kNanosPerSecond), RunError);
+    BOOST_CHECK_THROW(camera->captureAt(RealtimeClock::now() + 1s), RunError);
     camera->start(barsGrid(), openLoop());
     BOOST_CHECK_THROW(camera->configure(barsSettings()), RunError);
     BOOST_CHECK_THROW(camera->start(barsGrid(), openLoop()), RunError);
@@ -377,13 +378,13 @@ BOOST_AUTO_TEST_CASE(requests_are_reused_and_frames_come_in_order)
     auto camera = openCamera(rig, realCamera(kBarsCamera));
     Streaming streaming(*camera);
     uint64_t last = 0;
-    Nanos lastTimestamp = 0;
+    RealtimeInstant lastTimestamp;
     /* Far more frames than buffers: every request is completed and queued again many times. */
     for (int i = 0; i < 40; ++i) {
         const Frame frame = camera->captureNext();
         if (i > 0) {
             BOOST_TEST(frame.sequence > last);
-            BOOST_TEST(frame.sensorTimestamp > lastTimestamp);
+            BOOST_TEST((frame.sensorTimestamp > lastTimestamp));
         }
         last = frame.sequence;
         lastTimestamp = frame.sensorTimestamp;
@@ -399,20 +400,20 @@ BOOST_AUTO_TEST_CASE(timestamps_are_converted_to_realtime)
     RigConfig rig;
     auto camera = openCamera(rig, realCamera(kBarsCamera));
     const CaptureSettings settings = barsSettings();
-    const Nanos exposure = settings.exposureUs * 1000;
-    const Nanos startedBefore = realtimeNow();
+    const Nanoseconds exposure = settings.exposure;
+    const RealtimeInstant startedBefore = RealtimeClock::now();
     Streaming streaming(*camera);
     for (int i = 0; i < 5; ++i) {
         const Frame frame = camera->captureNext();
-        const Nanos returned = realtimeNow();
+        const RealtimeInstant returned = RealtimeClock::now();
         /* The virtual pipeline stamps a frame (CLOCK_MONOTONIC) when it is queued; lockstep's
          * timestamp is the exposure start on CLOCK_REALTIME, one exposure earlier. The frame
          * start lies between start() and the return. */
-        const Nanos frameStart = frame.sensorTimestamp + exposure;
-        BOOST_TEST(frame.exposureUs == settings.exposureUs);
-        BOOST_TEST(frame.readout == 200'000'000);
-        BOOST_TEST(frameStart >= startedBefore);
-        BOOST_TEST(frameStart <= returned);
+        const RealtimeInstant frameStart = frame.sensorTimestamp + exposure;
+        BOOST_TEST((frame.exposure == settings.exposure));
+        BOOST_TEST((frame.readout == 200ms));
+        BOOST_TEST((frameStart >= startedBefore));
+        BOOST_TEST((frameStart <= returned));
     }
 }
 
@@ -442,17 +443,17 @@ BOOST_AUTO_TEST_CASE(capture_at_selects_the_frame_starting_at_the_instant)
     Streaming streaming(*camera);
     const FrameGrid grid = barsGrid();
     for (int i = 0; i < 3; ++i) {
-        const Nanos t = grid.instantAtOrAfter(realtimeNow() + 300'000'000);
+        const RealtimeInstant t = grid.instantAtOrAfter(RealtimeClock::now() + 300ms);
         const Frame frame = camera->captureAt(t);
         /* No pacing here: frames come every few ms, so one starts within the bound of t. */
-        BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kBound);
+        BOOST_TEST((std::chrono::abs(frame.sensorTimestamp - t) <= kBound));
         /* Within the bound the frame may start a little before t: it cannot be delivered before
          * it started. */
-        BOOST_TEST(realtimeNow() >= frame.sensorTimestamp);
+        BOOST_TEST((RealtimeClock::now() >= frame.sensorTimestamp));
         checkBars(frame);
     }
     try {
-        camera->captureAt(realtimeNow() - kNanosPerSecond);
+        camera->captureAt(RealtimeClock::now() - 1s);
         BOOST_FAIL("an instant in the past was captured");
     } catch (const RunError &error) {
         BOOST_TEST_MESSAGE(error.what());
@@ -466,9 +467,9 @@ BOOST_AUTO_TEST_CASE(capture_at_refuses_a_frame_off_its_instant)
     auto camera = openCamera(rig, realCamera(kBarsCamera));
     camera->configure(barsSettings());
     /* A 1 ns bound: no frame of an unpaced pipeline starts exactly on the instant. */
-    camera->start(barsGrid(), {CaptureSync::OpenLoop, 1});
+    camera->start(barsGrid(), {CaptureSync::OpenLoop, 1ns});
     try {
-        camera->captureAt(barsGrid().instantAtOrAfter(realtimeNow() + 300'000'000));
+        camera->captureAt(barsGrid().instantAtOrAfter(RealtimeClock::now() + 300ms));
         BOOST_FAIL("a frame off its instant was accepted");
     } catch (const RunError &error) {
         BOOST_TEST_MESSAGE(error.what());
@@ -485,17 +486,17 @@ BOOST_AUTO_TEST_CASE(announced_frames_wait_for_a_late_capture)
     auto camera = openCamera(rig, realCamera(kBarsCamera));
     Streaming streaming(*camera);
     const FrameGrid grid = barsGrid();
-    const Nanos first = grid.instantAtOrAfter(realtimeNow() + 300'000'000);
-    const std::array<Nanos, 2> instants{first, first + grid.period};
-    const Nanos unannounced = first + 2 * grid.period;
+    const RealtimeInstant first = grid.instantAtOrAfter(RealtimeClock::now() + 300ms);
+    const std::array<RealtimeInstant, 2> instants{first, first + grid.period};
+    const RealtimeInstant unannounced = first + 2 * grid.period;
     camera->expect(instants);
     /* The capture thread is kept away until every instant has passed; the stream goes on
      * (dozens of frames), yet the announced frames were kept. */
-    sleepUntil(CLOCK_REALTIME, unannounced + grid.period);
+    sleepUntil(unannounced + grid.period);
     uint64_t last = 0;
-    for (const Nanos t : instants) {
+    for (const RealtimeInstant t : instants) {
         const Frame frame = camera->captureAt(t);
-        BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kBound);
+        BOOST_TEST((std::chrono::abs(frame.sensorTimestamp - t) <= kBound));
         BOOST_TEST(frame.sequence > last);
         last = frame.sequence;
         checkBars(frame);

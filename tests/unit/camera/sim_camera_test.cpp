@@ -10,16 +10,16 @@
 #include "camera/camera.h"
 #include "camera/sim_camera.h"
 #include "camera/sim_scene.h"
+#include "common/instant_printing.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 namespace
 {
-
-constexpr Nanos kMs = 1'000'000;
 
 /* A rig with one turntable (3200 microsteps per turn) and one simulated camera, in a temporary
  * sim directory removed afterwards. */
@@ -66,12 +66,12 @@ struct SimRig {
 /* The bound lockstep promises for a frame's start against its instant (capture skew p99
  * <= 200 us). Tighter bounds (50 us) held on a quiet machine but were missed by a few us
  * under CI's load and under ASan, which is not what these tests are about. */
-constexpr Nanos kPromisedSkew = 200'000;
+constexpr Nanoseconds kPromisedSkew = 200us;
 
-CaptureSettings settings(int64_t exposureUs = 10'000)
+CaptureSettings settings(Microseconds exposure = 10ms)
 {
     CaptureSettings s;
-    s.exposureUs = exposureUs;
+    s.exposure = exposure;
     s.gain = 2.5;
     s.width = 320;
     s.height = 240;
@@ -88,8 +88,8 @@ FrameGrid startAlone(Camera &camera, const CaptureSettings &s,
                      CaptureSync sync = CaptureSync::PhaseLocked)
 {
     const SensorMode modes[] = {camera.configure(s)};
-    const FrameGrid grid = chooseFrameGrid(modes, s.exposureUs * 1000);
-    camera.start(grid, {sync, 200'000});
+    const FrameGrid grid = chooseFrameGrid(modes, s.exposure);
+    camera.start(grid, {sync, 200us});
     return grid;
 }
 
@@ -103,16 +103,17 @@ BOOST_AUTO_TEST_CASE(captures_on_grid_instants_with_a_latency_it_is_not_told)
         sim.camera.simControlLatency = latency;
         SimCamera camera(sim.rig, sim.camera);
         BOOST_TEST(camera.controlLatency() == latency);
-        const FrameGrid grid = startAlone(camera, settings(20'000));
-        BOOST_TEST(grid.period == 102 * kMs); /* 10 fps full-resolution mode + headroom */
+        const FrameGrid grid = startAlone(camera, settings(20ms));
+        BOOST_TEST((grid.period == 102ms)); /* 10 fps full-resolution mode + headroom */
         uint64_t lastSequence = 0;
         for (int i = 0; i < 4; ++i) {
-            const Nanos t = grid.instantAtOrAfter(realtimeNow() + 20 * kMs) + i * grid.period;
+            const RealtimeInstant t =
+                grid.instantAtOrAfter(RealtimeClock::now() + 20ms) + i * grid.period;
             const Frame frame = camera.captureAt(t);
             BOOST_TEST_INFO("latency " << latency << ", capture " << i);
-            BOOST_TEST(std::abs(frame.sensorTimestamp - t) <= kPromisedSkew);
-            BOOST_TEST(frame.exposureUs == 20'000);
-            BOOST_TEST(frame.readout == 86'940'000);
+            BOOST_TEST((std::chrono::abs(frame.sensorTimestamp - t) <= kPromisedSkew));
+            BOOST_TEST((frame.exposure == 20ms));
+            BOOST_TEST((frame.readout == 86'940'000ns));
             BOOST_TEST(frame.gain == 2.5);
             BOOST_TEST(frame.image.width == 320u);
             BOOST_TEST(frame.sequence > lastSequence);
@@ -121,7 +122,7 @@ BOOST_AUTO_TEST_CASE(captures_on_grid_instants_with_a_latency_it_is_not_told)
         const LockStats stats = camera.takeLockStats();
         BOOST_TEST(stats.latencyFrames.value_or(0) == latency); /* measured, not told */
         BOOST_TEST(stats.frames > 0u);
-        BOOST_TEST(stats.maxAbs <= kPromisedSkew);
+        BOOST_TEST((stats.maxAbs <= kPromisedSkew));
     }
 }
 
@@ -130,33 +131,33 @@ BOOST_AUTO_TEST_CASE(the_sensor_keeps_its_minimum_frame_duration_and_whole_lines
     SimRig sim;
     sim.camera.simSensor = SimSensor::Imx477;
     SimCamera camera(sim.rig, sim.camera);
-    const SensorMode mode = camera.configure(settings(20'000));
-    BOOST_TEST(mode.minFrameDuration == 100 * kMs);
-    BOOST_TEST(mode.lineTime == 28'600);
+    const SensorMode mode = camera.configure(settings(20ms));
+    BOOST_TEST((mode.minFrameDuration == 100ms));
+    BOOST_TEST((mode.lineTime == 28'600ns));
     /* Asked for 50 ms frames (open loop: no lock awaited), the sensor keeps its own minimum. */
-    camera.start({0, 50 * kMs}, {CaptureSync::OpenLoop, 200'000});
+    camera.start({RealtimeInstant(), 50ms}, {CaptureSync::OpenLoop, 200us});
     const Frame first = camera.captureNext();
     const Frame second = camera.captureNext();
     BOOST_TEST(second.sequence == first.sequence + 1);
-    BOOST_TEST(second.sensorTimestamp - first.sensorTimestamp >= 100 * kMs - 100'000);
+    BOOST_TEST((second.sensorTimestamp - first.sensorTimestamp >= 100ms - 100us));
     camera.stop();
     /* An exposure longer than the mode's frame: the frame grows to hold it. */
-    const SensorMode longer = camera.configure(settings(150'000));
-    BOOST_TEST(longer.minFrameDuration >= 150 * kMs + Nanos(22) * 28'600);
-    BOOST_TEST(longer.minFrameDuration % 28'600 == 0);
+    const SensorMode longer = camera.configure(settings(150ms));
+    BOOST_TEST((longer.minFrameDuration >= 150ms + 22 * 28'600ns));
+    BOOST_TEST((longer.minFrameDuration % 28'600ns == 0ns));
 }
 
 BOOST_AUTO_TEST_CASE(capture_next_gives_consecutive_frames_of_the_stream)
 {
     SimRig sim;
     SimCamera camera(sim.rig, sim.camera);
-    const FrameGrid grid = startAlone(camera, settings(50'000)); /* longer than 33 ms */
-    BOOST_TEST(grid.period >= 50 * kMs);
+    const FrameGrid grid = startAlone(camera, settings(50ms)); /* longer than 33 ms */
+    BOOST_TEST((grid.period >= 50ms));
     const Frame first = camera.captureNext();
     const Frame second = camera.captureNext();
     BOOST_TEST(second.sequence == first.sequence + 1);
     const double periods =
-        double(second.sensorTimestamp - first.sensorTimestamp) / double(grid.period);
+        FloatSeconds(second.sensorTimestamp - first.sensorTimestamp) / grid.period;
     BOOST_TEST(std::abs(periods - 1) < 0.01);
 }
 
@@ -165,7 +166,7 @@ BOOST_AUTO_TEST_CASE(a_frame_asked_for_after_its_buffer_went_back_is_an_error)
     SimRig sim;
     SimCamera camera(sim.rig, sim.camera);
     const FrameGrid grid = startAlone(camera, settings());
-    const Nanos past = grid.instantAtOrAfter(realtimeNow()) - 10 * grid.period;
+    const RealtimeInstant past = grid.instantAtOrAfter(RealtimeClock::now()) - 10 * grid.period;
     BOOST_CHECK_EXCEPTION(camera.captureAt(past), RunError, [](const RunError &e) {
         return std::string(e.what()).find("went back to the sensor") != std::string::npos;
     });
@@ -176,15 +177,15 @@ BOOST_AUTO_TEST_CASE(announced_frames_are_set_aside_for_a_late_capture)
     SimRig sim;
     SimCamera camera(sim.rig, sim.camera);
     const FrameGrid grid = startAlone(camera, settings());
-    const Nanos t = grid.instantAtOrAfter(realtimeNow() + 20 * kMs);
-    const Nanos instants[] = {t, t + 2 * grid.period};
+    const RealtimeInstant t = grid.instantAtOrAfter(RealtimeClock::now() + 20ms);
+    const RealtimeInstant instants[] = {t, t + 2 * grid.period};
     camera.expect(instants);
     /* Busy for ten periods, as a slow hand-over would keep a capture thread. */
-    sleepUntil(CLOCK_REALTIME, t + 10 * grid.period);
+    sleepUntil(t + 10 * grid.period);
     const Frame first = camera.captureAt(t);
     const Frame second = camera.captureAt(t + 2 * grid.period);
-    BOOST_TEST(std::abs(first.sensorTimestamp - t) <= kPromisedSkew);
-    BOOST_TEST(std::abs(second.sensorTimestamp - t - 2 * grid.period) <= kPromisedSkew);
+    BOOST_TEST((std::chrono::abs(first.sensorTimestamp - t) <= kPromisedSkew));
+    BOOST_TEST((std::chrono::abs(second.sensorTimestamp - t - 2 * grid.period) <= kPromisedSkew));
     BOOST_TEST(second.sequence == first.sequence + 2);
     /* Not announced: gone back to the sensor. */
     BOOST_CHECK_THROW(camera.captureAt(t + grid.period), RunError);
@@ -194,14 +195,15 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
 {
     const SimRig sim(90);
     auto camera = openCamera(sim.rig, sim.camera);
-    const FrameGrid grid = startAlone(*camera, settings(20'000));
-    const Nanos t0 = grid.instantAtOrAfter(realtimeNow() + 30 * kMs);
+    const FrameGrid grid = startAlone(*camera, settings(20ms));
+    const RealtimeInstant t0 = grid.instantAtOrAfter(RealtimeClock::now() + 30ms);
     /* At step 800 (90 deg) until t0 + 100 ms, then 40 deg further (356 steps) spread evenly
      * over 100 ms, then still. */
-    std::vector<TrackRecord> track{{t0 - kNanosPerSecond, 800}};
-    const Nanos moveBegin = t0 + 100 * kMs;
+    /* Motor tracks are integer CLOCK_REALTIME nanoseconds (the simulated GPIO's files). */
+    std::vector<TrackRecord> track{{wireNanos(t0 - 1s), 800}};
+    const RealtimeInstant moveBegin = t0 + 100ms;
     for (int64_t step = 1; step <= 356; ++step)
-        track.push_back({moveBegin + step * 100 * kMs / 356, 800 + step});
+        track.push_back({wireNanos(moveBegin + step * 100ms / 356), 800 + step});
     sim.writeTrack(track);
 
     const AngleEstimate before = estimateTurntableAngle(camera->captureAt(t0).image, 90);
@@ -211,7 +213,7 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
 
     /* The frame whose exposure lies in the middle of the move: smeared, and not where the plan
      * says the table stands. */
-    const Nanos during = grid.instantAtOrAfter(moveBegin + 20 * kMs);
+    const RealtimeInstant during = grid.instantAtOrAfter(moveBegin + 20ms);
     const Frame moving = camera->captureAt(during);
     const AngleEstimate blurred = estimateTurntableAngle(moving.image, 90);
     BOOST_TEST_MESSAGE("while moving: angle " << blurred.angleDeg << ", spread "
@@ -220,7 +222,7 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
     BOOST_TEST(blurred.spreadDeg > 5.0);
     BOOST_TEST(angleError(blurred.angleDeg, 90.0) > 5.0);
 
-    const Frame after = camera->captureAt(grid.instantAtOrAfter(moveBegin + 150 * kMs));
+    const Frame after = camera->captureAt(grid.instantAtOrAfter(moveBegin + 150ms));
     const AngleEstimate still = estimateTurntableAngle(after.image, 90);
     BOOST_TEST_REQUIRE(still.valid);
     BOOST_TEST(angleError(still.angleDeg, 90 + 356 * 360.0 / 3200) < 0.5);
@@ -232,14 +234,14 @@ BOOST_AUTO_TEST_CASE(rolling_shutter_shows_a_move_during_the_readout)
     SimRig sim(0);
     sim.camera.simSensor = SimSensor::Imx477; /* 87 ms readout */
     SimCamera camera(sim.rig, sim.camera);
-    const FrameGrid grid = startAlone(camera, settings(5'000));
-    const Nanos t = grid.instantAtOrAfter(realtimeNow() + 30 * kMs);
+    const FrameGrid grid = startAlone(camera, settings(5ms));
+    const RealtimeInstant t = grid.instantAtOrAfter(RealtimeClock::now() + 30ms);
     /* The table jumps 45 deg (400 steps over 10 ms) once the top rows are done but while the
      * bottom rows are still to be exposed: after exposure, before exposure + readout. */
-    const Nanos jump = t + 5 * kMs + 30 * kMs;
-    std::vector<TrackRecord> track{{t - kNanosPerSecond, 0}};
+    const RealtimeInstant jump = t + 5ms + 30ms;
+    std::vector<TrackRecord> track{{wireNanos(t - 1s), 0}};
     for (int64_t step = 1; step <= 400; ++step)
-        track.push_back({jump + step * 10 * kMs / 400, step});
+        track.push_back({wireNanos(jump + step * 10ms / 400), step});
     sim.writeTrack(track);
 
     const Frame frame = camera.captureAt(t);
@@ -281,13 +283,15 @@ BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
         };
     };
     BOOST_CHECK_EXCEPTION(camera.captureNext(), RunError, says("while opened"));
-    BOOST_CHECK_EXCEPTION(camera.start({0, 40 * kMs}, {}), RunError, says("while opened"));
-    BOOST_CHECK_THROW(camera.configure(settings(0)), RunError);
+    BOOST_CHECK_EXCEPTION(camera.start({RealtimeInstant(), 40ms}, {}), RunError,
+                          says("while opened"));
+    BOOST_CHECK_THROW(camera.configure(settings(0us)), RunError);
     const FrameGrid grid = startAlone(camera, settings());
     BOOST_CHECK_EXCEPTION(camera.configure(settings()), RunError, says("while streaming"));
     BOOST_CHECK_EXCEPTION(camera.start(grid, {}), RunError, says("while streaming"));
     camera.stop();
-    BOOST_CHECK_EXCEPTION(camera.captureAt(realtimeNow()), RunError, says("while configured"));
+    BOOST_CHECK_EXCEPTION(camera.captureAt(RealtimeClock::now()), RunError,
+                          says("while configured"));
     BOOST_CHECK_EXCEPTION(camera.takeLockStats(), RunError, says("while configured"));
     camera.stop();                  /* harmless */
     startAlone(camera, settings()); /* Configured -> Streaming again */

@@ -70,10 +70,10 @@ BOOST_AUTO_TEST_CASE(real_turntable_rig)
     const RigConfig rig = loadRig(kConf + "/rig-turntable.yaml");
     BOOST_TEST(rig.name == "turntable-4cam");
     BOOST_TEST(rig.simDir.empty());
-    BOOST_TEST(rig.stepPulseNs == 2'000);
-    BOOST_TEST(rig.dirSetupNs == 5'000);
-    BOOST_TEST(rig.enableSetupNs == 100'000);
-    BOOST_TEST(rig.maxLatenessNs == 500'000);
+    BOOST_TEST((rig.stepPulse == Microseconds(2)));
+    BOOST_TEST((rig.dirSetup == Microseconds(5)));
+    BOOST_TEST((rig.enableSetup == Microseconds(100)));
+    BOOST_TEST((rig.maxLateness == Microseconds(500)));
     BOOST_TEST_REQUIRE(rig.nodes.size() == 4U);
     for (std::size_t i = 0; i < rig.nodes.size(); ++i) {
         const NodeConfig &node = rig.nodes[i];
@@ -159,14 +159,14 @@ BOOST_AUTO_TEST_CASE(demo_scan)
     BOOST_TEST_REQUIRE(plan.positions.size() == 8U);
     BOOST_TEST(plan.positions[1].targets.at("turntable") == 45.0);
     BOOST_TEST(plan.positions[7].targets.at("turntable") == 315.0);
-    BOOST_TEST(plan.settleMs == 150);
+    BOOST_TEST((plan.settle == Milliseconds(150)));
     BOOST_TEST(plan.framesPerPosition == 1U);
-    BOOST_TEST(plan.capture.exposureUs == 8000);
+    BOOST_TEST((plan.capture.exposure == Microseconds(8000)));
     BOOST_TEST(plan.capture.width == 640U);
     BOOST_TEST(plan.capture.height == 480U);
     BOOST_TEST((plan.capture.format == ImageFormat::Jpeg));
     BOOST_TEST(plan.capture.jpegQuality == 90);
-    BOOST_TEST(plan.captureMarginMs == 50);
+    BOOST_TEST((plan.captureMargin == Milliseconds(50)));
     BOOST_TEST(plan.cameras ==
                    (std::vector<std::string>{"pi01/cam", "pi02/cam", "pi03/cam", "pi04/cam"}),
                boost::test_tools::per_element());
@@ -204,8 +204,8 @@ BOOST_AUTO_TEST_CASE(defaults_ids_units_and_sim_dir_resolution)
     fs::create_directory(dir.path() + "/conf");
     const RigConfig rig = loadRig(dir.write("conf/rig.yaml", kSmallRig));
     BOOST_TEST(rig.simDir == (fs::path(dir.path()) / "state").string());
-    BOOST_TEST(rig.stepPulseNs == 2'000);
-    BOOST_TEST(rig.maxLatenessNs == 500'000);
+    BOOST_TEST((rig.stepPulse == Microseconds(2)));
+    BOOST_TEST((rig.maxLateness == Microseconds(500)));
     const MotorConfig *lift = rig.findMotor("lift");
     BOOST_TEST_REQUIRE(lift);
     BOOST_TEST((lift->units == Units::Millimetres));
@@ -250,10 +250,10 @@ BOOST_AUTO_TEST_CASE(sweep_list_and_plan_defaults)
     for (std::size_t i = 0; i < 4; ++i)
         BOOST_TEST(sweep.positions[i].targets.at("lift") ==
                    10.0 + static_cast<double>(i) * (-20.0 - 10.0) / 3.0);
-    BOOST_TEST(sweep.settleMs == 200);
+    BOOST_TEST((sweep.settle == Milliseconds(200)));
     BOOST_TEST(sweep.framesPerPosition == 1U);
-    BOOST_TEST(sweep.captureMarginMs == 50);
-    BOOST_TEST(sweep.capture.exposureUs == 10'000);
+    BOOST_TEST((sweep.captureMargin == Milliseconds(50)));
+    BOOST_TEST((sweep.capture.exposure == Microseconds(10'000)));
     BOOST_TEST(sweep.outputPattern == "pos-{position}/{node}-{camera}");
     BOOST_TEST(!planRigPath(dir.path() + "/sweep.yaml").has_value());
 

@@ -286,8 +286,8 @@ BOOST_AUTO_TEST_CASE(anchors_and_aliases_are_read_merge_keys_are_refused)
                                "capture_margin_ms: *wait\n"
                                "capture: &cap { exposure_us: 4000, gain: 2.5 }\n");
     const LoadedConfig loaded = loadPlanWithRig(plan, rig);
-    BOOST_TEST(loaded.plan.settleMs == 120);
-    BOOST_TEST(loaded.plan.captureMarginMs == 120);
+    BOOST_TEST(loaded.plan.settle.count() == 120);
+    BOOST_TEST(loaded.plan.captureMargin.count() == 120);
     BOOST_TEST(loaded.plan.capture.gain == 2.5);
     /* yaml-cpp 0.7 has no merge keys: `<<` would be an ordinary key holding a mapping, so a
      * merged setting would be silently dropped. It is refused at its position instead. */

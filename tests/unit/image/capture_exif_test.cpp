@@ -16,12 +16,13 @@ namespace
 CaptureExif sample()
 {
     CaptureExif exif;
-    exif.exposureUs = 20'000;
+    exif.exposure = Microseconds(20'000);
     exif.gain = 2.5;
     exif.width = 64;
     exif.height = 48;
     exif.camera = "pi02/cam";
-    exif.sensorTimestampNs = 1'796'000'000'123'456'789; /* 2026-11-29, and 123456 us */
+    exif.sensorTimestamp =
+        realtimeFromWire(1'796'000'000'123'456'789); /* 2026-11-29, and 123456 us */
     return exif;
 }
 
@@ -37,12 +38,12 @@ void checkRead(const std::optional<CaptureExif> &read)
 {
     BOOST_REQUIRE(read.has_value());
     const CaptureExif want = sample();
-    BOOST_TEST(read->exposureUs == want.exposureUs);
+    BOOST_TEST(read->exposure.count() == want.exposure.count());
     BOOST_TEST(read->gain == want.gain);
     BOOST_TEST(read->width == want.width);
     BOOST_TEST(read->height == want.height);
     BOOST_TEST(read->camera == want.camera);
-    BOOST_TEST(read->sensorTimestampNs == want.sensorTimestampNs / 1000 * 1000);
+    BOOST_TEST(wireNanos(read->sensorTimestamp) == wireNanos(want.sensorTimestamp) / 1000 * 1000);
 }
 
 } // namespace
@@ -82,11 +83,11 @@ BOOST_AUTO_TEST_CASE(png_carries_it_in_an_exif_chunk_and_still_decodes)
 BOOST_AUTO_TEST_CASE(a_changed_value_reads_back_changed)
 {
     CaptureExif other = sample();
-    other.exposureUs = 19'950; /* within a plan's rounding, not equal */
+    other.exposure = Microseconds(19'950); /* within a plan's rounding, not equal */
     other.gain = 2.49;
     const std::optional<CaptureExif> read = parseExifBlock(exifBlock(other));
     BOOST_REQUIRE(read.has_value());
-    BOOST_TEST(read->exposureUs == 19'950);
+    BOOST_TEST(read->exposure.count() == 19'950);
     BOOST_TEST(read->gain == 2.49);
 }
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gpio/gpio_lines.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep::test
@@ -43,7 +43,7 @@ class RecordingLines : public GpioLines
 {
 public:
     struct Call {
-        Nanos time;
+        MonotonicInstant time;
         std::vector<unsigned> offsets;
         std::vector<uint8_t> levels;
     };
@@ -55,12 +55,13 @@ public:
             if (failOn_ && *failOn_ == o)
                 throw RunError("injected failure on line " + std::to_string(o));
         }
-        if (delay_ > 0)
-            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + delay_);
+        if (delay_ > Nanoseconds::zero())
+            sleepUntil(MonotonicClock::now() + delay_);
         if (stallAt_ && *stallAt_ == calls_.size())
-            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + stall_);
-        calls_.push_back(
-            {monotonicNow(), {offsets.begin(), offsets.end()}, {levels.begin(), levels.end()}});
+            sleepUntil(MonotonicClock::now() + stall_);
+        calls_.push_back({MonotonicClock::now(),
+                          {offsets.begin(), offsets.end()},
+                          {levels.begin(), levels.end()}});
         for (size_t i = 0; i < offsets.size(); ++i)
             levels_[offsets[i]] = levels[i];
     }
@@ -70,11 +71,11 @@ public:
         return levels_[offset];
     }
 
-    void sleepInSet(Nanos delay) { delay_ = delay; }
+    void sleepInSet(Nanoseconds delay) { delay_ = delay; }
     void failOn(unsigned offset) { failOn_ = offset; }
     /* The call with this index (0 = the first) takes `stall` longer, once: a node that kept
      * the executor from running. */
-    void stallOnce(size_t call, Nanos stall)
+    void stallOnce(size_t call, Nanoseconds stall)
     {
         stallAt_ = call;
         stall_ = stall;
@@ -89,10 +90,10 @@ private:
     mutable std::mutex mutex_;
     std::vector<Call> calls_;
     std::map<unsigned, uint8_t> levels_;
-    Nanos delay_ = 0;
+    Nanoseconds delay_{0};
     std::optional<unsigned> failOn_;
     std::optional<size_t> stallAt_;
-    Nanos stall_ = 0;
+    Nanoseconds stall_{0};
 };
 
 } // namespace lockstep::test

@@ -21,6 +21,7 @@
 #include "util/signal_guard.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 using lockstep::test::TempDir;
 
 namespace
@@ -72,7 +73,7 @@ ExecutorOptions testOptions()
 {
     ExecutorOptions o;
     o.realtime = false;
-    o.maxLateness = kNanosPerSecond; /* shared test machine: never abort on lateness */
+    o.maxLateness = 1s; /* shared test machine: never abort on lateness */
     o.maxLatenessPeriods = 1e6;
     return o;
 }
@@ -109,10 +110,10 @@ BOOST_AUTO_TEST_CASE(the_rigs_executor_settings_reach_the_executor)
     out.close();
     BOOST_TEST_REQUIRE(replaced == 1);
     const ExecutorOptions options = executorOptionsFor(loadRig(dir.path() + "/rig.yaml"));
-    BOOST_TEST(options.stepPulse == 7'000);
-    BOOST_TEST(options.dirSetup == 3'000);
-    BOOST_TEST(options.enableSetup == 250'000);
-    BOOST_TEST(options.maxLateness == 1'234'000);
+    BOOST_TEST(options.stepPulse.count() == 7'000);
+    BOOST_TEST(options.dirSetup.count() == 3'000);
+    BOOST_TEST(options.enableSetup.count() == 250'000);
+    BOOST_TEST(options.maxLateness.count() == 1'234'000);
     BOOST_TEST(options.maxLatenessPeriods == 2.5);
     BOOST_TEST(options.priority == 42);
 }
@@ -283,7 +284,7 @@ enum class ChildMode { PollStop, IgnoreStop };
         SignalGuard guard;
         try {
             MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
-            guard.setEmergency([&group] { group.release(); }, 200'000'000);
+            guard.setEmergency([&group] { group.release(); }, std::chrono::milliseconds(200));
             const std::atomic<bool> *stop =
                 mode == ChildMode::PollStop ? &guard.stopRequested() : nullptr;
             /* Ten turns at 360 deg/s: far longer than the test waits. */
@@ -309,8 +310,8 @@ int signalledChild(const RigConfig &rig, ChildMode mode)
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0)
         childMove(rig, mode);
-    const Nanos deadline = monotonicNow() + 10 * kNanosPerSecond;
-    while (readSimLine(rig.simDir, kHost, enable) != 1 && monotonicNow() < deadline)
+    const MonotonicInstant deadline = MonotonicClock::now() + 10s;
+    while (readSimLine(rig.simDir, kHost, enable) != 1 && MonotonicClock::now() < deadline)
         usleep(1000);
     BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 1);
     usleep(50'000); /* well into the move */
@@ -417,10 +418,10 @@ BOOST_AUTO_TEST_CASE(guard_flags_a_signal_and_restores_the_mask)
         pthread_sigmask(SIG_SETMASK, nullptr, &during);
         BOOST_TEST(sigismember(&during, SIGINT) == 1);
         BOOST_TEST(sigismember(&during, SIGHUP) == 1);
-        guard.setEmergency([] {}, 60 * kNanosPerSecond);
+        guard.setEmergency([] {}, std::chrono::seconds(60));
         kill(getpid(), SIGHUP);
-        const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
-        while (!guard.stopRequested() && monotonicNow() < deadline)
+        const MonotonicInstant deadline = MonotonicClock::now() + 5s;
+        while (!guard.stopRequested() && MonotonicClock::now() < deadline)
             usleep(1000);
         BOOST_TEST(guard.stopRequested());
         BOOST_TEST(guard.signalNumber() == SIGHUP);

@@ -9,6 +9,7 @@
 #include <hwloc.h>
 #include <hwloc/linux.h>
 
+#include "common/instant_printing.h"
 #include "common/preconditions.h"
 #include "gpio/sim_gpio.h"
 #include "motion/cpu_pin.h"
@@ -16,6 +17,7 @@
 #include "motion_test_support.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 using lockstep::test::RecordingLines;
 using lockstep::test::TempDir;
 namespace utf = boost::unit_test;
@@ -34,7 +36,7 @@ ExecutorOptions testOptions()
     ExecutorOptions o;
     o.realtime = false;
     /* The test machine is shared: lateness is recorded but must not abort these moves. */
-    o.maxLateness = kNanosPerSecond;
+    o.maxLateness = 1s;
     o.maxLatenessPeriods = 1e6;
     return o;
 }
@@ -216,9 +218,9 @@ BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
     BOOST_TEST(report.edges == size_t{2} * (120 + 40));
     BOOST_TEST(report.lateness.size() == report.edges);
     BOOST_TEST(std::all_of(report.lateness.begin(), report.lateness.end(),
-                           [](Nanos l) { return l >= 0; }));
-    BOOST_TEST(report.maxLateness ==
-               *std::max_element(report.lateness.begin(), report.lateness.end()));
+                           [](Nanoseconds l) { return l >= 0ns; }));
+    BOOST_TEST(
+        (report.maxLateness == *std::max_element(report.lateness.begin(), report.lateness.end())));
 
     /* Every edge of the move: the STEP pulses, ENABLE on then off, DIR where it changed. */
     BOOST_TEST(sim.moveEdges().size() == size_t{2} * (120 + 40) + 2 + 2 + 1);
@@ -226,12 +228,14 @@ BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
         const std::vector<Edge> steps = sim.edgesOf(kMotors[m].step);
         const std::vector<Edge> enable = sim.edgesOf(kMotors[m].enable);
         BOOST_TEST_REQUIRE(enable.size() == 2u);
-        BOOST_TEST(steps.front().time - enable.front().time >= options.enableSetup);
+        /* The simulated lines' edges are integer CLOCK_MONOTONIC nanoseconds. */
+        BOOST_TEST((Nanoseconds(steps.front().time - enable.front().time) >= options.enableSetup));
         BOOST_TEST(enable.back().time >= steps.back().time);
         for (size_t i = 0; i < steps.size(); ++i) {
             BOOST_TEST_REQUIRE(steps[i].level == (i % 2 == 0 ? 1 : 0));
             if (i % 2 == 1)
-                BOOST_TEST_REQUIRE(steps[i].time - steps[i - 1].time >= options.stepPulse);
+                BOOST_TEST_REQUIRE(
+                    (Nanoseconds(steps[i].time - steps[i - 1].time) >= options.stepPulse));
             if (i > 0)
                 BOOST_TEST_REQUIRE(steps[i].time >= steps[i - 1].time);
         }
@@ -240,7 +244,8 @@ BOOST_AUTO_TEST_CASE(edges_on_the_sim_backend)
     const std::vector<Edge> dir0 = sim.edgesOf(kMotors[0].dir);
     BOOST_TEST_REQUIRE(dir0.size() == 1u);
     BOOST_TEST(dir0.front().level == 1);
-    BOOST_TEST(sim.edgesOf(kMotors[0].step).front().time - dir0.front().time >= options.dirSetup);
+    BOOST_TEST((Nanoseconds(sim.edgesOf(kMotors[0].step).front().time - dir0.front().time) >=
+                options.dirSetup));
     /* m1 moves negative with an active-low DIR: already high (inactive) since the request. */
     BOOST_TEST(sim.edgesOf(kMotors[1].dir).empty());
     BOOST_TEST(sim.gpio.get(kMotors[1].dir) == 1);
@@ -288,9 +293,9 @@ BOOST_AUTO_TEST_CASE(stop_flag_mid_move_releases_enable)
     const MovePlan plan = twoAxisPlan(2000, 2000, 2000, 20000); /* about 1.1 s */
     /* Stop once the motor is under way (a loaded machine may start the move late). */
     std::thread stopper([&] {
-        const Nanos giveUp = monotonicNow() + 10 * kNanosPerSecond;
-        while (sim.gpio.driverStep("m0") < 10 && monotonicNow() < giveUp)
-            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 1'000'000);
+        const MonotonicInstant giveUp = MonotonicClock::now() + 10s;
+        while (sim.gpio.driverStep("m0") < 10 && MonotonicClock::now() < giveUp)
+            sleepUntil(MonotonicClock::now() + 1ms);
         stop = true;
     });
     const MoveReport report = executor.execute(plan, &stop);
@@ -315,7 +320,7 @@ BOOST_AUTO_TEST_CASE(stop_is_seen_during_a_long_wait)
     /* One step per 2 s: the first step is far away. */
     const MovePlan plan = MovePlan::plan({{0, 3, 0.5, 1000}, {0, 0, 0, 0}});
     std::thread stopper([&] {
-        sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 20'000'000);
+        sleepUntil(MonotonicClock::now() + 20ms);
         stop = true;
     });
     const MoveReport report = executor.execute(plan, &stop);
@@ -332,9 +337,9 @@ BOOST_AUTO_TEST_CASE(release_from_another_thread_stops_the_move)
     StepExecutor executor(lines, kMotors, testOptions());
     /* Release once the move is under way: a few STEP calls after ENABLE and DIR. */
     std::thread releaser([&] {
-        const Nanos giveUp = monotonicNow() + 10 * kNanosPerSecond;
-        while (lines.calls().size() < 10 && monotonicNow() < giveUp)
-            sleepUntil(CLOCK_MONOTONIC, monotonicNow() + 1'000'000);
+        const MonotonicInstant giveUp = MonotonicClock::now() + 10s;
+        while (lines.calls().size() < 10 && MonotonicClock::now() < giveUp)
+            sleepUntil(MonotonicClock::now() + 1ms);
         executor.release();
     });
     const MoveReport report = executor.execute(twoAxisPlan(2000, 0, 2000, 20000));
@@ -355,7 +360,7 @@ BOOST_AUTO_TEST_CASE(observer_sees_positions_advance_to_the_target)
     const MovePlan plan = MovePlan::plan({{0, 500, 2000, 20000}, {100, -400, 2000, 20000}});
     std::vector<std::vector<int64_t>> seen;
     MoveObserver observer;
-    observer.interval = 20'000'000;
+    observer.interval = 20ms;
     observer.onProgress = [&](std::span<const int64_t> steps) {
         seen.emplace_back(steps.begin(), steps.end());
     };
@@ -418,7 +423,7 @@ BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
 {
     SimBench sim;
     ExecutorOptions options = testOptions();
-    options.maxLateness = 1; /* no edge is ever within 1 ns */
+    options.maxLateness = 1ns; /* no edge is ever within 1 ns */
     StepExecutor executor(sim.gpio, kMotors, options);
     const MoveReport report = executor.execute(twoAxisPlan(100, 0));
     BOOST_TEST(!report.completed);
@@ -438,14 +443,14 @@ BOOST_AUTO_TEST_CASE(lateness_bound_aborts)
 BOOST_AUTO_TEST_CASE(slow_gpio_aborts)
 {
     RecordingLines lines;
-    lines.sleepInSet(3'000'000);
+    lines.sleepInSet(3ms);
     ExecutorOptions options = testOptions();
-    options.maxLateness = 1'000'000;
+    options.maxLateness = 1ms;
     StepExecutor executor(lines, kMotors, options);
     const MoveReport report = executor.execute(twoAxisPlan(100, 0));
     BOOST_TEST(!report.completed);
     BOOST_TEST(report.stopReason.find("late by") != std::string::npos, report.stopReason);
-    BOOST_TEST(report.maxLateness > options.maxLateness);
+    BOOST_TEST((report.maxLateness > options.maxLateness));
     BOOST_TEST(!enabled(lines, kMotors[0]));
 }
 
@@ -473,7 +478,7 @@ BOOST_AUTO_TEST_CASE(rejects_bad_requests_before_moving)
     BOOST_TEST(lines.calls().size() == before);
 
     ExecutorOptions bad = testOptions();
-    bad.stepPulse = 0;
+    bad.stepPulse = 0ns;
     BOOST_CHECK_THROW(StepExecutor(lines, kMotors, bad), std::invalid_argument);
 }
 
@@ -605,9 +610,9 @@ namespace
 {
 
 /* The times at which the STEP line of `m` went active, from the recorded calls. */
-std::vector<Nanos> stepTimes(const RecordingLines &lines, const MotorLines &m)
+std::vector<MonotonicInstant> stepTimes(const RecordingLines &lines, const MotorLines &m)
 {
-    std::vector<Nanos> times;
+    std::vector<MonotonicInstant> times;
     for (const RecordingLines::Call &call : lines.calls())
         for (size_t i = 0; i < call.offsets.size(); ++i)
             if (call.offsets[i] == m.step && call.levels[i] == (m.stepActiveLow ? 0 : 1))
@@ -632,26 +637,28 @@ BOOST_AUTO_TEST_CASE(never_exceeds_the_planned_rate_after_a_stall)
             options.maxLatenessPeriods = 1e6; /* this test is about the rate, not the abort */
             StepExecutor executor(lines, kMotors, options);
             const MovePlan plan = twoAxisPlan(400, 0, 5000, 1e6);
-            lines.stallOnce(stalled, 3'000'000);
+            lines.stallOnce(stalled, 3ms);
             const MoveReport report = executor.execute(plan);
             BOOST_TEST(report.completed, report.stopReason);
-            BOOST_TEST(report.shift >= 3'000'000);
+            BOOST_TEST((report.shift >= 3ms));
 
-            const std::vector<Nanos> times = stepTimes(lines, kMotors[0]);
+            const std::vector<MonotonicInstant> times = stepTimes(lines, kMotors[0]);
             BOOST_REQUIRE_EQUAL(times.size(), 400u);
-            Nanos shortest = kNanosPerSecond;
+            Nanoseconds shortest = 1s;
             for (size_t k = 1; k < times.size(); ++k) {
-                const Nanos planned =
+                const Nanoseconds planned =
                     plan.stepTime(0, int64_t(k + 1)) - plan.stepTime(0, int64_t(k));
-                const Nanos actual = times[k] - times[k - 1];
+                const Nanoseconds actual = times[k] - times[k - 1];
                 shortest = std::min(shortest, actual - planned);
                 /* Within the GPIO call's own least cost, which the executor cannot see inside. */
-                BOOST_REQUIRE_MESSAGE(actual >= planned - 20'000,
-                                      "step " << k + 1 << " came " << actual << " ns after step "
-                                              << k << ", planned " << planned);
+                BOOST_REQUIRE_MESSAGE(actual >= planned - 20us,
+                                      "step " << k + 1 << " came " << actual.count()
+                                              << " ns after step " << k << ", planned "
+                                              << planned.count());
             }
             BOOST_TEST_MESSAGE("shortest step interval minus its planned one: "
-                               << shortest << " ns; shift " << report.shift << " ns");
+                               << shortest.count() << " ns; shift " << report.shift.count()
+                               << " ns");
         }
     }
 }
@@ -662,7 +669,7 @@ BOOST_AUTO_TEST_CASE(a_stall_longer_than_the_step_period_bound_stops_the_move)
     ExecutorOptions options = testOptions();
     options.maxLatenessPeriods = 4; /* 800 us at 5000 steps/s; the absolute bound is 1 s */
     StepExecutor executor(lines, kMotors, options);
-    lines.stallOnce(size_t{200}, 3'000'000);
+    lines.stallOnce(size_t{200}, 3ms);
     const MoveReport report = executor.execute(twoAxisPlan(400, 0, 5000, 1e6));
     BOOST_TEST(!report.completed);
     BOOST_TEST(report.stopReason.find("of its step period") != std::string::npos,

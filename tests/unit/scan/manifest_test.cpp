@@ -72,14 +72,14 @@ BOOST_AUTO_TEST_CASE(the_recorder_writes_a_position_once_every_rank_sent_its_tim
     {
         ManifestRecorder recorder(
             std::make_unique<ManifestWriter>(path, std::vector<nlohmann::json>{}), 0);
-        recorder.beginPosition(0, {{"turntable", 0.0}}, 1'000'000);
+        recorder.beginPosition(0, {{"turntable", 0.0}}, realtimeFromWire(1'000'000));
         /* The exchange after position 0's capture: frames of pi01 only, no timings yet. */
         recorder.record({status("pi01", {frame(0, "pi01", 100)}, std::nullopt),
                          status("pi02", {}, std::nullopt)});
         recorder.flush(); /* the recorder writes on a thread of its own */
         BOOST_TEST(readManifest(path).frames.size() == 1u);
         BOOST_TEST(readManifest(path).positions.empty());
-        recorder.beginPosition(1, {{"turntable", 90.0}}, 2'000'000);
+        recorder.beginPosition(1, {{"turntable", 90.0}}, realtimeFromWire(2'000'000));
         recorder.record({status("pi01", {}, 0u), status("pi02", {frame(0, "pi02", 200)}, 0u)});
         recorder.complete(2);
         BOOST_TEST(recorder.framesRecorded() == 2u);

@@ -3,10 +3,12 @@
 #include <boost/test/unit_test.hpp>
 #include <csignal>
 
+#include "common/instant_printing.h"
 #include "scan/rank_messages.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_CASE(a_rank_report_round_trips)
 {
@@ -55,21 +57,26 @@ BOOST_AUTO_TEST_CASE(a_rank_report_round_trips)
 BOOST_AUTO_TEST_CASE(health_and_timeline_offer_round_trip)
 {
     const RankHealth health{"pi02: camera cam: \"quoted\"\nand a newline", SIGTERM,
-                            1'796'000'000'123'456'789};
+                            realtimeFromWire(1'796'000'000'123'456'789)};
     const RankHealth back = decodeRankHealth(encode(health));
     BOOST_TEST(back.error == health.error);
     BOOST_TEST(back.signal == SIGTERM);
     BOOST_TEST(back.fenceEntry == health.fenceEntry);
     /* Every rank reads every rank's health at every position: it stays small whatever the
      * scan (a healthy one, with a time stamp of 19 digits). */
-    BOOST_TEST(encode(RankHealth{"", 0, 1'796'000'000'123'456'789}).size() <= 48u);
+    BOOST_TEST(encode(RankHealth{"", 0, realtimeFromWire(1'796'000'000'123'456'789)}).size() <=
+               48u);
 
-    const TimelineOffer offer{{0, 577'628'130, 1'000'000}, 4'500'000, 700'000,
-                              1'796'000'000'000'000'000,   "",        false};
+    const TimelineOffer offer{{0ns, 577'628'130ns, 1ms},
+                              4'500us,
+                              700us,
+                              realtimeFromWire(1'796'000'000'000'000'000),
+                              "",
+                              false};
     const TimelineOffer offerBack = decodeTimelineOffer(encode(offer));
-    BOOST_TEST(offerBack.moves == offer.moves);
-    BOOST_TEST(offerBack.handling == offer.handling);
-    BOOST_TEST(offerBack.fence == offer.fence);
+    BOOST_TEST((offerBack.moves == offer.moves));
+    BOOST_TEST((offerBack.handling == offer.handling));
+    BOOST_TEST((offerBack.fence == offer.fence));
     BOOST_TEST(offerBack.offeredAt == offer.offeredAt);
     BOOST_TEST(offerBack.error.empty());
 }
@@ -81,13 +88,14 @@ BOOST_AUTO_TEST_CASE(start_decision_and_modes_round_trip)
     BOOST_TEST(d.inputError.empty());
     BOOST_TEST(d.runError == "disk full");
 
-    const std::vector<SensorMode> modes{{100'000'000, 120'000'000'000, 86'940'000, 28'600},
-                                        {33'333'333, 0, 0, 0}};
+    const std::vector<SensorMode> modes{{100ms, 120s, 86'940us, 28'600ns},
+                                        {33'333'333ns, 0ns, 0ns, 0ns}};
     const std::vector<SensorMode> back = decodeSensorModes(encode(modes));
     BOOST_TEST_REQUIRE(back.size() == 2u);
-    BOOST_TEST(back[0].readout == 86'940'000);
-    BOOST_TEST(back[0].maxFrameDuration == 120'000'000'000);
-    BOOST_TEST(back[1].minFrameDuration == 33'333'333);
+    BOOST_TEST((back[0].readout == 86'940us));
+    BOOST_TEST((back[0].maxFrameDuration == 120s));
+    BOOST_TEST((back[1].minFrameDuration == 33'333'333ns));
+    BOOST_TEST((back[0].lineTime == 28'600ns));
     BOOST_TEST(decodeSensorModes(encode(std::vector<SensorMode>{})).empty());
 }
 

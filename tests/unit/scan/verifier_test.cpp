@@ -166,8 +166,8 @@ struct SyntheticScan {
             /* With the EXIF the writer gives every frame, from its record. */
             const std::vector<uint8_t> bytes =
                 withExif(framePicture(f.position, node),
-                         CaptureExif{f.exposureUs, f.gain, f.width, f.height,
-                                     f.node + "/" + f.camera, f.sensorTimestamp});
+                         CaptureExif{Microseconds(f.exposureUs), f.gain, f.width, f.height,
+                                     f.node + "/" + f.camera, realtimeFromWire(f.sensorTimestamp)});
             writeBytes(root / frameFile(f.position, f.node), bytes);
             f.bytes = bytes.size();
             f.sha256 = sha256Hex(bytes);
