@@ -96,8 +96,8 @@ int main(int argc, char **argv)
         WriterPool pool(options.threads, options.queue,
                         [&](const WriteJob &, const WriteResult &r) {
                             poolBytes += r.bytes;
-                            encodeNs += r.encodeNs;
-                            writeNs += r.writeNs;
+                            encodeNs += r.encode.count();
+                            writeNs += r.write.count();
                         });
         const Nanos start = monotonicNow();
         for (unsigned n = 0; n < options.frames; ++n) {

@@ -28,13 +28,13 @@ void FrameSink::written(const WriteJob &job, const WriteResult &result)
         return; /* the pool rethrows it from submit()/drain() */
     record.bytes = result.bytes;
     record.sha256 = result.sha256;
-    record.encodeMs = double(result.encodeNs) / 1e6;
-    record.writeMs = double(result.writeNs) / 1e6;
+    record.encodeMs = FloatMillis(result.encode).count();
+    record.writeMs = FloatMillis(result.write).count();
     written_.push_back(std::move(record));
 }
 
-void FrameSink::submit(unsigned position, unsigned frameIndex, RealtimeInstant T,
-                       const std::string &node, const std::string &camera, Frame frame)
+void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
+                    const std::string &node, const std::string &camera, Frame frame)
 {
     FrameRecord record;
     record.position = position;
@@ -62,11 +62,17 @@ void FrameSink::submit(unsigned position, unsigned frameIndex, RealtimeInstant T
         const std::lock_guard lock(mutex_);
         writing_[job.path] = std::move(record);
     }
-    pool_->submit(std::move(job));
+    position_.push_back(std::move(job));
+}
+
+void FrameSink::submitPosition()
+{
+    pool_->submit(std::exchange(position_, {}));
 }
 
 void FrameSink::drain()
 {
+    submitPosition();
     pool_->drain();
 }
 

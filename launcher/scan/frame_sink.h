@@ -1,6 +1,8 @@
-/* Where a rank's frames go: each is encoded and written by the bounded writer pool while the
- * scan moves on, and its manifest record is kept until the writer says the file is in place.
- * takeWritten() hands the finished records to the next exchange. */
+/* Where a rank's frames go: a position's frames are encoded and written by the bounded writer
+ * pool while the scan moves on, made durable together (one flush and one directory sync per
+ * position, storage/durable_batch.h), and their manifest records are kept until then: a frame
+ * is recorded only once it is on disk under its name. takeWritten() hands the finished records
+ * to the next exchange. */
 #pragma once
 
 #include <map>
@@ -23,11 +25,15 @@ class FrameSink
 public:
     FrameSink(const ScanLayout &layout, const ScanPlan &plan, unsigned threads, size_t queue);
 
-    /* Queues the frame of (position, frame index) taken by node/camera for instant T. Blocks
-     * while the writers' queue is full; rethrows a writer's error. */
-    void submit(unsigned position, unsigned frameIndex, RealtimeInstant T, const std::string &node,
-                const std::string &camera, Frame frame);
-    /* Waits until every queued frame is written; rethrows a writer's error. */
+    /* Adds the frame of (position, frame index) taken by node/camera for instant T to the
+     * position being collected. */
+    void add(unsigned position, unsigned frameIndex, RealtimeInstant T, const std::string &node,
+             const std::string &camera, Frame frame);
+    /* Queues the frames added since the last call as one batch. Blocks while the writers'
+     * queue is full; rethrows a writer's error. */
+    void submitPosition();
+    /* Submits what was added, then waits until every queued frame is written; rethrows a
+     * writer's error. */
     void drain();
     /* The records of the frames written since the last call. */
     std::vector<FrameRecord> takeWritten();
@@ -40,6 +46,7 @@ private:
     std::mutex mutex_; /* guards the two below, shared with the writer threads */
     std::map<std::string, FrameRecord> writing_; /* by absolute path */
     std::vector<FrameRecord> written_;
+    std::vector<WriteJob> position_;   /* added, not yet submitted */
     std::unique_ptr<WriterPool> pool_; /* last: its threads stop before the maps go */
 };
 

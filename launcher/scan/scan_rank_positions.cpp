@@ -12,15 +12,6 @@
 namespace lockstep
 {
 
-namespace
-{
-
-/* Figures for the manifest, which keeps milliseconds and microseconds as decimals. */
-using FloatMillis = std::chrono::duration<double, std::milli>;
-using FloatMicros = std::chrono::duration<double, std::micro>;
-
-} // namespace
-
 /* The capture thread of position k: it waits until k-1's frames are taken, then for the grid
  * frames of k on every camera, while this thread moves the motors and runs the fence. */
 void ScanRank::arm(size_t k, RealtimeInstant T)
@@ -119,9 +110,10 @@ void ScanRank::collectOldest()
         Shots &shots = taken->shots[c];
         frameHandling_ = std::max(frameHandling_, shots.handling);
         for (unsigned f = 0; f < shots.frames.size(); ++f)
-            sink_->submit(unsigned(k), f, T + int64_t(f) * rules_.gap, node_->hostname,
-                          cameraConfigs_[c]->name, std::move(shots.frames[f]));
+            sink_->add(unsigned(k), f, T + int64_t(f) * rules_.gap, node_->hostname,
+                       cameraConfigs_[c]->name, std::move(shots.frames[f]));
     }
+    sink_->submitPosition(); /* durable together, recorded once durable */
     timings_[k].captureMs = taken->ms;
     lock_.insert(taken->lock.begin(), taken->lock.end());
 }

@@ -29,28 +29,40 @@ std::vector<uint8_t> encode(const WriteJob &job)
                                 f.image.width, f.image.height, job.camera, f.sensorTimestamp});
 }
 
-/* Encodes, checksums and writes one frame; failures end up in result.error. */
-WriteResult runJob(const WriteJob &job)
+/* Encodes, checksums and stages each frame of a batch, then commits the batch: every result
+ * has an error or is durable. */
+std::vector<WriteResult> runBatch(const std::vector<WriteJob> &batch,
+                                  const DurableBatch::StepHook &hook)
 {
-    WriteResult result;
-    result.path = job.path;
+    std::vector<WriteResult> results(batch.size());
+    DurableBatch files(hook);
     try {
-        const Nanos start = monotonicNow();
-        const std::vector<uint8_t> bytes = encode(job);
-        const Nanos encoded = monotonicNow();
-        result.sha256 = sha256Hex(bytes);
-        result.bytes = bytes.size();
-
-        const std::string parent = std::filesystem::path(job.path).parent_path().string();
-        if (!parent.empty())
-            makeDirectories(parent);
-        writeFileAtomic(job.path, bytes);
-        result.encodeNs = encoded - start;
-        result.writeNs = monotonicNow() - encoded;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            WriteResult &result = results[i];
+            result.path = batch[i].path;
+            const MonotonicInstant start = MonotonicClock::now();
+            const std::vector<uint8_t> bytes = encode(batch[i]);
+            const MonotonicInstant encoded = MonotonicClock::now();
+            result.sha256 = sha256Hex(bytes);
+            result.bytes = bytes.size();
+            const std::string parent = std::filesystem::path(result.path).parent_path().string();
+            if (!parent.empty())
+                makeDirectories(parent);
+            files.add(result.path, bytes);
+            result.encode = encoded - start;
+            result.write = MonotonicClock::now() - encoded;
+        }
+        const MonotonicInstant commitStart = MonotonicClock::now();
+        files.commit();
+        const Nanoseconds commit = MonotonicClock::now() - commitStart;
+        for (WriteResult &result : results)
+            result.write += commit;
     } catch (const std::exception &e) {
-        result.error = e.what();
+        /* The batch fails whole: none of it is reported written. */
+        for (WriteResult &result : results)
+            result.error = e.what();
     }
-    return result;
+    return results;
 }
 
 } // namespace
@@ -58,8 +70,9 @@ WriteResult runJob(const WriteJob &job)
 class WriterPool::Impl
 {
 public:
-    Impl(unsigned threads, size_t maxQueuedJobs, Completion completion)
-        : maxQueued_(maxQueuedJobs == 0 ? 1 : maxQueuedJobs), completion_(std::move(completion))
+    Impl(unsigned threads, size_t maxQueuedJobs, Completion completion, DurableBatch::StepHook hook)
+        : maxQueued_(maxQueuedJobs == 0 ? 1 : maxQueuedJobs), completion_(std::move(completion)),
+          hook_(std::move(hook))
     {
         const unsigned count = threads == 0 ? 1 : threads;
         workers_.reserve(count);
@@ -82,13 +95,18 @@ public:
     Impl(const Impl &) = delete;
     Impl &operator=(const Impl &) = delete;
 
-    void submit(WriteJob job)
+    void submit(std::vector<WriteJob> batch)
     {
+        if (batch.empty())
+            return;
         std::unique_lock lock(mutex_);
         throwIfFailed();
-        spaceFree_.wait(lock, [this] { return queue_.size() < maxQueued_ || !error_.empty(); });
+        spaceFree_.wait(lock, [&] {
+            return queuedFrames_ + batch.size() <= maxQueued_ || queue_.empty() || !error_.empty();
+        });
         throwIfFailed();
-        queue_.push_back(std::move(job));
+        queuedFrames_ += batch.size();
+        queue_.push_back(std::move(batch));
         lock.unlock();
         jobReady_.notify_one();
     }
@@ -103,7 +121,7 @@ public:
     size_t queuedJobs() const
     {
         const std::lock_guard lock(mutex_);
-        return queue_.size();
+        return queuedFrames_;
     }
 
 private:
@@ -120,27 +138,34 @@ private:
             jobReady_.wait(lock, [this] { return !queue_.empty() || stopping_; });
             if (queue_.empty())
                 return;
-            const WriteJob job = std::move(queue_.front());
+            const std::vector<WriteJob> batch = std::move(queue_.front());
             queue_.pop_front();
+            queuedFrames_ -= batch.size();
             ++active_;
             lock.unlock();
-            spaceFree_.notify_one();
+            spaceFree_.notify_all();
 
-            WriteResult result = runJob(job);
-            if (completion_) {
-                const std::lock_guard completionLock(completionMutex_);
-                try {
-                    completion_(job, result);
-                } catch (const std::exception &e) {
-                    if (result.error.empty())
-                        result.error = job.path + ": completion failed: " + e.what();
+            std::vector<WriteResult> results = runBatch(batch, hook_);
+            std::string error;
+            for (size_t i = 0; i < batch.size(); ++i) {
+                WriteResult &result = results[i];
+                if (completion_) {
+                    const std::lock_guard completionLock(completionMutex_);
+                    try {
+                        completion_(batch[i], result);
+                    } catch (const std::exception &e) {
+                        if (result.error.empty())
+                            result.error = batch[i].path + ": completion failed: " + e.what();
+                    }
                 }
+                if (error.empty())
+                    error = result.error;
             }
 
             lock.lock();
             --active_;
-            if (!result.error.empty() && error_.empty()) {
-                error_ = result.error;
+            if (!error.empty() && error_.empty()) {
+                error_ = error;
                 spaceFree_.notify_all(); /* blocked submitters must see the failure */
             }
             if (queue_.empty() && active_ == 0)
@@ -150,12 +175,14 @@ private:
 
     const size_t maxQueued_;
     const Completion completion_;
+    const DurableBatch::StepHook hook_;
 
     mutable std::mutex mutex_;
     std::condition_variable jobReady_;
     std::condition_variable spaceFree_;
     std::condition_variable idle_;
-    std::deque<WriteJob> queue_;
+    std::deque<std::vector<WriteJob>> queue_;
+    size_t queuedFrames_ = 0;
     unsigned active_ = 0;
     bool stopping_ = false;
     std::string error_; /* the first failure; sticky */
@@ -164,16 +191,24 @@ private:
     std::vector<std::thread> workers_;
 };
 
-WriterPool::WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion)
-    : impl_(std::make_unique<Impl>(threads, maxQueuedJobs, std::move(completion)))
+WriterPool::WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion,
+                       DurableBatch::StepHook hook)
+    : impl_(std::make_unique<Impl>(threads, maxQueuedJobs, std::move(completion), std::move(hook)))
 {
 }
 
 WriterPool::~WriterPool() = default;
 
+void WriterPool::submit(std::vector<WriteJob> batch)
+{
+    impl_->submit(std::move(batch));
+}
+
 void WriterPool::submit(WriteJob job)
 {
-    impl_->submit(std::move(job));
+    std::vector<WriteJob> batch;
+    batch.push_back(std::move(job));
+    impl_->submit(std::move(batch));
 }
 
 void WriterPool::drain()

@@ -1,16 +1,22 @@
 /* Encodes and writes frames on worker threads while the motors move on, through a bounded queue
  * so memory stays bounded (a 1 GB Pi 3B): submit() blocks when the queue is full, so at most
- * maxQueuedJobs + threads frames are held. */
+ * maxQueuedJobs frames wait, besides the batches being written.
+ *
+ * Frames go in batches (a scan position's): one worker encodes a batch's frames, stages each
+ * under a temporary name, then makes them durable together (storage/durable_batch.h) and only
+ * then reports each one to the completion: a frame reported is on disk under its name. */
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "camera/camera.h"
 #include "config/plan.h"
-#include "util/clock.h"
+#include "storage/durable_batch.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -27,9 +33,9 @@ struct WriteResult {
     std::string path;
     std::string sha256;
     uint64_t bytes = 0;
-    Nanos encodeNs = 0;
-    Nanos writeNs = 0;
-    std::string error; /* empty on success */
+    Nanoseconds encode{0};
+    Nanoseconds write{0}; /* staging this file, plus its batch's flush, renames and syncs */
+    std::string error;    /* empty on success */
 };
 
 class WriterPool
@@ -39,16 +45,21 @@ public:
      * exception it throws counts as that job's failure. */
     using Completion = std::function<void(const WriteJob &job, const WriteResult &result)>;
 
-    WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion);
+    /* `hook`: see DurableBatch (tests that stop a writer between two steps). */
+    WriterPool(unsigned threads, size_t maxQueuedJobs, Completion completion,
+               DurableBatch::StepHook hook = {});
     /* Drains the queue, then joins. */
     ~WriterPool();
 
-    /* Blocks while the queue is full. Throws RunError if an earlier job failed. */
+    /* Blocks while the queue is full (a batch larger than the queue waits for it to be empty).
+     * Throws RunError if an earlier job failed. */
+    void submit(std::vector<WriteJob> batch);
+    /* A batch of one. */
     void submit(WriteJob job);
     /* Waits until every submitted job is done. Throws RunError with the first failure. */
     void drain();
 
-    /* Jobs waiting for a worker (not counting the ones being written). */
+    /* Frames waiting for a worker (not counting the batches being written). */
     size_t queuedJobs() const;
 
 private:

@@ -1,5 +1,6 @@
-/* Files that are either complete or absent: write to a temporary in the same directory, fsync,
- * rename over the target, fsync the directory. A failure removes the temporary. */
+/* Files that are either complete or absent: write to a temporary in the same directory, flush,
+ * rename over the target, fsync the directory (util/staged_file.h). A failure removes the
+ * temporary. */
 #pragma once
 
 #include <cstdint>

@@ -24,6 +24,9 @@ using Microseconds = std::chrono::microseconds;
 using Milliseconds = std::chrono::milliseconds;
 /* Seconds as a double, for the planner's closed-form physics. */
 using FloatSeconds = std::chrono::duration<double>;
+/* Milliseconds and microseconds as doubles, for reports and messages. */
+using FloatMillis = std::chrono::duration<double, std::milli>;
+using FloatMicros = std::chrono::duration<double, std::micro>;
 
 struct MonotonicClock {
     using rep = int64_t;
