@@ -526,26 +526,39 @@ BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
     TempDir tmp;
     const std::string file = tmp.path + "/video0";
     std::ofstream(file) << "not a device";
-    const std::string link = tmp.path + "/video1";
-    fs::create_symlink("/dev/null", link);
     const RegistryDir registry(tmp.path);
     DeviceAccess access([](bool, const std::string &) {}, registry.fd);
     BOOST_TEST(
         contains(errorOf([&] { access.grant(file, {"gpio"}, 4242); }), "not a character device"));
-    BOOST_TEST(
-        contains(errorOf([&] { access.grant(link, {"gpio"}, 4242); }), "not a character device"));
     BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", {"gpio"}, 4242); }),
                         "cannot give access to " + tmp.path + "/none"));
-    /* A rig naming /dev/null (or /dev/mem) as its GPIO chip: the kernel says what it is. */
-    BOOST_TEST(errorOf([&] { access.grant("/dev/null", {"gpio"}, 4242); }) ==
-               "cannot give access to /dev/null: device 1:3 is a mem device, not gpio (see "
-               "/sys/dev/char)");
+}
+
+/* Symlinks and devices of the wrong kind. Every node here is a decoy in the test's own
+ * directory, never a system file such as /dev/null: a mutant that follows the link or skips
+ * the subsystem check (tests/mutation, run as root) would change the ACL of what it reaches. */
+BOOST_FIXTURE_TEST_CASE(device_access_follows_no_symlink_and_checks_the_subsystem, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
+{
+    DeviceAccess access([](bool, const std::string &) {}, registry.fd);
+    /* The link's target is a device of the very kind asked for: only refusing the link
+     * itself stops the grant. */
+    const std::string link = tmp.path + "/video1";
+    fs::create_symlink(device, link);
+    BOOST_TEST(
+        contains(errorOf([&] { access.grant(link, {"mem"}, 4242); }), "not a character device"));
+    BOOST_TEST(userEntries(device).find("4242") == std::string::npos,
+               "the ACL behind the symlink was changed");
+    /* A rig naming /dev/null (or /dev/mem) as its GPIO chip: the kernel says what it is. The
+     * decoy has /dev/null's number, 1:3. */
+    BOOST_TEST(errorOf([&] { access.grant(device, {"gpio"}, 4242); }) ==
+               "cannot give access to " + device +
+                   ": device 1:3 is a mem device, not gpio (see /sys/dev/char)");
     BOOST_TEST(contains(errorOf([&] {
-                            access.grant("/dev/null", {"video4linux", "media"}, 4242);
+                            access.grant(device, {"video4linux", "media"}, 4242);
                         }),
                         "not video4linux or media"));
-    /* Nothing was touched behind the link or on /dev/null. */
-    BOOST_TEST(userEntries("/dev/null").find("4242") == std::string::npos);
+    BOOST_TEST(userEntries(device).find("4242") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only,
