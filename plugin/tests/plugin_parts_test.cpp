@@ -261,13 +261,31 @@ BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder,
         const auto first =
             std::make_unique<DeviceLock>(dir, "pi01", "turntable", alice, Conflict::Refuse);
         const auto start = std::chrono::steady_clock::now();
+        std::vector<std::string> told;
         BOOST_TEST(errorOf([&] {
-                       DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Wait,
-                                         std::chrono::milliseconds(300));
+                       DeviceLock second(
+                           dir, "pi01", "turntable", bob, Conflict::Wait,
+                           std::chrono::milliseconds(300),
+                           [&](const std::string &holder) { told.push_back(holder); });
                    }) == "turntable on pi01 is still in use by job 42 (user alice) after waiting "
                          "300 ms (conflict=wait)");
         const auto waited = std::chrono::steady_clock::now() - start;
         BOOST_TEST((waited >= std::chrono::milliseconds(300)));
+        /* Told once that it waits, and for whom (slurmd's log line). */
+        BOOST_TEST(told == std::vector<std::string>{"job 42 (user alice)"},
+                   boost::test_tools::per_element());
+        /* Another step of the same job is a holder too, and named as one. */
+        const LockHolder aliceStep1{42, 1, "alice"};
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock second(dir, "pi01", "turntable", aliceStep1, Conflict::Refuse);
+                   }) == "turntable on pi01 is in use by step 0 of the same job");
+    }
+    {
+        /* A free device: no waiting, nothing told. */
+        bool told = false;
+        const DeviceLock free(dir, "pi01", "turntable", bob, Conflict::Wait,
+                              std::chrono::seconds(30), [&](const std::string &) { told = true; });
+        BOOST_TEST(!told);
     }
     {
         auto first =
