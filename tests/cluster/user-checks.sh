@@ -270,19 +270,26 @@ if [ "$rc" -ne 0 ] && echo "$out" | grep -q "rig file $RIG must be owned by root
     pass "$(echo "$out" | grep 'rig file' | head -n 1)"
 else fail "rc=$rc: $out"; fi
 
-check "users: a rig naming /dev/null as GPIO chip is refused and /dev/null's ACL is left as it was"
-sed "s|gpio_chip: .*|gpio_chip: /dev/null|" "$RUN/rig-users.yaml" >"$RUN/rig-devnull.yaml"
+check "users: a rig naming /dev/null's device (1:3) as GPIO chip is refused and that node's ACL is left as it was"
+# A decoy with /dev/null's number in the shared directory, not /dev/null itself: the plugin's
+# check goes by the device number (/sys/dev/char), and a broken plugin must not be able to
+# change a system file's ACL.
+NULL_DECOY=$SHARED/dev/null-decoy
+rm -f "$NULL_DECOY"
+mknod -m 0600 "$NULL_DECOY" c 1 3
+sed "s|gpio_chip: .*|gpio_chip: $NULL_DECOY|" "$RUN/rig-users.yaml" >"$RUN/rig-devnull.yaml"
 RIG=$RUN/rig-devnull.yaml
 write_plugstack "$LOCKS"
-null_before=$(getfacl -cp /dev/null | tr '\n' ' ')
+null_before=$(getfacl -cp "$NULL_DECOY" | tr '\n' ' ')
 run runuser -u $ALICE -- srun -w pi04 --lockstep=axis1 true
-null_after=$(getfacl -cp /dev/null | tr '\n' ' ')
+null_after=$(getfacl -cp "$NULL_DECOY" | tr '\n' ' ')
 RIG=$RUN/rig-users.yaml
 write_plugstack "$LOCKS"
-if [ "$rc" -ne 0 ] && echo "$out" | grep -q "cannot give access to /dev/null: device 1:3 is a mem device, not gpio" &&
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "cannot give access to $NULL_DECOY: device 1:3 is a mem device, not gpio" &&
     [ "$null_before" = "$null_after" ] && [ ! -e "$LOCKS/pi04.axis1.unsafe" ]; then
-    pass "$(echo "$out" | grep '/dev/null' | head -n 1)"
-else fail "rc=$rc: $out; /dev/null ACL before '$null_before' after '$null_after'"; fi
+    pass "$(echo "$out" | grep 'null-decoy' | head -n 1)"
+else fail "rc=$rc: $out; decoy ACL before '$null_before' after '$null_after'"; fi
+rm -f "$NULL_DECOY"
 wait_node_quiet pi04 || true
 
 check "users: a newline or a 200 KB value in --lockstep is refused without forging or flooding slurmd's log"
