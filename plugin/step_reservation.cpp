@@ -4,6 +4,7 @@
 
 #include "gpio/gpio_lines.h"
 #include "gpio/open_gpio.h"
+#include "job_gres_query.h"
 #include "util/errors.h"
 
 extern "C" {
@@ -44,6 +45,16 @@ StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &re
             motors_.push_back(device.name);
     if (devices_.empty())
         return;
+    if (gresTieEnabled(args)) {
+        /* Before anything is locked: a job the scheduler did not give these devices must not
+         * even hold them up for the job it did. */
+        const std::string slurmNode = step.slurmNode.empty() ? node_->hostname : step.slurmNode;
+        const std::string missing =
+            missingGres(request, devices_, jobGresOnNode(step.jobId, slurmNode, thisHostName()),
+                        args, slurmNode);
+        if (!missing.empty())
+            throw InputError(missing);
+    }
     dir_ = std::make_unique<LockDir>(args.lockDir);
     safety_ = std::make_unique<NodeSafety>(
         rig_, *node_, *dir_, step.slurmNode.empty() ? node_->hostname : step.slurmNode);

@@ -30,6 +30,7 @@
 #include "device_lock.h"
 #include "device_node.h"
 #include "device_request.h"
+#include "job_gres.h"
 #include "plugin_args.h"
 #include "root_file.h"
 #include "unsafe_mark.h"
@@ -191,6 +192,56 @@ BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
     const std::string error =
         errorOf([&] { selectDevices(parseDeviceRequest("cam1,lens9"), rig, rig.nodes[0]); });
     BOOST_TEST(contains(error, "device 'lens9' is not in rig file /etc/lockstep/rig.yaml"));
+}
+
+BOOST_AUTO_TEST_CASE(gres_details_are_read_per_node)
+{
+    BOOST_TEST(parseGresDetail("").empty());
+    const GresCounts pi01 = parseGresDetail("camera:1,stepper:1");
+    BOOST_TEST(pi01.size() == 2u);
+    BOOST_TEST(pi01.at("camera") == 1u);
+    BOOST_TEST(pi01.at("stepper") == 1u);
+    /* A type and an index list, whose commas are not items. */
+    const GresCounts typed = parseGresDetail("gpu:a100:2(IDX:0,2),stepper:3(IDX:0-2)");
+    BOOST_TEST(typed.at("gpu") == 2u);
+    BOOST_TEST(typed.at("stepper") == 3u);
+    BOOST_TEST(typed.size() == 2u);
+    BOOST_TEST(
+        contains(errorOf([] { parseGresDetail("camera:x"); }), "cannot read the job's GRES"));
+}
+
+BOOST_AUTO_TEST_CASE(named_devices_need_their_gres_on_the_node)
+{
+    const RigConfig rig = twoNodeRig();
+    PluginArgs args = parsePluginArgs({"motor_gres=stepper", "camera_gres=camera"});
+    BOOST_TEST(gresTieEnabled(args));
+    BOOST_TEST(args.str() == "rig=/etc/lockstep/rig.yaml lockdir=/run/lockstep conflict=refuse "
+                             "wait_timeout=600 motor_gres=stepper camera_gres=camera");
+    const auto missing = [&](const std::string &value, const std::string &gres) {
+        const DeviceRequest request = parseDeviceRequest(value);
+        return missingGres(request, selectDevices(request, rig, rig.nodes[0]),
+                           parseGresDetail(gres), args, "pi01");
+    };
+    BOOST_TEST(missing("turntable", "camera:1") ==
+               "--lockstep names the motor turntable on pi01, but the job holds 0 'stepper' GRES "
+               "there, not 1 (ask for --gres=stepper:1 on this node, or use --lockstep=all)");
+    BOOST_TEST(missing("turntable", "camera:1,stepper:1").empty());
+    BOOST_TEST(contains(missing("turntable,cam1", ""), "the camera cam1 on pi01"));
+    BOOST_TEST(missing("turntable,cam1", "stepper:1,camera:1").empty());
+    /* Keywords mean what the node has: no GRES needed (a scan over nodes that differ). */
+    BOOST_TEST(missing("all", "").empty());
+    BOOST_TEST(missing("motors,cameras", "").empty());
+    /* A name on another node is that node's business. */
+    BOOST_TEST(missing("cam2", "").empty());
+    /* Only the kinds whose GRES name is set are checked; without either, no tie at all. */
+    args.cameraGres.clear();
+    BOOST_TEST(missing("cam1", "").empty());
+    BOOST_TEST(!missing("turntable", "").empty());
+    BOOST_TEST(!gresTieEnabled(parsePluginArgs({})));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"motor_gres=step per"}); }),
+                        "motor_gres= must be a GRES name"));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"camera_gres="}); }),
+                        "camera_gres= must be a GRES name"));
 }
 
 BOOST_AUTO_TEST_CASE(unsafe_lock_directories_are_refused)

@@ -149,7 +149,7 @@ check_bad_plugstack() { # ARGUMENTS EXPECTED_MESSAGE
 
 check "plugstack.conf with an unknown argument: srun and sbatch fail at once, saying which, and nothing runs"
 check_bad_plugstack "conflict=refuse colour=blue" \
-    "plugstack.conf: unknown argument 'colour' (known: rig, lockdir, conflict, wait_timeout)"
+    "plugstack.conf: unknown argument 'colour' (known: rig, lockdir, conflict, wait_timeout, motor_gres, camera_gres)"
 
 check "plugstack.conf with an argument given twice: srun and sbatch fail at once, saying which, and nothing runs"
 check_bad_plugstack "conflict=refuse conflict=wait" \
