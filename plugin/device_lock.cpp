@@ -59,6 +59,14 @@ void writeHolder(int fd, const LockHolder &holder)
         throw RunError(std::string("cannot write a lock file: ") + errnoText(errno));
 }
 
+/* The holder as the refused or waiting step should read it. */
+std::string holderText(const LockHolder &holder, const LockHolder &self)
+{
+    if (holder.jobId != 0 && holder.jobId == self.jobId)
+        return "step " + std::to_string(holder.stepId) + " of the same job";
+    return holder.str();
+}
+
 } // namespace
 
 LockDir::LockDir(const std::string &path) : path_(path)
@@ -112,7 +120,7 @@ std::string LockHolder::str() const
 
 DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::string &device,
                        const LockHolder &self, Conflict conflict,
-                       std::chrono::milliseconds waitLimit)
+                       std::chrono::milliseconds waitLimit, const WaitNotice &onWait)
 {
     const std::string file = node + "." + device + ".lock";
     const std::string path = dir.path() + "/" + file;
@@ -121,6 +129,7 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
         /* Never a blocking flock: polling keeps the wait bounded (slurmstepd cannot be
          * interrupted here, and jobs spanning nodes can wait for each other). */
         const auto deadline = std::chrono::steady_clock::now() + waitLimit;
+        bool told = false;
         while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno == EINTR)
                 continue;
@@ -128,11 +137,14 @@ DeviceLock::DeviceLock(const LockDir &dir, const std::string &node, const std::s
                 throw RunError("lock file " + path + ": " + errnoText(errno));
             if (conflict == Conflict::Refuse)
                 throw DeviceInUse(device + " on " + node + " is in use by " +
-                                  readHolder(fd_).str());
+                                  holderText(readHolder(fd_), self));
             if (std::chrono::steady_clock::now() >= deadline)
                 throw DeviceInUse(device + " on " + node + " is still in use by " +
-                                  readHolder(fd_).str() + " after waiting " +
+                                  holderText(readHolder(fd_), self) + " after waiting " +
                                   durationText(waitLimit) + " (conflict=wait)");
+            if (!told && onWait)
+                onWait(holderText(readHolder(fd_), self));
+            told = true;
             std::this_thread::sleep_for(kWaitPoll);
         }
         previous_ = readHolder(fd_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "plugin_args.h"
@@ -49,15 +50,22 @@ public:
     using RunError::RunError;
 };
 
+/* Told once, when a step starts waiting for a device, who holds it ("job 7 (user alice)", or
+ * "step 0 of the same job"). */
+using WaitNotice = std::function<void(const std::string &holder)>;
+
 class DeviceLock
 {
 public:
     /* Locks <dir>/<node>.<device>.lock. With Conflict::Refuse a held lock throws DeviceInUse
-     * naming the holder; with Conflict::Wait it waits until the holder lets go, at most
-     * `waitLimit`, and then throws DeviceInUse naming the holder. */
+     * naming the holder; with Conflict::Wait it calls `onWait` once and waits until the holder
+     * lets go, at most `waitLimit`, and then throws DeviceInUse naming the holder. Another step
+     * of the same job is a holder like any other (steps of one job that run at the same time
+     * must ask for different devices). */
     DeviceLock(const LockDir &dir, const std::string &node, const std::string &device,
                const LockHolder &self, Conflict conflict,
-               std::chrono::milliseconds waitLimit = std::chrono::milliseconds(0));
+               std::chrono::milliseconds waitLimit = std::chrono::milliseconds(0),
+               const WaitNotice &onWait = {});
     ~DeviceLock();
     DeviceLock(const DeviceLock &) = delete;
     DeviceLock &operator=(const DeviceLock &) = delete;

@@ -44,13 +44,31 @@ unsigned parseSeconds(const std::string &key, const std::string &value)
     return seconds;
 }
 
+/* A GRES name as slurm.conf's GresTypes has it. */
+std::string parseGresName(const std::string &key, const std::string &value)
+{
+    bool valid = !value.empty() && value.size() <= 64;
+    for (const char c : value)
+        valid &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-';
+    if (!valid)
+        throw InputError("plugstack.conf: " + key +
+                         "= must be a GRES name (letters, digits, _ and -), got '" + value + "'");
+    return value;
+}
+
 } // namespace
 
 std::string PluginArgs::str() const
 {
-    return "rig=" + rig + " lockdir=" + lockDir +
-           " conflict=" + (conflict == Conflict::Wait ? "wait" : "refuse") +
-           " wait_timeout=" + std::to_string(waitTimeoutSeconds);
+    std::string text = "rig=" + rig + " lockdir=" + lockDir +
+                       " conflict=" + (conflict == Conflict::Wait ? "wait" : "refuse") +
+                       " wait_timeout=" + std::to_string(waitTimeoutSeconds);
+    if (!motorGres.empty())
+        text += " motor_gres=" + motorGres;
+    if (!cameraGres.empty())
+        text += " camera_gres=" + cameraGres;
+    return text;
 }
 
 PluginArgs parsePluginArgs(const std::vector<std::string> &args)
@@ -75,9 +93,14 @@ PluginArgs parsePluginArgs(const std::vector<std::string> &args)
             result.conflict = parseConflict(value);
         else if (key == "wait_timeout")
             result.waitTimeoutSeconds = parseSeconds(key, value);
+        else if (key == "motor_gres")
+            result.motorGres = parseGresName(key, value);
+        else if (key == "camera_gres")
+            result.cameraGres = parseGresName(key, value);
         else
             throw InputError("plugstack.conf: unknown argument '" + key +
-                             "' (known: rig, lockdir, conflict, wait_timeout)");
+                             "' (known: rig, lockdir, conflict, wait_timeout, motor_gres, "
+                             "camera_gres)");
     }
     return result;
 }

@@ -16,6 +16,9 @@ struct PluginArgs {
     /* With conflict=wait, how long a step waits for a device before it fails: bounded, because
      * two multi-node jobs can each hold a device the other waits for on another node. */
     unsigned waitTimeoutSeconds = 600;
+    /* The GRES names that stand for a motor and a camera (job_gres.h); empty: no tie. */
+    std::string motorGres;
+    std::string cameraGres;
 
     /* "rig=... lockdir=... conflict=refuse wait_timeout=600" for the log. */
     std::string str() const;

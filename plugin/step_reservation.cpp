@@ -4,6 +4,7 @@
 
 #include "gpio/gpio_lines.h"
 #include "gpio/open_gpio.h"
+#include "job_gres_query.h"
 #include "util/errors.h"
 
 extern "C" {
@@ -44,6 +45,16 @@ StepReservation::StepReservation(const PluginArgs &args, const DeviceRequest &re
             motors_.push_back(device.name);
     if (devices_.empty())
         return;
+    if (gresTieEnabled(args)) {
+        /* Before anything is locked: a job the scheduler did not give these devices must not
+         * even hold them up for the job it did. */
+        const std::string slurmNode = step.slurmNode.empty() ? node_->hostname : step.slurmNode;
+        const std::string missing =
+            missingGres(request, devices_, jobGresOnNode(step.jobId, slurmNode, thisHostName()),
+                        args, slurmNode);
+        if (!missing.empty())
+            throw InputError(missing);
+    }
     dir_ = std::make_unique<LockDir>(args.lockDir);
     safety_ = std::make_unique<NodeSafety>(
         rig_, *node_, *dir_, step.slurmNode.empty() ? node_->hostname : step.slurmNode);
@@ -73,11 +84,15 @@ void StepReservation::lockDevices(const StepIdentity &step, const PluginArgs &ar
     const LockHolder self{step.jobId, step.stepId, step.user, false};
     const std::chrono::seconds waitLimit(args.waitTimeoutSeconds);
     for (const Device &device : devices_) {
-        if (args.conflict == Conflict::Wait)
-            slurm_info("lockstep: job %u waits up to %u s for %s if it is in use", step.jobId,
-                       args.waitTimeoutSeconds, device.name.c_str());
+        /* Only a step that really waits says so: the administrator looking at a slow start. */
+        const auto onWait = [&](const std::string &holder) {
+            slurm_info("lockstep: job %u step %u waits for %s on %s, in use by %s, at most %u s "
+                       "(conflict=wait)",
+                       step.jobId, step.stepId, device.name.c_str(), node_->hostname.c_str(),
+                       holder.c_str(), args.waitTimeoutSeconds);
+        };
         auto lock = std::make_unique<DeviceLock>(*dir_, node_->hostname, device.name, self,
-                                                 args.conflict, waitLimit);
+                                                 args.conflict, waitLimit, onWait);
         const bool died = lock->previousHolderDied();
         const unsigned lastJob = lock->previousHolder().jobId;
         const unsigned lastStep = lock->previousHolder().stepId;

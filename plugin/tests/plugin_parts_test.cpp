@@ -30,6 +30,7 @@
 #include "device_lock.h"
 #include "device_node.h"
 #include "device_request.h"
+#include "job_gres.h"
 #include "plugin_args.h"
 #include "root_file.h"
 #include "unsafe_mark.h"
@@ -193,6 +194,56 @@ BOOST_AUTO_TEST_CASE(devices_are_selected_per_node)
     BOOST_TEST(contains(error, "device 'lens9' is not in rig file /etc/lockstep/rig.yaml"));
 }
 
+BOOST_AUTO_TEST_CASE(gres_details_are_read_per_node)
+{
+    BOOST_TEST(parseGresDetail("").empty());
+    const GresCounts pi01 = parseGresDetail("camera:1,stepper:1");
+    BOOST_TEST(pi01.size() == 2u);
+    BOOST_TEST(pi01.at("camera") == 1u);
+    BOOST_TEST(pi01.at("stepper") == 1u);
+    /* A type and an index list, whose commas are not items. */
+    const GresCounts typed = parseGresDetail("gpu:a100:2(IDX:0,2),stepper:3(IDX:0-2)");
+    BOOST_TEST(typed.at("gpu") == 2u);
+    BOOST_TEST(typed.at("stepper") == 3u);
+    BOOST_TEST(typed.size() == 2u);
+    BOOST_TEST(
+        contains(errorOf([] { parseGresDetail("camera:x"); }), "cannot read the job's GRES"));
+}
+
+BOOST_AUTO_TEST_CASE(named_devices_need_their_gres_on_the_node)
+{
+    const RigConfig rig = twoNodeRig();
+    PluginArgs args = parsePluginArgs({"motor_gres=stepper", "camera_gres=camera"});
+    BOOST_TEST(gresTieEnabled(args));
+    BOOST_TEST(args.str() == "rig=/etc/lockstep/rig.yaml lockdir=/run/lockstep conflict=refuse "
+                             "wait_timeout=600 motor_gres=stepper camera_gres=camera");
+    const auto missing = [&](const std::string &value, const std::string &gres) {
+        const DeviceRequest request = parseDeviceRequest(value);
+        return missingGres(request, selectDevices(request, rig, rig.nodes[0]),
+                           parseGresDetail(gres), args, "pi01");
+    };
+    BOOST_TEST(missing("turntable", "camera:1") ==
+               "--lockstep names the motor turntable on pi01, but the job holds 0 'stepper' GRES "
+               "there, not 1 (ask for --gres=stepper:1 on this node, or use --lockstep=all)");
+    BOOST_TEST(missing("turntable", "camera:1,stepper:1").empty());
+    BOOST_TEST(contains(missing("turntable,cam1", ""), "the camera cam1 on pi01"));
+    BOOST_TEST(missing("turntable,cam1", "stepper:1,camera:1").empty());
+    /* Keywords mean what the node has: no GRES needed (a scan over nodes that differ). */
+    BOOST_TEST(missing("all", "").empty());
+    BOOST_TEST(missing("motors,cameras", "").empty());
+    /* A name on another node is that node's business. */
+    BOOST_TEST(missing("cam2", "").empty());
+    /* Only the kinds whose GRES name is set are checked; without either, no tie at all. */
+    args.cameraGres.clear();
+    BOOST_TEST(missing("cam1", "").empty());
+    BOOST_TEST(!missing("turntable", "").empty());
+    BOOST_TEST(!gresTieEnabled(parsePluginArgs({})));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"motor_gres=step per"}); }),
+                        "motor_gres= must be a GRES name"));
+    BOOST_TEST(contains(errorOf([] { parsePluginArgs({"camera_gres="}); }),
+                        "camera_gres= must be a GRES name"));
+}
+
 BOOST_AUTO_TEST_CASE(unsafe_lock_directories_are_refused)
 {
     TempDir tmp;
@@ -261,13 +312,31 @@ BOOST_AUTO_TEST_CASE(a_held_device_is_refused_naming_its_holder,
         const auto first =
             std::make_unique<DeviceLock>(dir, "pi01", "turntable", alice, Conflict::Refuse);
         const auto start = std::chrono::steady_clock::now();
+        std::vector<std::string> told;
         BOOST_TEST(errorOf([&] {
-                       DeviceLock second(dir, "pi01", "turntable", bob, Conflict::Wait,
-                                         std::chrono::milliseconds(300));
+                       DeviceLock second(
+                           dir, "pi01", "turntable", bob, Conflict::Wait,
+                           std::chrono::milliseconds(300),
+                           [&](const std::string &holder) { told.push_back(holder); });
                    }) == "turntable on pi01 is still in use by job 42 (user alice) after waiting "
                          "300 ms (conflict=wait)");
         const auto waited = std::chrono::steady_clock::now() - start;
         BOOST_TEST((waited >= std::chrono::milliseconds(300)));
+        /* Told once that it waits, and for whom (slurmd's log line). */
+        BOOST_TEST(told == std::vector<std::string>{"job 42 (user alice)"},
+                   boost::test_tools::per_element());
+        /* Another step of the same job is a holder too, and named as one. */
+        const LockHolder aliceStep1{42, 1, "alice"};
+        BOOST_TEST(errorOf([&] {
+                       DeviceLock second(dir, "pi01", "turntable", aliceStep1, Conflict::Refuse);
+                   }) == "turntable on pi01 is in use by step 0 of the same job");
+    }
+    {
+        /* A free device: no waiting, nothing told. */
+        bool told = false;
+        const DeviceLock free(dir, "pi01", "turntable", bob, Conflict::Wait,
+                              std::chrono::seconds(30), [&](const std::string &) { told = true; });
+        BOOST_TEST(!told);
     }
     {
         auto first =
@@ -526,26 +595,39 @@ BOOST_AUTO_TEST_CASE(device_access_only_for_character_devices)
     TempDir tmp;
     const std::string file = tmp.path + "/video0";
     std::ofstream(file) << "not a device";
-    const std::string link = tmp.path + "/video1";
-    fs::create_symlink("/dev/null", link);
     const RegistryDir registry(tmp.path);
     DeviceAccess access([](bool, const std::string &) {}, registry.fd);
     BOOST_TEST(
         contains(errorOf([&] { access.grant(file, {"gpio"}, 4242); }), "not a character device"));
-    BOOST_TEST(
-        contains(errorOf([&] { access.grant(link, {"gpio"}, 4242); }), "not a character device"));
     BOOST_TEST(contains(errorOf([&] { access.grant(tmp.path + "/none", {"gpio"}, 4242); }),
                         "cannot give access to " + tmp.path + "/none"));
-    /* A rig naming /dev/null (or /dev/mem) as its GPIO chip: the kernel says what it is. */
-    BOOST_TEST(errorOf([&] { access.grant("/dev/null", {"gpio"}, 4242); }) ==
-               "cannot give access to /dev/null: device 1:3 is a mem device, not gpio (see "
-               "/sys/dev/char)");
+}
+
+/* Symlinks and devices of the wrong kind. Every node here is a decoy in the test's own
+ * directory, never a system file such as /dev/null: a mutant that follows the link or skips
+ * the subsystem check (tests/mutation, run as root) would change the ACL of what it reaches. */
+BOOST_FIXTURE_TEST_CASE(device_access_follows_no_symlink_and_checks_the_subsystem, AccessBench,
+                        *utf::label("needs_mknod") * utf::precondition(needsMknod))
+{
+    DeviceAccess access([](bool, const std::string &) {}, registry.fd);
+    /* The link's target is a device of the very kind asked for: only refusing the link
+     * itself stops the grant. */
+    const std::string link = tmp.path + "/video1";
+    fs::create_symlink(device, link);
+    BOOST_TEST(
+        contains(errorOf([&] { access.grant(link, {"mem"}, 4242); }), "not a character device"));
+    BOOST_TEST(userEntries(device).find("4242") == std::string::npos,
+               "the ACL behind the symlink was changed");
+    /* A rig naming /dev/null (or /dev/mem) as its GPIO chip: the kernel says what it is. The
+     * decoy has /dev/null's number, 1:3. */
+    BOOST_TEST(errorOf([&] { access.grant(device, {"gpio"}, 4242); }) ==
+               "cannot give access to " + device +
+                   ": device 1:3 is a mem device, not gpio (see /sys/dev/char)");
     BOOST_TEST(contains(errorOf([&] {
-                            access.grant("/dev/null", {"video4linux", "media"}, 4242);
+                            access.grant(device, {"video4linux", "media"}, 4242);
                         }),
                         "not video4linux or media"));
-    /* Nothing was touched behind the link or on /dev/null. */
-    BOOST_TEST(userEntries("/dev/null").find("4242") == std::string::npos);
+    BOOST_TEST(userEntries(device).find("4242") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(lock_directory_and_lock_files_are_root_only,

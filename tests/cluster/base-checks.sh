@@ -20,6 +20,7 @@ if [ -z "$plugin" ]; then
     echo "SKIPPED plugin checks: $no_plugin_reason"
 else
     . "$HERE/plugin-checks.sh"
+    . "$HERE/step-checks.sh"
     if [ -n "$users_ready" ]; then
         . "$HERE/user-checks.sh"
     else

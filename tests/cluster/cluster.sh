@@ -115,6 +115,12 @@ SlurmdTimeout=30
 InactiveLimit=0
 MinJobAge=30
 KillWait=5
+# As a site using pam_slurm_adopt would have it: every job gets an extern step on its nodes, and
+# salloc without a command starts an interactive step on the first node. The plugin must
+# reserve nothing in either (step-checks.sh). slurmctld's start-up note that pam_slurm_adopt
+# would need proctrack/cgroup with Contain does not apply: there is no pam_slurm_adopt here.
+PrologFlags=Contain
+LaunchParameters=use_interactive_step
 GresTypes=camera,stepper
 NodeName=pi01 NodeAddr=$NET.11 CPUs=2 RealMemory=1000 Gres=camera:1,stepper:1 State=UNKNOWN
 NodeName=pi0[2-4] NodeAddr=$NET.1[2-4] CPUs=2 RealMemory=1000 Gres=camera:1 State=UNKNOWN

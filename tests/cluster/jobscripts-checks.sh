@@ -69,4 +69,39 @@ else
     fail "rc=$rc, $verified of 2 runs verified, starts $gap_ms ms apart: $out $(cat "$RUN/timelapse.out" 2>/dev/null)"
 fi
 
+check "timelapse.sbatch overrunning its slots: the next run starts on the first slot after, and each skipped slot is reported"
+# A 2 s interval, shorter than one run of this scan (checked below: otherwise the check proves
+# nothing). The promise (the script's header, docs/slurm.md): runs start at first + k x INTERVAL,
+# a run longer than the interval skips the slots it overran and says so, no run starts before
+# the previous one ended, none later than the first slot after it.
+rm -rf "$RUN/overrun-out"
+run sbatch -W -o "$RUN/overrun.out" "$JOBSCRIPTS/timelapse.sbatch" "$RUN/scan.yaml" "$RUN/rig.yaml" \
+    "$RUN/overrun-out" 2 2
+# From the script's own lines (ms): when run 1 and run 2 were started and on which slots, and
+# the slots it reported skipped; from run 1's files: when it wrote its last one (before verify
+# writes anything). srun's start-up (seconds here) is outside these: only the script's clock.
+timing=$(python3 -c '
+import datetime, os, re, sys
+out, run1 = sys.argv[1:]
+text = open(out).read()
+runs = {int(m[1]): (int(m[2]), datetime.datetime.fromisoformat(m[3]).timestamp() * 1000)
+        for m in re.finditer(r"^timelapse: run (\d+) of 2 \(slot (\d+)\) into \S+ at (\S+)$", text, re.M)}
+skipped = [int(s) for s in re.findall(r"^timelapse: run 1 overran its interval; slot (\d+) skipped$", text, re.M)]
+end = max(os.stat(os.path.join(t, f)).st_mtime_ns for t, _, fs in os.walk(run1) for f in fs) / 1e6
+(s1, t1), (s2, t2) = runs[1], runs[2]
+ok = (s1 == 0 and len(skipped) >= 1 and skipped == list(range(1, len(skipped) + 1)) and
+      s2 == len(skipped) + 1 and abs(t2 - t1 - s2 * 2000) <= 500 and t2 >= end and
+      s2 * 2000 > end - t1 and end - t1 > 2000)
+print("ok" if ok else "bad", "run 1 took %d ms to its last file; slots %s skipped; run 2 on slot %d, %d ms after run 1" %
+      (end - t1, ",".join(map(str, skipped)) or "none", s2, t2 - t1))' "$RUN/overrun.out" "$RUN/overrun-out/run-0001" 2>&1 | tail -n 1)
+verified=0
+for dir in "$RUN/overrun-out/run-0001" "$RUN/overrun-out/run-0002"; do
+    "$BIN/lockstep" verify "$dir" >>"$RUN/overrun.out" 2>&1 && verified=$((verified + 1))
+done
+if [ "$rc" -eq 0 ] && [ "$verified" -eq 2 ] && [ "${timing%% *}" = ok ]; then
+    pass "${timing#ok }"
+else
+    fail "rc=$rc, $verified of 2 verified; $timing: $out $(cat "$RUN/overrun.out" 2>/dev/null)"
+fi
+
 . "$HERE/lockstep-checks.sh"

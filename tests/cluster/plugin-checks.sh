@@ -85,11 +85,12 @@ hold_motor() {
     wait_for_file "$RUN/first.started"
 }
 
-check "conflict=wait: a second job waits for the held motor, and runs once it is free"
+check "conflict=wait: a second job waits for the held motor, runs once it is free, and slurmd logs the wait"
 write_plugstack "$LOCKS" "conflict=wait wait_timeout=30"
 if hold_motor; then
     rm -f "$RUN/second.ran"
-    srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c "date +%s%N >$RUN/second.ran" >"$RUN/second.out" 2>&1 &
+    first_job=$(cat "$RUN/first.started")
+    srun -w $MOTOR_NODE --lockstep=$MOTOR sh -c "echo \$SLURM_JOB_ID >$RUN/second.job; date +%s%N >$RUN/second.ran" >"$RUN/second.out" 2>&1 &
     second_pid=$!
     sleep 3
     early=no
@@ -100,9 +101,17 @@ if hold_motor; then
     wait "$first_pid" || first_rc=$?
     wait "$second_pid" || second_rc=$?
     ran=$(cat "$RUN/second.ran" 2>/dev/null || echo 0)
-    if [ "$early" = no ] && [ "$first_rc" -eq 0 ] && [ "$second_rc" -eq 0 ] && [ "$ran" -ge "$released" ]; then
+    second_job=$(cat "$RUN/second.job" 2>/dev/null || echo none)
+    # slurmd's log says that the second step waits and for whom; the first, which did not
+    # wait, says nothing of the kind.
+    waited_line=$(grep -h "lockstep: job $second_job step 0 waits for $MOTOR on $MOTOR_NODE, in use by job $first_job (user root), at most 30 s (conflict=wait)" \
+        "$STATE/log/slurmd-$MOTOR_NODE.log" | head -n 1)
+    if [ "$early" = no ] && [ "$first_rc" -eq 0 ] && [ "$second_rc" -eq 0 ] && [ "$ran" -ge "$released" ] &&
+        [ -n "$waited_line" ] && ! grep -q "lockstep: job $first_job step 0 waits" "$STATE/log/slurmd-$MOTOR_NODE.log"; then
         pass "the second job ran $(((ran - released) / 1000000)) ms after the first let go"
-    else fail "early=$early first rc=$first_rc second rc=$second_rc: $(cat "$RUN/second.out" "$RUN/first.out")"; fi
+        echo "  log: ${waited_line#*lockstep: }"
+    else fail "early=$early first rc=$first_rc second rc=$second_rc: $(cat "$RUN/second.out" "$RUN/first.out");" \
+        "slurmd: $(grep -h "lockstep: job \($first_job\|$second_job\) " "$STATE/log/slurmd-$MOTOR_NODE.log" | tr '\n' ' ')"; fi
 else
     kill "$first_pid" 2>/dev/null || true
     fail "the first job never started: $(cat "$RUN/first.out")"

@@ -270,19 +270,26 @@ if [ "$rc" -ne 0 ] && echo "$out" | grep -q "rig file $RIG must be owned by root
     pass "$(echo "$out" | grep 'rig file' | head -n 1)"
 else fail "rc=$rc: $out"; fi
 
-check "users: a rig naming /dev/null as GPIO chip is refused and /dev/null's ACL is left as it was"
-sed "s|gpio_chip: .*|gpio_chip: /dev/null|" "$RUN/rig-users.yaml" >"$RUN/rig-devnull.yaml"
+check "users: a rig naming /dev/null's device (1:3) as GPIO chip is refused and that node's ACL is left as it was"
+# A decoy with /dev/null's number in the shared directory, not /dev/null itself: the plugin's
+# check goes by the device number (/sys/dev/char), and a broken plugin must not be able to
+# change a system file's ACL.
+NULL_DECOY=$SHARED/dev/null-decoy
+rm -f "$NULL_DECOY"
+mknod -m 0600 "$NULL_DECOY" c 1 3
+sed "s|gpio_chip: .*|gpio_chip: $NULL_DECOY|" "$RUN/rig-users.yaml" >"$RUN/rig-devnull.yaml"
 RIG=$RUN/rig-devnull.yaml
 write_plugstack "$LOCKS"
-null_before=$(getfacl -cp /dev/null | tr '\n' ' ')
+null_before=$(getfacl -cp "$NULL_DECOY" | tr '\n' ' ')
 run runuser -u $ALICE -- srun -w pi04 --lockstep=axis1 true
-null_after=$(getfacl -cp /dev/null | tr '\n' ' ')
+null_after=$(getfacl -cp "$NULL_DECOY" | tr '\n' ' ')
 RIG=$RUN/rig-users.yaml
 write_plugstack "$LOCKS"
-if [ "$rc" -ne 0 ] && echo "$out" | grep -q "cannot give access to /dev/null: device 1:3 is a mem device, not gpio" &&
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "cannot give access to $NULL_DECOY: device 1:3 is a mem device, not gpio" &&
     [ "$null_before" = "$null_after" ] && [ ! -e "$LOCKS/pi04.axis1.unsafe" ]; then
-    pass "$(echo "$out" | grep '/dev/null' | head -n 1)"
-else fail "rc=$rc: $out; /dev/null ACL before '$null_before' after '$null_after'"; fi
+    pass "$(echo "$out" | grep 'null-decoy' | head -n 1)"
+else fail "rc=$rc: $out; decoy ACL before '$null_before' after '$null_after'"; fi
+rm -f "$NULL_DECOY"
 wait_node_quiet pi04 || true
 
 check "users: a newline or a 200 KB value in --lockstep is refused without forging or flooding slurmd's log"
@@ -316,6 +323,31 @@ if [ "$newline_rc" -ne 0 ] && [ "$big_rc" -ne 0 ] && [ "$env_rc" -ne 0 ] &&
     [ $((size_after - size_before)) -lt 20000 ]; then
     pass "$(echo "$newline_out" | head -n 1 | cut -c1-120)...; $(echo "$big_out" | grep lockstep | head -n 1); slurmd logs grew $((size_after - size_before)) bytes"
 else fail "newline rc=$newline_rc: $newline_out / 200 KB rc=$big_rc: $(echo "$big_out" | cut -c1-300) / env rc=$env_rc: $(echo "$env_out" | cut -c1-300); log grew $((size_after - size_before))"; fi
+
+check "users: with motor_gres=/camera_gres= set, a job naming a motor without that GRES on the node is refused, saying so; with it, or with --lockstep=all, it runs"
+# pi01 has Gres=camera:1,stepper:1 (cluster.sh). The tie is opt-in (docs/slurm.md), so the
+# earlier checks, which name devices without asking for GRES, ran without it.
+write_plugstack "$LOCKS" "conflict=refuse motor_gres=stepper camera_gres=camera"
+run runuser -u $ALICE -- srun -w pi01 --lockstep=turntable sh -c "touch $U/gres.ran"
+no_gres_rc=$rc no_gres_out=$out
+run runuser -u $ALICE -- srun -w pi01 --lockstep=turntable,cam1 --gres=camera:1 true
+camera_only_rc=$rc camera_only_out=$out
+run runuser -u $ALICE -- srun -w pi01 --gres=stepper:1,camera:1 --lockstep=turntable,cam1 printenv LOCKSTEP_DEVICES
+with_rc=$rc with_out=$out
+run runuser -u $ALICE -- srun -w pi01 --lockstep=all printenv LOCKSTEP_DEVICES
+all_rc=$rc all_out=$out
+write_plugstack "$LOCKS"
+if [ "$no_gres_rc" -ne 0 ] && [ ! -e "$U/gres.ran" ] &&
+    echo "$no_gres_out" | grep -q "lockstep: --lockstep names the motor turntable on pi01, but the job holds 0 'stepper' GRES there, not 1 (ask for --gres=stepper:1 on this node, or use --lockstep=all)" &&
+    [ "$camera_only_rc" -ne 0 ] && echo "$camera_only_out" | grep -q "holds 0 'stepper' GRES there" &&
+    [ "$with_rc" -eq 0 ] && [ "$with_out" = "turntable,cam1" ] &&
+    [ "$all_rc" -eq 0 ] && [ "$all_out" = "turntable,cam1" ]; then
+    pass "$(echo "$no_gres_out" | grep 'GRES' | head -n 1)"
+else
+    fail "no GRES rc=$no_gres_rc: $no_gres_out / camera only rc=$camera_only_rc: $camera_only_out /" \
+        "with rc=$with_rc: $with_out / all rc=$all_rc: $all_out"
+fi
+rm -f "$U/gres.ran"
 
 RIG=$RUN/rig.yaml
 write_plugstack "$LOCKS"

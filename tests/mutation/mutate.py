@@ -15,11 +15,21 @@ mutants.ini)."""
 import configparser
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
+
+# What a mutant must never change, whatever it does (a mutant of a symlink or path check once
+# let a test write through a symlink to /etc/passwd): every test but the cluster's runs in a
+# mount namespace of its own in which these are read-only. Writes to /tmp, /var/tmp (the scratch
+# copy), /dev/shm and /proc still work; so do reads and writes of device nodes (a read-only
+# mount refuses only changes to the nodes themselves, such as ACLs).
+PROTECTED = ["/etc", "/usr", "/dev", "/boot", "/root", "/home", "/srv", "/opt", "/var/lib",
+             "/var/spool", "/var/log", "/run"]
+MARKER = ".lockstep-mutate"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -31,6 +41,29 @@ JOBS = os.environ.get("MUTATE_JOBS", "2")
 
 def log(text):
     print(text, flush=True)
+
+
+def check_scratch():
+    """The scratch copy is emptied of stray files on every run: it must be a directory of its
+    own, made by this script (its marker file), never a system directory someone named."""
+    real = os.path.realpath(SCRATCH)
+    if not os.path.isabs(SCRATCH) or real != os.path.abspath(SCRATCH):
+        sys.exit(f"MUTATE_DIR={SCRATCH}: must be an absolute path with no symlink in it")
+    if not real.startswith(("/var/tmp/", "/tmp/")) and not os.environ.get("MUTATE_DIR_ANYWHERE"):
+        sys.exit(f"MUTATE_DIR={SCRATCH}: must be under /var/tmp or /tmp "
+                 "(set MUTATE_DIR_ANYWHERE=1 to allow another place)")
+    if os.path.exists(real) and os.listdir(real) and not os.path.exists(os.path.join(real, MARKER)):
+        sys.exit(f"MUTATE_DIR={SCRATCH} exists, is not empty and was not made by this script")
+    os.makedirs(real, exist_ok=True)
+    open(os.path.join(real, MARKER), "a").close()
+
+
+def sandboxed(command):
+    """The command in a new mount namespace where PROTECTED are read-only (see above)."""
+    script = ('set -e; mount --make-rprivate /; for d in "$@"; do [ -d "$d" ] || continue; '
+              'mountpoint -q "$d" || mount --rbind "$d" "$d"; '
+              'mount -o remount,bind,ro "$d"; done; exec ' + " ".join(map(shlex.quote, command)))
+    return ["unshare", "--mount", "sh", "-c", script, "sandbox", *PROTECTED]
 
 
 def load_mutants(names):
@@ -45,6 +78,10 @@ def load_mutants(names):
                 sys.exit(f"mutants.ini [{name}]: no {key}")
         if section["from"] == section["to"]:
             sys.exit(f"mutants.ini [{name}]: from and to are the same")
+        if "cluster" in section["tests"] and section["file"].startswith("plugin/"):
+            # The cluster tests create users and daemons, so they run outside the sandbox:
+            # a mutant of the root plugin's checks must be caught by sandboxed tests.
+            sys.exit(f"mutants.ini [{name}]: a plugin mutant cannot be run by cluster tests")
         mutants.append(dict(name=name, file=section["file"], old=section["from"],
                             new=section["to"], build=section["build"].split(),
                             tests=section["tests"]))
@@ -67,6 +104,8 @@ def sync_copy():
         src, dst = os.path.join(REPO, f), os.path.join(SRC, f)
         with open(src, "rb") as a:
             data = a.read()
+        if os.path.islink(dst) or (os.path.exists(dst) and not os.path.isfile(dst)):
+            sys.exit(f"{dst}: not a plain file in the scratch copy; remove {SCRATCH} and rerun")
         if os.path.exists(dst):
             with open(dst, "rb") as b:
                 if b.read() == data:
@@ -110,8 +149,11 @@ def run_tests(regex):
     """Returns (passed, names of the failed tests, how many ran, the output)."""
     command = ["ctest", "--test-dir", BUILD, "-R", regex, "--output-on-failure", "--timeout", "600"]
     if "cluster" in regex:
-        # One Slurm cluster on this machine at a time (port 6817, namespaces).
+        # One Slurm cluster on this machine at a time (port 6817, namespaces). Not sandboxed:
+        # it creates users and starts daemons (load_mutants keeps plugin mutants out of it).
         command = ["flock", "/tmp/lockstep-cluster.lock", *command]
+    else:
+        command = sandboxed(command)
     run = subprocess.run(command, capture_output=True, text=True)
     out = run.stdout + run.stderr
     section = out.split("The following tests FAILED:", 1)
@@ -157,6 +199,7 @@ def main(argv):
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupted)
     started = time.monotonic()
+    check_scratch()
     os.makedirs(SRC, exist_ok=True)
     log(f"scratch copy {SRC}: {sync_copy()} files updated")
     check_fragments(mutants)
@@ -172,13 +215,17 @@ def main(argv):
         return 1
     if "--build-only" in argv:
         return 0
-    regex = "|".join(sorted({f"({m['tests']})" for m in mutants}))
-    log("baseline: the named tests must pass unmutated")
-    passed, failed, ran, out = run_tests(regex)
-    if not passed or ran == 0:
-        log(out[-4000:])
-        log(f"baseline failed ({', '.join(failed) or 'no test ran'}): a kill would mean nothing")
-        return 1
+    log("baseline: the named tests must pass unmutated (run as the mutants' are: sandboxed, or the")
+    log("cluster's under its lock)")
+    groups = {}
+    for m in mutants:
+        groups.setdefault("cluster" in m["tests"], set()).add(f"({m['tests']})")
+    for _, regexes in sorted(groups.items()):
+        passed, failed, ran, out = run_tests("|".join(sorted(regexes)))
+        if not passed or ran == 0:
+            log(out[-4000:])
+            log(f"baseline failed ({', '.join(failed) or 'no test ran'}): a kill would mean nothing")
+            return 1
     rows = []
     try:
         for m in mutants:
@@ -188,6 +235,11 @@ def main(argv):
                 if not ok:
                     result = "DID NOT BUILD"
                     log(out)
+                    # Kept: a table saying DID NOT BUILD is no use without the reason.
+                    os.makedirs(os.path.join(SCRATCH, "logs"), exist_ok=True)
+                    with open(os.path.join(SCRATCH, "logs", m["name"] + ".build.log"), "w") as f:
+                        f.write(out)
+                    log(f"(build output kept in {SCRATCH}/logs/{m['name']}.build.log)")
                 else:
                     passed, failed, ran, out = run_tests(m["tests"])
                     if ran == 0:
