@@ -33,10 +33,11 @@ namespace
 
 struct Sample {
     double seconds;
+    double cpuSeconds; /* user + system: what the wall time is on an idle machine */
     double peakMiB;
 };
 
-/* Runs `work` in a child; its wall time and peak resident memory (ru_maxrss of the child). */
+/* Runs `work` in a child; its wall time, CPU time and peak resident memory (ru_maxrss). */
 Sample measure(const std::function<void()> &work)
 {
     const pid_t pid = fork();
@@ -64,7 +65,11 @@ Sample measure(const std::function<void()> &work)
         std::fprintf(stderr, "bench_config: a measured child failed\n");
         std::exit(1);
     }
-    return {seconds, static_cast<double>(usage.ru_maxrss) / 1024.0};
+    const auto secondsOf = [](const timeval &t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return {seconds, secondsOf(usage.ru_utime) + secondsOf(usage.ru_stime),
+            static_cast<double>(usage.ru_maxrss) / 1024.0};
 }
 
 Sample median(std::vector<Sample> samples)
@@ -74,8 +79,11 @@ Sample median(std::vector<Sample> samples)
                      [](const Sample &a, const Sample &b) { return a.seconds < b.seconds; });
     const double seconds = mid->seconds;
     std::nth_element(samples.begin(), mid, samples.end(),
+                     [](const Sample &a, const Sample &b) { return a.cpuSeconds < b.cpuSeconds; });
+    const double cpuSeconds = mid->cpuSeconds;
+    std::nth_element(samples.begin(), mid, samples.end(),
                      [](const Sample &a, const Sample &b) { return a.peakMiB < b.peakMiB; });
-    return {seconds, mid->peakMiB};
+    return {seconds, cpuSeconds, mid->peakMiB};
 }
 
 Sample repeat(int runs, const std::function<void()> &work)
@@ -192,11 +200,12 @@ int main(int argc, char **argv)
 
     std::printf("Machine: %s\nRuns: %d per figure, medians (each run a fresh child process)\n\n",
                 bench::hostAndLoad().c_str(), runs);
-    std::printf("| file | size (MiB) | libyaml events (floor): s / peak MiB | yaml-cpp Load: s / "
-                "peak MiB | lockstep: s / peak MiB | time / floor |\n"
+    std::printf("| file | size (MiB) | libyaml events (floor): s / CPU s / peak MiB | yaml-cpp "
+                "Load: s / CPU s / peak MiB | lockstep: s / CPU s / peak MiB | time / floor |\n"
                 "| --- | --- | --- | --- | --- | --- |\n");
     const auto cell = [](const Sample &sample) {
-        return bench::fixed(sample.seconds, 2) + " / " + bench::fixed(sample.peakMiB, 0);
+        return bench::fixed(sample.seconds, 2) + " / " + bench::fixed(sample.cpuSeconds, 2) +
+               " / " + bench::fixed(sample.peakMiB, 0);
     };
     for (const Row &row : rows)
         std::printf("| %s | %s | %s | %s | %s | %s |\n", row.what,

@@ -325,17 +325,20 @@ std::optional<Field> Reader::load(const std::string &what)
         return std::nullopt;
     }
     std::string text;
+    if (const auto size = std::filesystem::file_size(file_, ec); !ec && size <= Document::kMaxSize)
+        text.reserve(size); /* a hint: the file is read to its end whatever its size */
     std::array<char, 1 << 16> chunk{};
-    while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0)
+    /* Read to one chunk beyond the largest file allowed, then refused below. */
+    while (text.size() <= Document::kMaxSize &&
+           (in.read(chunk.data(), chunk.size()) || in.gcount() > 0))
         text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
     if (in.bad()) {
         error(Mark::none(), std::string("cannot read: ") + std::strerror(errno));
         return std::nullopt;
     }
     if (text.size() > Document::kMaxSize) {
-        error(Mark::none(), "is too large: " + std::to_string(text.size()) +
-                                " bytes (a lockstep file is at most " +
-                                std::to_string(Document::kMaxSize) + ")");
+        error(Mark::none(), "is too large: more than " + std::to_string(Document::kMaxSize) +
+                                " bytes (a lockstep file is at most that)");
         return std::nullopt;
     }
     ParseError failure;

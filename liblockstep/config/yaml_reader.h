@@ -42,7 +42,8 @@ public:
     const std::string &file() const { return file_; }
 
     /* Reads and parses the file; a read or syntax error becomes a diagnostic and nullopt. The
-     * result is the document's root as a Field named `what`, valid as long as this Reader. */
+     * result is the document's root as a Field named `what`, valid as long as this Reader and
+     * until its next load. */
     std::optional<Field> load(const std::string &what);
 
     void error(const Mark &mark, const std::string &message);
@@ -109,7 +110,10 @@ public:
     };
 
     SequenceItems() = default;
-    SequenceItems(const Field &list) : name_(list.name), mark_(list.mark()), list_(list.value) {}
+    explicit SequenceItems(const Field &list)
+        : name_(list.name), mark_(list.mark()), list_(list.value)
+    {
+    }
 
     std::size_t size() const { return list_.isSequence() ? list_.size() : 0; }
     bool empty() const { return size() == 0; }
