@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential cmake pkg-config git ca-certificates \
-    libyaml-cpp-dev libgpiod-dev libhwloc-dev libcamera-dev \
+    libyaml-dev libyaml-cpp-dev libgpiod-dev libhwloc-dev libcamera-dev \
     libpmix-dev openmpi-bin libopenmpi-dev \
     libslurm-dev \
     libturbojpeg0-dev libjpeg62-turbo-dev libjpeg-turbo-progs libpng-dev libexif-dev nlohmann-json3-dev libssl-dev \

@@ -1,7 +1,9 @@
 /* How the configuration loaders scale with file size: a mapping of 1,000,000 keys (duplicate
  * detection) and a plan of ~10 MB (440,000 positions), each loaded in a child process of its own
- * so that its peak memory is its alone, beside yaml-cpp's YAML::Load of the same file (the floor:
- * the loaders parse with it). Medians of several runs; prints a Markdown table.
+ * so that its peak memory is its alone, beside two references on the same file: libyaml's event
+ * parser alone, every event fetched and dropped (the floor: the loaders parse with it), and
+ * yaml-cpp's YAML::Load (the loaders' parser until 2026-12: the peer). Medians of several runs;
+ * prints a Markdown table.
  *
  *   bench_config [RUNS]      (default 5) */
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include "common/bench_support.h"
 #include "config/diagnostic.h"
@@ -29,10 +33,11 @@ namespace
 
 struct Sample {
     double seconds;
+    double cpuSeconds; /* user + system: what the wall time is on an idle machine */
     double peakMiB;
 };
 
-/* Runs `work` in a child; its wall time and peak resident memory (ru_maxrss of the child). */
+/* Runs `work` in a child; its wall time, CPU time and peak resident memory (ru_maxrss). */
 Sample measure(const std::function<void()> &work)
 {
     const pid_t pid = fork();
@@ -60,7 +65,11 @@ Sample measure(const std::function<void()> &work)
         std::fprintf(stderr, "bench_config: a measured child failed\n");
         std::exit(1);
     }
-    return {seconds, static_cast<double>(usage.ru_maxrss) / 1024.0};
+    const auto secondsOf = [](const timeval &t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return {seconds, secondsOf(usage.ru_utime) + secondsOf(usage.ru_stime),
+            static_cast<double>(usage.ru_maxrss) / 1024.0};
 }
 
 Sample median(std::vector<Sample> samples)
@@ -70,8 +79,11 @@ Sample median(std::vector<Sample> samples)
                      [](const Sample &a, const Sample &b) { return a.seconds < b.seconds; });
     const double seconds = mid->seconds;
     std::nth_element(samples.begin(), mid, samples.end(),
+                     [](const Sample &a, const Sample &b) { return a.cpuSeconds < b.cpuSeconds; });
+    const double cpuSeconds = mid->cpuSeconds;
+    std::nth_element(samples.begin(), mid, samples.end(),
                      [](const Sample &a, const Sample &b) { return a.peakMiB < b.peakMiB; });
-    return {seconds, mid->peakMiB};
+    return {seconds, cpuSeconds, mid->peakMiB};
 }
 
 Sample repeat(int runs, const std::function<void()> &work)
@@ -81,6 +93,29 @@ Sample repeat(int runs, const std::function<void()> &work)
     for (int i = 0; i < runs; ++i)
         samples.push_back(measure(work));
     return median(samples);
+}
+
+/* libyaml's parser over the whole file, every event dropped: what no reader built on it can go
+ * under. */
+void scanEvents(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        std::exit(1);
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char *>(text.data()),
+                                 text.size());
+    for (bool done = false; !done;) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) {
+            std::fprintf(stderr, "bench_config: libyaml: %s\n", parser.problem);
+            std::exit(1);
+        }
+        done = event.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&event);
+    }
+    yaml_parser_delete(&parser);
 }
 
 double mebibytes(const std::string &path)
@@ -122,7 +157,8 @@ int main(int argc, char **argv)
     }
     const RigConfig rig = loadRig(rigPath);
 
-    const auto parseOnly = [](const std::string &path) {
+    const auto eventsOnly = [](const std::string &path) { return [path] { scanEvents(path); }; };
+    const auto yamlCpp = [](const std::string &path) {
         return [path] { (void)YAML::LoadFile(path); };
     };
     const auto loadPlanFile = [&](const std::string &path) {
@@ -146,30 +182,36 @@ int main(int argc, char **argv)
     struct Row {
         const char *what;
         std::string file;
-        Sample floor;
+        Sample floor; /* libyaml events */
+        Sample peer;  /* yaml-cpp Load */
         Sample lockstep;
     };
+    const Sample planFloor = repeat(runs, eventsOnly(planPath));
+    const Sample planPeer = repeat(runs, yamlCpp(planPath));
+    const Sample mapFloor = repeat(runs, eventsOnly(mapPath));
+    const Sample mapPeer = repeat(runs, yamlCpp(mapPath));
     std::vector<Row> rows;
-    rows.push_back({"plan, 440,000 positions (lockstep validate)", planPath,
-                    repeat(runs, parseOnly(planPath)), repeat(runs, loadPlanFile(planPath))});
-    rows.push_back({"mapping of 1,000,000 keys: duplicate check only", mapPath,
-                    repeat(runs, parseOnly(mapPath)), repeat(runs, mapEntriesOnly(mapPath))});
-    rows.push_back({"mapping of 1,000,000 keys: whole plan, 1,000,000 errors", mapPath,
-                    repeat(runs, parseOnly(mapPath)), repeat(runs, loadPlanFile(mapPath))});
+    rows.push_back({"plan, 440,000 positions (`loadPlan`, what `validate` runs)", planPath,
+                    planFloor, planPeer, repeat(runs, loadPlanFile(planPath))});
+    rows.push_back({"mapping of 1,000,000 keys: duplicate check only", mapPath, mapFloor, mapPeer,
+                    repeat(runs, mapEntriesOnly(mapPath))});
+    rows.push_back({"mapping of 1,000,000 keys: whole plan, 1,000,000 errors", mapPath, mapFloor,
+                    mapPeer, repeat(runs, loadPlanFile(mapPath))});
 
     std::printf("Machine: %s\nRuns: %d per figure, medians (each run a fresh child process)\n\n",
                 bench::hostAndLoad().c_str(), runs);
-    std::printf("| file | size (MiB) | yaml-cpp Load: s / peak MiB | lockstep: s / peak MiB | "
-                "time ratio | memory ratio |\n| --- | --- | --- | --- | --- | --- |\n");
+    std::printf("| file | size (MiB) | libyaml events (floor): s / CPU s / peak MiB | yaml-cpp "
+                "Load: s / CPU s / peak MiB | lockstep: s / CPU s / peak MiB | time / floor |\n"
+                "| --- | --- | --- | --- | --- | --- |\n");
+    const auto cell = [](const Sample &sample) {
+        return bench::fixed(sample.seconds, 2) + " / " + bench::fixed(sample.cpuSeconds, 2) +
+               " / " + bench::fixed(sample.peakMiB, 0);
+    };
     for (const Row &row : rows)
-        std::printf("| %s | %s | %s / %s | %s / %s | %s | %s |\n", row.what,
-                    bench::fixed(mebibytes(row.file), 1).c_str(),
-                    bench::fixed(row.floor.seconds, 2).c_str(),
-                    bench::fixed(row.floor.peakMiB, 0).c_str(),
-                    bench::fixed(row.lockstep.seconds, 2).c_str(),
-                    bench::fixed(row.lockstep.peakMiB, 0).c_str(),
-                    bench::fixed(row.lockstep.seconds / row.floor.seconds, 2).c_str(),
-                    bench::fixed(row.lockstep.peakMiB / row.floor.peakMiB, 2).c_str());
+        std::printf("| %s | %s | %s | %s | %s | %s |\n", row.what,
+                    bench::fixed(mebibytes(row.file), 1).c_str(), cell(row.floor).c_str(),
+                    cell(row.peer).c_str(), cell(row.lockstep).c_str(),
+                    bench::fixed(row.lockstep.seconds / row.floor.seconds, 2).c_str());
     std::remove(rigPath.c_str());
     std::remove(planPath.c_str());
     std::remove(mapPath.c_str());

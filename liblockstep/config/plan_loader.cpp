@@ -118,16 +118,16 @@ ScanPlan PlanLoader::load()
     if (rig_ && (pattern || frames))
         checkOutputCollisions(pattern ? *pattern : *frames);
     reader_.throwIfFailed();
-    return plan_;
+    return std::move(plan_);
 }
 
 void PlanLoader::readPositions(const Field &field)
 {
-    if (field.value.IsMap()) {
+    if (field.value.isMap()) {
         MapReader map(reader_, field, {"sweep"});
         if (const Field *f = map.require("sweep"))
             readSweep(*f);
-    } else if (field.value.IsSequence()) {
+    } else if (field.value.isSequence()) {
         readPositionList(field);
     } else {
         reader_.error(field, "'positions' must be a mapping with 'sweep' or a list of positions");
@@ -167,8 +167,10 @@ void PlanLoader::readSweep(const Field &field)
 
 void PlanLoader::readPositionList(const Field &field)
 {
-    for (const Field &entry : config::sequenceEntries(reader_, field)) {
-        if (entry.value.IsMap() && entry.value.size() == 0)
+    const auto entries = config::sequenceEntries(reader_, field);
+    plan_.positions.reserve(entries.size());
+    for (const Field &entry : entries) {
+        if (entry.value.isMap() && entry.value.size() == 0)
             reader_.error(entry, "'" + entry.name +
                                      "' is empty: a position gives at least one motor a target");
         Position position;
@@ -211,7 +213,7 @@ std::optional<double> PlanLoader::readTarget(const Field &field, const MotorConf
      * steps neither holds the target exactly. */
     const double reach = 9007199254740992.0 / motor.stepsPerUnit();
     if (std::abs(*at) > reach) {
-        reader_.error(field, "target " + config::printable(field.value.Scalar()) +
+        reader_.error(field, "target " + config::printable(field.value.scalar()) +
                                  " is beyond what motor '" + motor.name + "' can count to (" +
                                  formatTarget(reach) + " either way)");
         return std::nullopt;
@@ -219,7 +221,7 @@ std::optional<double> PlanLoader::readTarget(const Field &field, const MotorConf
     if ((motor.softMin && *at < *motor.softMin) || (motor.softMax && *at > *motor.softMax)) {
         const std::string limits = (motor.softMin ? formatTarget(*motor.softMin) : "-inf") +
                                    " .. " + (motor.softMax ? formatTarget(*motor.softMax) : "inf");
-        reader_.error(field, "target " + field.value.Scalar() +
+        reader_.error(field, "target " + std::string(field.value.scalar()) +
                                  " is outside the soft limits of motor '" + motor.name + "' (" +
                                  limits + ")");
         return std::nullopt;
@@ -244,7 +246,7 @@ void PlanLoader::readMotion(const Field &field)
             const Field *f = map.find(key);
             const auto value = f ? config::readNumber(reader_, *f, kPositive) : std::nullopt;
             if (value && *value > rigMax) {
-                reader_.error(*f, "'" + std::string(key) + "' " + f->value.Scalar() +
+                reader_.error(*f, "'" + std::string(key) + "' " + std::string(f->value.scalar()) +
                                       " exceeds the " + key + " of motor '" + motor->name + "' (" +
                                       formatTarget(rigMax) + ")");
                 return std::nullopt;
@@ -412,7 +414,7 @@ LoadedConfig loadPlanWithItsRig(const std::string &planPath)
     const std::optional<Field> root = probe.load("plan file");
     if (!root)
         probe.throwIfFailed(); /* unreadable or not YAML: nothing else can be said */
-    if (root->value.IsMap())
+    if (root->value.isMap())
         for (Field &entry : config::mapEntries(probe, *root))
             if (entry.name == "rig" && !rigField)
                 rigField.emplace(std::move(entry));
@@ -420,17 +422,17 @@ LoadedConfig loadPlanWithItsRig(const std::string &planPath)
     LoadedConfig config;
     std::vector<Diagnostic> diagnostics;
     bool rigValid = false;
-    const auto at = [&](const YAML::Mark &mark, const std::string &message) {
+    const auto at = [&](const config::Mark &mark, const std::string &message) {
         diagnostics.push_back(
             {planPath, mark.line + 1, mark.column + 1, config::printable(message, 4096)});
     };
     if (!rigField) {
-        at(root->value.IsMap() ? root->mark() : YAML::Mark(),
+        at(root->value.isMap() ? root->mark() : config::Mark(),
            "the plan names no rig: add `rig: RIG_FILE` (relative to the plan) or give --rig RIG");
     } else if (Reader check(planPath); config::readString(check, *rigField)) {
         namespace fs = std::filesystem;
         const std::string rigPath =
-            (fs::path(planPath).parent_path() / rigField->value.Scalar()).lexically_normal();
+            (fs::path(planPath).parent_path() / rigField->value.scalar()).lexically_normal();
         try {
             config.rig = loadRig(rigPath);
             rigValid = true;

@@ -31,7 +31,7 @@ std::string number(double v)
     return out.str();
 }
 
-std::string lineOf(const YAML::Mark &mark)
+std::string lineOf(const config::Mark &mark)
 {
     return "line " + std::to_string(mark.line + 1);
 }
@@ -49,9 +49,9 @@ private:
     struct LineUse {
         unsigned offset;
         std::string user;
-        YAML::Mark mark;
+        config::Mark mark;
     };
-    using Names = std::map<std::string, YAML::Mark>;
+    using Names = std::map<std::string, config::Mark>;
 
     void readExecutor(const Field &field);
     void readNode(const Field &field);

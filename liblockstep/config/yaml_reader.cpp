@@ -1,6 +1,8 @@
 #include "config/yaml_reader.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -8,11 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <sstream>
-#include <unordered_map>
-
-#include <yaml-cpp/eventhandler.h>
 
 namespace lockstep::config
 {
@@ -20,55 +17,56 @@ namespace lockstep::config
 namespace
 {
 
-bool isPlain(const YAML::Node &node)
+/* The names of a mapping's entries so far, by their index in the entries' vector: open
+ * addressing over a flat array of (hash, index) pairs, one memory access per key in the common
+ * case. std::unordered_map allocates a node per key and takes three times as long on a mapping
+ * of a million keys; Debian 12's Boost (1.74) has no flat hash set yet. */
+class KeySet
 {
-    return node.Tag() == "?";
-}
+public:
+    /* Up to this many keys, comparing each with all the others is faster. */
+    static constexpr std::size_t kSmall = 16;
+
+    explicit KeySet(std::size_t keys) : slots_(std::bit_ceil(2 * keys)) {}
+
+    /* Adds `name`, which will be entries[index]; or returns the index of the entry that has it. */
+    std::optional<std::size_t> insert(std::string_view name, std::size_t index,
+                                      const std::vector<Field> &entries)
+    {
+        const std::size_t hash = std::hash<std::string_view>{}(name);
+        const auto tag = static_cast<uint32_t>(hash >> 32);
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            Slot &slot = slots_[i];
+            if (slot.entry == 0) {
+                slot = {tag, static_cast<uint32_t>(index + 1)};
+                return std::nullopt;
+            }
+            if (slot.tag == tag && entries[slot.entry - 1].name == name)
+                return slot.entry - 1;
+        }
+    }
+
+private:
+    struct Slot {
+        uint32_t tag = 0;
+        uint32_t entry = 0; /* index + 1; 0: free */
+    };
+    std::vector<Slot> slots_;
+};
 
 /* How a value looks, for "got ..." in messages. */
-std::string describe(const YAML::Node &node)
+std::string describe(const Node &node)
 {
-    if (!node.IsDefined() || node.IsNull())
+    if (!node.isDefined() || node.isNull())
         return "nothing";
-    if (node.IsMap())
+    if (node.isMap())
         return "a mapping";
-    if (node.IsSequence())
+    if (node.isSequence())
         return "a list";
-    if (isPlain(node))
-        return "'" + printable(node.Scalar()) + "'";
-    return "\"" + printable(node.Scalar()) + "\" (quoted)";
-}
-
-/* Length of the UTF-8 sequence starting at text[i], 0 if it is not valid UTF-8 (overlong
- * forms, surrogates and code points above U+10FFFF included). */
-std::size_t utf8Length(std::string_view text, std::size_t i)
-{
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char c = byte(i);
-    std::size_t n = 0;
-    unsigned min = 0;
-    unsigned cp = 0;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2, min = 0x80, cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, min = 0x800, cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, min = 0x10000, cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (i + n > text.size())
-        return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (byte(i + k) & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
+    if (node.isPlain())
+        return "'" + printable(node.scalar()) + "'";
+    return "\"" + printable(node.scalar()) + "\" (quoted)";
 }
 
 bool isControl(unsigned char c)
@@ -182,12 +180,12 @@ NumberShape numberShape(std::string_view text)
 std::optional<std::string_view> numberText(Reader &reader, const Field &field, const char *kind,
                                            NumberShape &shape)
 {
-    const YAML::Node &node = field.value;
-    if (!node.IsScalar() || !isPlain(node)) {
+    const Node &node = field.value;
+    if (!node.isScalar() || !node.isPlain()) {
         reader.error(field, label(field) + " must be " + kind + ", got " + describe(node));
         return std::nullopt;
     }
-    std::string_view text = node.Scalar();
+    std::string_view text = node.scalar();
     shape = numberShape(text);
     if (shape == NumberShape::Invalid) {
         reader.error(field, label(field) + " must be " + kind + ", got " + describe(node));
@@ -221,60 +219,17 @@ bool checkRange(Reader &reader, const Field &field, double value, const Range &r
     else
         bound = "at most " + formatNumber(range.max);
     reader.error(field,
-                 label(field) + " must be " + bound + ", got " + printable(field.value.Scalar()));
+                 label(field) + " must be " + bound + ", got " + printable(field.value.scalar()));
     return false;
 }
 
-YAML::Mark markAt(int line, int column)
+Mark markAt(int line, int column)
 {
-    YAML::Mark mark = YAML::Mark::null_mark();
-    mark.line = line;
-    mark.column = column;
-    return mark;
-}
-
-/* Remembers where a document starts. */
-class DocumentStart : public YAML::EventHandler
-{
-public:
-    std::optional<YAML::Mark> mark;
-
-    void OnDocumentStart(const YAML::Mark &at) override { mark = at; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t,
-                  const std::string &) override
-    {
-    }
-    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override
-    {
-    }
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override
-    {
-    }
-    void OnMapEnd() override {}
-};
-
-/* Where a second document starts, if there is one. Not YAML::LoadAll: in yaml-cpp 0.7 it loops
- * forever, allocating, on some malformed input (a ',' at the top level; yaml-cpp issue 1040,
- * fixed in 0.8), so the parser is asked for two documents at most. */
-std::optional<YAML::Mark> secondDocument(const std::string &text)
-{
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentStart first;
-    DocumentStart second;
-    if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second))
-        return std::nullopt;
-    return second.mark.value_or(YAML::Mark());
+    return {line, column};
 }
 
 /* The first character that is not blank, a comment or a document marker line. */
-std::optional<YAML::Mark> firstContent(std::string_view text)
+std::optional<Mark> firstContent(std::string_view text)
 {
     int line = 0;
     for (std::size_t start = 0; start < text.size(); ++line) {
@@ -291,48 +246,10 @@ std::optional<YAML::Mark> firstContent(std::string_view text)
     return std::nullopt;
 }
 
-/* Deeper flow nesting than any lockstep file needs; yaml-cpp recurses per level. */
-constexpr int kMaxFlowDepth = 64;
-
-/* Where [ and { (outside quotes and comments) first nest deeper than kMaxFlowDepth. */
-std::optional<YAML::Mark> tooDeep(std::string_view text)
-{
-    int depth = 0;
-    int line = 0;
-    int column = 0;
-    char quote = 0;
-    bool comment = false;
-    char previous = '\n';
-    for (const char c : text) {
-        if (c == '\n') {
-            ++line, column = 0, comment = false, previous = c;
-            continue;
-        }
-        if (!comment) {
-            if (quote) {
-                if (c == quote)
-                    quote = 0;
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-            } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
-                comment = true;
-            } else if (c == '[' || c == '{') {
-                if (++depth > kMaxFlowDepth)
-                    return markAt(line, column);
-            } else if ((c == ']' || c == '}') && depth > 0) {
-                --depth;
-            }
-        }
-        previous = c;
-        ++column;
-    }
-    return std::nullopt;
-}
-
-/* A cause of a syntax error at or before `stop` that yaml-cpp's message does not name: a tab or
- * a no-break space in the indentation, or a quoted string that does not end on its line. */
-std::optional<std::pair<YAML::Mark, std::string>> syntaxCause(std::string_view text,
-                                                              const YAML::Mark &stop)
+/* A cause of a syntax error at or before `stop` that the parser's message does not name: a tab
+ * or a no-break space in the indentation, or a quoted string that does not end on its line (the
+ * parser notices these lines later, as a symptom). */
+std::optional<std::pair<Mark, std::string>> syntaxCause(std::string_view text, const Mark &stop)
 {
     int line = 0;
     for (std::size_t start = 0; start < text.size() && line <= stop.line; ++line) {
@@ -388,69 +305,72 @@ std::optional<std::pair<YAML::Mark, std::string>> syntaxCause(std::string_view t
 
 } // namespace
 
-YAML::Mark Field::mark() const
+Mark Field::mark() const
 {
-    if (!value.IsDefined() || value.IsNull())
+    if (!value.isDefined() || value.isNull() || value.viaAlias())
         return keyMark;
-    const YAML::Mark at = value.Mark();
-    /* An alias refers to an anchor earlier in the file: a value that starts before its own key
-     * came through one. */
-    const bool aliased =
-        at.line < keyMark.line || (at.line == keyMark.line && at.column < keyMark.column);
-    return aliased ? keyMark : at;
+    return value.mark();
 }
 
 std::optional<Field> Reader::load(const std::string &what)
 {
     std::error_code ec;
     if (std::filesystem::is_directory(file_, ec)) {
-        error(YAML::Mark::null_mark(), "is a directory, not a YAML file");
+        error(Mark::none(), "is a directory, not a YAML file");
         return std::nullopt;
     }
     std::ifstream in(file_, std::ios::binary);
     if (!in) {
-        error(YAML::Mark::null_mark(), std::string("cannot open: ") + std::strerror(errno));
+        error(Mark::none(), std::string("cannot open: ") + std::strerror(errno));
         return std::nullopt;
     }
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string text;
+    if (const auto size = std::filesystem::file_size(file_, ec); !ec && size <= Document::kMaxSize)
+        text.reserve(size); /* a hint: the file is read to its end whatever its size */
+    std::array<char, 1 << 16> chunk{};
+    /* Read to one chunk beyond the largest file allowed, then refused below. */
+    while (text.size() <= Document::kMaxSize &&
+           (in.read(chunk.data(), chunk.size()) || in.gcount() > 0))
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
     if (in.bad()) {
-        error(YAML::Mark::null_mark(), std::string("cannot read: ") + std::strerror(errno));
+        error(Mark::none(), std::string("cannot read: ") + std::strerror(errno));
         return std::nullopt;
     }
-    if (const auto deep = tooDeep(text)) {
-        error(*deep, "brackets nested deeper than " + std::to_string(kMaxFlowDepth) +
-                         " levels; a lockstep file needs a handful");
+    if (text.size() > Document::kMaxSize) {
+        error(Mark::none(), "is too large: more than " + std::to_string(Document::kMaxSize) +
+                                " bytes (a lockstep file is at most that)");
         return std::nullopt;
     }
-    YAML::Node document;
-    std::optional<YAML::Mark> second;
-    try {
-        document = YAML::Load(text);
-        second = secondDocument(text);
-    } catch (const YAML::Exception &e) {
-        /* yaml-cpp names the symptom where it noticed it ("end of map not found" lines below an
-         * unclosed quote); say the cause where it is, when it is one we recognise. */
-        if (const auto cause = syntaxCause(text, e.mark))
+    ParseError failure;
+    std::optional<Mark> second;
+    document_ = Document::parse(text, failure, second);
+    if (!document_) {
+        /* The parser names the symptom where it noticed it ("end of map not found" lines below
+         * an unclosed quote); say the cause where it is, when it is one we recognise. */
+        if (const auto cause = syntaxCause(text, failure.mark))
             error(cause->first, cause->second + " (the YAML parser then stopped at line " +
-                                    std::to_string(e.mark.line + 1) + ": " + e.msg + ")");
+                                    std::to_string(failure.mark.line + 1) + ": " + failure.message +
+                                    ")");
+        else if (const auto content = failure.atStart ? firstContent(text) : std::nullopt)
+            error(*content, "no YAML value could be read here; expected a mapping of keys");
         else
-            error(e.mark, e.msg);
+            error(failure.mark, failure.message);
         return std::nullopt;
     }
-    if (!document.IsDefined() || document.IsNull()) {
-        /* yaml-cpp 0.7 reads some malformed text (a ',' before any key) as an empty document. */
+    const Node root = document_->root();
+    if (!root.isDefined() || root.isNull()) {
         if (const auto content = firstContent(text))
             error(*content, "no YAML value could be read here; expected a mapping of keys");
         else
-            error(YAML::Mark(), "the file is empty; expected a mapping");
+            error(Mark(), "the file is empty; expected a mapping");
         return std::nullopt;
     }
     if (second)
         error(*second, "only one YAML document is allowed per file");
-    return Field{what, document.Mark(), document};
+    return Field{what, root.mark(), root};
 }
 
-void Reader::error(const YAML::Mark &mark, const std::string &message)
+void Reader::error(const Mark &mark, const std::string &message)
 {
     /* Values quoted in messages are already printable(); this catches what is left (a NUL or
      * newline from a file name) so that one diagnostic is always one line. */
@@ -471,33 +391,47 @@ void Reader::throwIfFailed()
 std::vector<Field> mapEntries(Reader &reader, const Field &field)
 {
     std::vector<Field> entries;
-    if (!field.value.IsMap()) {
-        reader.error(field, label(field) + " must be a mapping, got " + describe(field.value));
+    const Node &map = field.value;
+    if (!map.isMap()) {
+        reader.error(field, label(field) + " must be a mapping, got " + describe(map));
         return entries;
     }
-    /* Keys seen so far and the line of each: a hash set keeps a map of a million keys linear. */
-    std::unordered_map<std::string, int> seen;
-    for (const auto &entry : field.value) {
-        const YAML::Node &key = entry.first;
-        if (!key.IsScalar()) {
-            reader.error(key.Mark(), "a key must be a plain name, got " + describe(key));
+    const std::size_t size = map.size();
+    entries.reserve(size);
+    std::optional<KeySet> seen;
+    if (size > KeySet::kSmall)
+        seen.emplace(size);
+    for (std::size_t i = 0; i < size; ++i) {
+        const Node key = map.key(i);
+        if (!key.isScalar()) {
+            reader.error(key.mark(), "a key must be a plain name, got " + describe(key));
             continue;
         }
-        const auto [first, inserted] = seen.try_emplace(key.Scalar(), key.Mark().line + 1);
-        if (!inserted) {
-            reader.error(key.Mark(), "duplicate key '" + printable(key.Scalar()) +
-                                         "' (first at line " + std::to_string(first->second) + ")");
+        const std::string_view name = key.scalar();
+        /* The first entry with this name: compared one by one in a small mapping (most are),
+         * through the hash set in a large one, so that a million keys take linear time. */
+        const Field *first = nullptr;
+        if (seen) {
+            if (const auto at = seen->insert(name, entries.size(), entries))
+                first = &entries[*at];
+        } else {
+            const auto it = std::find_if(entries.begin(), entries.end(),
+                                         [&](const Field &entry) { return entry.name == name; });
+            first = it == entries.end() ? nullptr : &*it;
+        }
+        if (first) {
+            reader.error(key.mark(), "duplicate key '" + printable(name) + "' (first at line " +
+                                         std::to_string(first->keyMark.line + 1) + ")");
             continue;
         }
-        entries.emplace_back(key.Scalar(), key.Mark(), entry.second);
+        entries.push_back({std::string(name), key.mark(), map.value(i)});
     }
     return entries;
 }
 
 MapReader::MapReader(Reader &reader, const Field &field, std::initializer_list<const char *> keys)
-    : reader_(reader), field_(field), isMap_(field.value.IsMap())
+    : reader_(reader), field_(field), isMap_(field.value.isMap())
 {
-    /* Filtered while copying, never erased in place: see Field. */
     for (Field &entry : mapEntries(reader, field)) {
         const bool known = std::any_of(keys.begin(), keys.end(),
                                        [&](const char *key) { return entry.name == key; });
@@ -525,23 +459,25 @@ const Field *MapReader::require(std::string_view key)
     return entry;
 }
 
-std::vector<Field> sequenceEntries(Reader &reader, const Field &field, bool allowEmpty)
+SequenceItems sequenceEntries(Reader &reader, const Field &field, bool allowEmpty)
 {
-    std::vector<Field> entries;
-    if (!field.value.IsSequence()) {
+    if (!field.value.isSequence()) {
         reader.error(field, label(field) + " must be a list, got " + describe(field.value));
-        return entries;
+        return {};
     }
     if (field.value.size() == 0 && !allowEmpty)
         reader.error(field, label(field) + " must not be empty");
-    std::size_t index = 0;
-    for (const YAML::Node &item : field.value) {
-        entries.push_back({field.name + "[" + std::to_string(index++) + "]", item.Mark(), item});
-        /* An empty item has no mark of its own: fall back to the list's. */
-        if (item.IsNull())
-            entries.back().keyMark = field.mark();
-    }
-    return entries;
+    return SequenceItems(field);
+}
+
+Field SequenceItems::at(std::size_t index) const
+{
+    const Node item = list_.item(index);
+    std::string name;
+    name.reserve(name_.size() + 22);
+    name.append(name_).append("[").append(std::to_string(index)).append("]");
+    /* An empty item has no mark of its own: fall back to the list's. */
+    return {std::move(name), item.isNull() ? mark_ : item.mark(), item};
 }
 
 std::optional<double> readNumber(Reader &reader, const Field &field, const Range &range)
@@ -553,7 +489,7 @@ std::optional<double> readNumber(Reader &reader, const Field &field, const Range
     double value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value)) {
-        reader.error(field, label(field) + " is out of range: " + printable(field.value.Scalar()));
+        reader.error(field, label(field) + " is out of range: " + printable(field.value.scalar()));
         return std::nullopt;
     }
     if (!checkRange(reader, field, value, range))
@@ -574,7 +510,7 @@ std::optional<int64_t> readInteger(Reader &reader, const Field &field, const Ran
     int64_t value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || end != text->data() + text->size()) {
-        reader.error(field, label(field) + " is out of range: " + printable(field.value.Scalar()));
+        reader.error(field, label(field) + " is out of range: " + printable(field.value.scalar()));
         return std::nullopt;
     }
     if (!checkRange(reader, field, static_cast<double>(value), range))
@@ -584,21 +520,21 @@ std::optional<int64_t> readInteger(Reader &reader, const Field &field, const Ran
 
 std::optional<bool> readBool(Reader &reader, const Field &field)
 {
-    const YAML::Node &node = field.value;
-    if (node.IsScalar() && isPlain(node) && (node.Scalar() == "true" || node.Scalar() == "false"))
-        return node.Scalar() == "true";
+    const Node &node = field.value;
+    if (node.isScalar() && node.isPlain() && (node.scalar() == "true" || node.scalar() == "false"))
+        return node.scalar() == "true";
     reader.error(field, label(field) + " must be true or false, got " + describe(node));
     return std::nullopt;
 }
 
 std::optional<std::string> readString(Reader &reader, const Field &field)
 {
-    const YAML::Node &node = field.value;
-    if (!node.IsScalar()) {
+    const Node &node = field.value;
+    if (!node.isScalar()) {
         reader.error(field, label(field) + " must be a string, got " + describe(node));
         return std::nullopt;
     }
-    const std::string &text = node.Scalar();
+    const std::string_view text = node.scalar();
     if (text.empty()) {
         reader.error(field, label(field) + " must not be empty");
         return std::nullopt;
@@ -612,7 +548,7 @@ std::optional<std::string> readString(Reader &reader, const Field &field)
         reader.error(field, label(field) + " contains " + *bad + ": " + describe(node));
         return std::nullopt;
     }
-    return text;
+    return std::string(text);
 }
 
 std::optional<std::string> readName(Reader &reader, const Field &field)
@@ -644,16 +580,46 @@ std::optional<std::string> readName(Reader &reader, const Field &field)
 std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
                                       std::initializer_list<const char *> choices)
 {
-    const YAML::Node &node = field.value;
-    if (node.IsScalar()) {
+    const Node &node = field.value;
+    if (node.isScalar()) {
         const auto it = std::find_if(choices.begin(), choices.end(),
-                                     [&](const char *choice) { return node.Scalar() == choice; });
+                                     [&](const char *choice) { return node.scalar() == choice; });
         if (it != choices.end())
             return static_cast<std::size_t>(it - choices.begin());
     }
     reader.error(field, label(field) + " must be one of " + joinNames(names(choices)) + ", got " +
                             describe(node));
     return std::nullopt;
+}
+
+std::size_t utf8Length(std::string_view text, std::size_t i)
+{
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    std::size_t n = 0;
+    unsigned min = 0;
+    unsigned cp = 0;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2, min = 0x80, cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3, min = 0x800, cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4, min = 0x10000, cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (i + n > text.size())
+        return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
 }
 
 std::string didYouMean(std::string_view name, const std::vector<std::string> &known)

@@ -1,49 +1,37 @@
 /* Internal to lockstep_config: strict, position-aware reading of YAML documents.
  *
- * yaml-cpp accepts duplicate keys silently, reads 010 as 8 and knows nothing about the keys a
- * file may have; these helpers check all of that and collect every problem in a Reader instead
- * of stopping at the first one. */
+ * A YAML parser accepts duplicate keys, reads 010 as 8 and knows nothing about the keys a file
+ * may have; these helpers check all of that and collect every problem in a Reader instead of
+ * stopping at the first one. The document itself is read by yaml_document.h (libyaml). */
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "config/diagnostic.h"
+#include "config/yaml_document.h"
 
 namespace lockstep::config
 {
 
 /* A value with its name and where its key stands (an empty value has no useful mark of its
- * own: yaml-cpp puts it on the next line). */
+ * own: the parser puts it where the next token is). */
 struct Field {
     std::string name; /* the key, or "key[i]" for a sequence entry */
-    YAML::Mark keyMark;
-    YAML::Node value;
+    Mark keyMark;
+    Node value;
 
     /* Where a problem with the value is reported: the value's own position, or the key's when
-     * the value is empty or reached through an alias (an alias shares its anchor's node and
-     * mark; the user wants to see where the value was used). */
-    YAML::Mark mark() const;
-
-    /* Never assigned: YAML::Node's assignment writes the right-hand node's content into the
-     * document node the left-hand one refers to, so an algorithm that moves elements by
-     * assignment (std::erase_if, std::sort) would rebind every later key to another value. */
-    Field(std::string name, YAML::Mark keyMark, const YAML::Node &value)
-        : name(std::move(name)), keyMark(keyMark), value(value)
-    {
-    }
-    Field(const Field &) = default;
-    Field(Field &&) = default;
-    Field &operator=(const Field &) = delete;
-    Field &operator=(Field &&) = delete;
+     * the value is empty or reached through an alias (the user wants to see where the value was
+     * used). */
+    Mark mark() const;
 };
 
 class Reader
@@ -54,10 +42,11 @@ public:
     const std::string &file() const { return file_; }
 
     /* Reads and parses the file; a read or syntax error becomes a diagnostic and nullopt. The
-     * result is the document's root as a Field named `what`. */
+     * result is the document's root as a Field named `what`, valid as long as this Reader and
+     * until its next load. */
     std::optional<Field> load(const std::string &what);
 
-    void error(const YAML::Mark &mark, const std::string &message);
+    void error(const Mark &mark, const std::string &message);
     void error(const Field &field, const std::string &message) { error(field.mark(), message); }
     bool failed() const { return !diagnostics_.empty(); }
     /* How many problems were reported so far: compared before and after reading some keys, it
@@ -69,6 +58,7 @@ public:
 private:
     std::string file_;
     std::vector<Diagnostic> diagnostics_;
+    std::unique_ptr<Document> document_;
 };
 
 /* Every entry of a mapping in file order, duplicates reported (the first one is kept). Reports a
@@ -94,9 +84,52 @@ private:
     std::vector<Field> entries_;
 };
 
-/* The entries of a sequence, each named "name[i]". Reports a non-sequence and, unless allowed,
+/* The items of a sequence as Fields named "name[i]", each made when it is reached: a plan's list
+ * of positions can be hundreds of thousands long, and is read once, in order. */
+class SequenceItems
+{
+public:
+    class Iterator
+    {
+    public:
+        using value_type = Field;
+        using difference_type = std::ptrdiff_t;
+
+        Iterator(const SequenceItems *items, std::size_t index) : items_(items), index_(index) {}
+        Field operator*() const { return items_->at(index_); }
+        Iterator &operator++()
+        {
+            ++index_;
+            return *this;
+        }
+        bool operator==(const Iterator &other) const { return index_ == other.index_; }
+
+    private:
+        const SequenceItems *items_;
+        std::size_t index_;
+    };
+
+    SequenceItems() = default;
+    explicit SequenceItems(const Field &list)
+        : name_(list.name), mark_(list.mark()), list_(list.value)
+    {
+    }
+
+    std::size_t size() const { return list_.isSequence() ? list_.size() : 0; }
+    bool empty() const { return size() == 0; }
+    Field at(std::size_t index) const;
+    Iterator begin() const { return {this, 0}; }
+    Iterator end() const { return {this, size()}; }
+
+private:
+    std::string name_;
+    Mark mark_;
+    Node list_;
+};
+
+/* The items of a sequence. Reports a non-sequence (and has no items for it) and, unless allowed,
  * an empty one. */
-std::vector<Field> sequenceEntries(Reader &reader, const Field &field, bool allowEmpty = false);
+SequenceItems sequenceEntries(Reader &reader, const Field &field, bool allowEmpty = false);
 
 /* Inclusive bounds; `above` makes the lower bound exclusive (speeds must be > 0). */
 struct Range {
@@ -128,6 +161,10 @@ std::optional<std::size_t> readChoice(Reader &reader, const Field &field,
 std::string didYouMean(std::string_view name, const std::vector<std::string> &known);
 /* "a, b, c" */
 std::string joinNames(const std::vector<std::string> &names);
+
+/* Length of the UTF-8 sequence starting at text[i], 0 if it is not valid UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF included). */
+std::size_t utf8Length(std::string_view text, std::size_t i);
 
 /* Text from a file made safe for a message: control characters and bytes that are not UTF-8
  * written as \xNN, and anything beyond `max` bytes cut with a note of the full length. */
