@@ -45,6 +45,21 @@ ScanData loadScan(const ScanLayout &layout)
     return data;
 }
 
+/* "3: turntable 90°, slider 12.5 mm": a position and where the plan sends each motor. */
+std::string positionLabel(const ScanData &data, unsigned k)
+{
+    std::ostringstream label;
+    label << k << ":";
+    const char *separator = " ";
+    for (const auto &[motor, target] : commandedAt(data.plan, k)) {
+        const MotorConfig *m = data.rig.findMotor(motor);
+        label << separator << motor << " " << target
+              << (m != nullptr && m->units == Units::Millimetres ? " mm" : "\u00b0");
+        separator = ", ";
+    }
+    return label.str();
+}
+
 std::string contactSheet(const ScanLayout &layout, const ScanData &data)
 {
     std::map<std::pair<unsigned, std::string>, std::string> files;
@@ -61,8 +76,14 @@ std::string contactSheet(const ScanLayout &layout, const ScanData &data)
         grid.push_back(std::move(row));
     }
     const Image sheet = makeContactSheet(grid, kThumbWidth);
-    writeFileAtomic(layout.reportDir() + "/contact-sheet.jpg", encodeJpeg(sheet, 85));
-    return "contact-sheet.jpg";
+    const std::vector<uint8_t> jpeg = encodeJpeg(sheet, 85);
+    writeFileAtomic(layout.reportDir() + "/contact-sheet.jpg", jpeg);
+    std::vector<std::string> rows;
+    for (unsigned k = 0; k < data.plan.positions.size(); ++k)
+        rows.push_back(positionLabel(data, k));
+    writeFileAtomic(layout.reportDir() + "/contact-sheet.svg",
+                    labelledContactSheet(jpeg, sheet.width, sheet.height, rows, data.cameras));
+    return "contact-sheet.svg";
 }
 
 std::string writeSkewChart(const ScanLayout &layout, const ScanData &data,
@@ -179,12 +200,9 @@ std::string html(const ScanData &data, const VerifyResult &verify, const std::st
             page << "<li>" << escapeMarkup(p) << "</li>\n";
         page << "</ul>\n";
     }
-    page << "<h2>Contact sheet</h2><p>Positions top to bottom (0 to "
-         << (data.plan.positions.empty() ? 0 : data.plan.positions.size() - 1)
-         << "), cameras left to right: ";
-    for (size_t c = 0; c < data.cameras.size(); ++c)
-        page << (c ? ", " : "") << escapeMarkup(data.cameras[c]);
-    page << ".</p>\n<img src=\"" << sheet << "\" alt=\"contact sheet\">\n";
+    page << "<h2>Contact sheet</h2><p>Positions top to bottom, cameras left to right "
+            "(the same picture unlabelled: contact-sheet.jpg).</p>\n<img src=\""
+         << sheet << "\" alt=\"contact sheet\">\n";
     page << "<h2>Capture skew</h2>\n<img src=\"" << skew << "\" alt=\"skew per position\">\n";
     page << "<h2>Lock to the frame grid</h2>\n<img src=\"" << lock
          << "\" alt=\"lock error per position\">\n";

@@ -93,10 +93,19 @@ print("scan.json:", versions)
 PY
     pass "scan.json holds the plan, the rig and the versions"
     "$LOCKSTEP" report "$work/out" || fail "report"
-    for f in index.html contact-sheet.jpg skew.svg timing.svg; do
+    for f in index.html contact-sheet.jpg contact-sheet.svg skew.svg timing.svg; do
         [ -s "$work/out/t/report/$f" ] || fail "report/$f missing"
     done
-    pass "report written"
+    # The contact sheet names every position with its target and every camera.
+    positions=$(grep -c '<text class="position"' "$work/out/t/report/contact-sheet.svg")
+    [ "$positions" -eq 6 ] || fail "contact sheet: $positions row labels for 6 positions"
+    grep -q '<text class="position"[^>]*>1: turntable ' "$work/out/t/report/contact-sheet.svg" ||
+        fail "contact sheet: no label for position 1"
+    for cam in pi01/cam pi02/cam pi03/cam pi04/cam; do
+        grep -q "<text class=\"camera\"[^>]*>$cam</text>" "$work/out/t/report/contact-sheet.svg" ||
+            fail "contact sheet: no column for $cam"
+    done
+    pass "report written, contact sheet labelled"
     # Running again into the same folder must refuse, not overwrite: bad input, exit 2.
     rc=0
     scan --out "$work/out" 2>"$work/again.txt" || rc=$?
