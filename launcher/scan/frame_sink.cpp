@@ -43,10 +43,9 @@ void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
     record.camera = camera;
     record.file =
         framePath(plan_.outputPattern, position, frameIndex, node, camera, plan_.capture.format);
-    /* The manifest's record: integer nanoseconds and microseconds, as the file has them. */
-    record.captureInstant = wireNanos(T);
-    record.sensorTimestamp = wireNanos(frame.sensorTimestamp);
-    record.exposureUs = frame.exposure.count();
+    record.captureInstant = T;
+    record.sensorTimestamp = frame.sensorTimestamp;
+    record.exposure = frame.exposure;
     record.gain = frame.gain;
     record.width = frame.image.width;
     record.height = frame.image.height;

@@ -23,9 +23,9 @@ json toJson(const FrameRecord &r)
                 {"node", r.node},
                 {"camera", r.camera},
                 {"file", r.file},
-                {"T", r.captureInstant},
-                {"sensor_ts", r.sensorTimestamp},
-                {"exposure_us", r.exposureUs},
+                {"T", wireNanos(r.captureInstant)},
+                {"sensor_ts", wireNanos(r.sensorTimestamp)},
+                {"exposure_us", r.exposure.count()},
                 {"gain", r.gain},
                 {"width", r.width},
                 {"height", r.height},
@@ -60,8 +60,9 @@ json toJson(const PositionRecord &r)
                          {"settle_ms", t.settleMs},
                          {"capture_ms", t.captureMs},
                          {"fence_ms", t.fenceMs}};
-    return json{{"type", "position"},    {"position", r.position}, {"commanded", r.commanded},
-                {"T", r.captureInstant}, {"timings", timings},     {"lock", lock}};
+    return json{{"type", "position"},       {"position", r.position},
+                {"commanded", r.commanded}, {"T", wireNanos(r.captureInstant)},
+                {"timings", timings},       {"lock", lock}};
 }
 
 FrameRecord frameFromJson(const json &j)
@@ -72,9 +73,9 @@ FrameRecord frameFromJson(const json &j)
     r.node = j.at("node").get<std::string>();
     r.camera = j.at("camera").get<std::string>();
     r.file = j.at("file").get<std::string>();
-    r.captureInstant = j.at("T").get<Nanos>();
-    r.sensorTimestamp = j.at("sensor_ts").get<Nanos>();
-    r.exposureUs = j.at("exposure_us").get<int64_t>();
+    r.captureInstant = realtimeFromWire(j.at("T").get<int64_t>());
+    r.sensorTimestamp = realtimeFromWire(j.at("sensor_ts").get<int64_t>());
+    r.exposure = Microseconds(j.at("exposure_us").get<int64_t>());
     r.gain = j.at("gain").get<double>();
     r.width = j.at("width").get<unsigned>();
     r.height = j.at("height").get<unsigned>();
@@ -90,7 +91,7 @@ PositionRecord positionFromJson(const json &j)
     PositionRecord r;
     r.position = j.at("position").get<unsigned>();
     r.commanded = j.at("commanded").get<std::map<std::string, double>>();
-    r.captureInstant = j.at("T").get<Nanos>();
+    r.captureInstant = realtimeFromWire(j.at("T").get<int64_t>());
     for (const auto &[node, t] : j.at("timings").items())
         r.timings[node] = {t.at("move_ms").get<double>(), t.at("settle_ms").get<double>(),
                            t.at("capture_ms").get<double>(), t.value("fence_ms", 0.0)};

@@ -6,7 +6,8 @@
  *    settle_ms, capture_ms, fence_ms}}, lock:{"node/camera":{frames, max_us, mean_us,
  * latency_frames}}}
  *   {"type":"complete", positions, frames}
- * Times are CLOCK_REALTIME nanoseconds. */
+ * Instants are CLOCK_REALTIME nanoseconds in the file; in memory they are typed (RealtimeInstant,
+ * Microseconds), converted once in the codec. */
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
@@ -25,10 +26,10 @@ struct FrameRecord {
     unsigned frame = 0;
     std::string node;
     std::string camera;
-    std::string file;         /* relative to the scan root */
-    Nanos captureInstant = 0; /* T */
-    Nanos sensorTimestamp = 0;
-    int64_t exposureUs = 0;
+    std::string file;               /* relative to the scan root */
+    RealtimeInstant captureInstant; /* T */
+    RealtimeInstant sensorTimestamp;
+    Microseconds exposure{0};
     double gain = 0;
     unsigned width = 0;
     unsigned height = 0;
@@ -56,7 +57,7 @@ struct LockFigures {
 struct PositionRecord {
     unsigned position = 0;
     std::map<std::string, double> commanded;
-    Nanos captureInstant = 0;
+    RealtimeInstant captureInstant;
     std::map<std::string, NodeTimings> timings; /* by node */
     std::map<std::string, LockFigures> lock;    /* by "node/camera" */
 };

@@ -65,7 +65,7 @@ void ManifestRecorder::beginPosition(unsigned position, std::map<std::string, do
         PositionRecord &record = pending_[position];
         record.position = position;
         record.commanded = std::move(commanded);
-        record.captureInstant = wireNanos(T); /* the manifest's integer nanoseconds */
+        record.captureInstant = T;
     });
 }
 

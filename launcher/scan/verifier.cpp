@@ -69,7 +69,8 @@ private:
     bool loadConfig();
     void checkPositions(const ManifestContents &manifest);
     void checkFrame(const PlannedFrame &planned, const FrameRecord &record,
-                    const std::map<std::string, double> &commanded, Nanos positionInstant);
+                    const std::map<std::string, double> &commanded,
+                    RealtimeInstant positionInstant);
     void checkIdenticalFrames(const ManifestContents &manifest);
     void checkExif(const FrameRecord &record, std::span<const uint8_t> bytes);
     void readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
@@ -170,7 +171,8 @@ void Verifier::checkSimAngles()
 }
 
 void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record,
-                          const std::map<std::string, double> &commanded, Nanos positionInstant)
+                          const std::map<std::string, double> &commanded,
+                          RealtimeInstant positionInstant)
 {
     ++result_.framesChecked;
     const std::string expected =
@@ -193,13 +195,13 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     /* A position's first frames are taken at its T (later frames of a position at later
      * instants, one for all cameras: checkIdenticalFrames). */
     if (planned.frame == 0 && record.captureInstant != positionInstant)
-        where("capture instant T " + std::to_string(record.captureInstant) +
-              " differs from its position's " + std::to_string(positionInstant));
+        where("capture instant T " + std::to_string(wireNanos(record.captureInstant)) +
+              " differs from its position's " + std::to_string(wireNanos(positionInstant)));
     /* What the plan asked of the camera. A sensor rounds exposure to its line time (tens of us)
      * and gain to its steps: the manifest records what it delivered, within those. */
     const int64_t plannedUs = plan_.capture.exposure.count();
-    if (std::llabs(record.exposureUs - plannedUs) > std::max<int64_t>(100, plannedUs / 100))
-        where("exposure " + std::to_string(record.exposureUs) + " us, the plan asks " +
+    if (std::llabs(record.exposure.count() - plannedUs) > std::max<int64_t>(100, plannedUs / 100))
+        where("exposure " + std::to_string(record.exposure.count()) + " us, the plan asks " +
               std::to_string(plannedUs) + " us");
     if (std::fabs(record.gain - plan_.capture.gain) > 0.05 * plan_.capture.gain)
         where("gain " + std::to_string(record.gain) + ", the plan asks " +
@@ -229,11 +231,13 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     checkExif(record, bytes);
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
-    if (const Nanos miss = record.sensorTimestamp - record.captureInstant;
-        std::abs(miss) > Nanoseconds(plan_.maxSkew).count())
-        problem(record.file + ": exposure started " + std::to_string(std::abs(miss) / 1000) +
-                " us " + (miss < 0 ? "before" : "after") + " the capture instant T (bound " +
-                std::to_string(plan_.maxSkew.count()) + " us)");
+    if (const Nanoseconds miss = record.sensorTimestamp - record.captureInstant;
+        std::chrono::abs(miss) > plan_.maxSkew)
+        problem(record.file + ": exposure started " +
+                std::to_string(
+                    std::chrono::duration_cast<Microseconds>(std::chrono::abs(miss)).count()) +
+                " us " + (miss < Nanoseconds::zero() ? "before" : "after") +
+                " the capture instant T (bound " + std::to_string(plan_.maxSkew.count()) + " us)");
     readSimAngle(planned, record, bytes, commanded);
 }
 
@@ -248,8 +252,8 @@ void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> byt
         return;
     }
     const std::string says = ", the file's EXIF says ";
-    if (exif->exposure.count() != record.exposureUs)
-        where("manifest exposure " + std::to_string(record.exposureUs) + " us" + says +
+    if (exif->exposure != record.exposure)
+        where("manifest exposure " + std::to_string(record.exposure.count()) + " us" + says +
               std::to_string(exif->exposure.count()) + " us");
     if (std::fabs(exif->gain - record.gain) > 0.005 + 1e-9) /* EXIF holds ISO = gain x 100 */
         where("manifest gain " + std::to_string(record.gain) + says + std::to_string(exif->gain));
@@ -259,8 +263,8 @@ void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> byt
               std::to_string(exif->height));
     if (exif->camera != record.node + "/" + record.camera)
         where("manifest camera " + record.node + "/" + record.camera + says + exif->camera);
-    if (wireNanos(exif->sensorTimestamp) != record.sensorTimestamp / 1000 * 1000)
-        where("manifest sensor_ts " + std::to_string(record.sensorTimestamp) + says +
+    if (exif->sensorTimestamp != std::chrono::floor<Microseconds>(record.sensorTimestamp))
+        where("manifest sensor_ts " + std::to_string(wireNanos(record.sensorTimestamp)) + says +
               std::to_string(wireNanos(exif->sensorTimestamp)) + " (to the us)");
 }
 
@@ -329,9 +333,10 @@ void Verifier::checkIdenticalFrames(const ManifestContents &manifest)
     for (const FrameRecord &f : manifest.frames) {
         const auto [one, fresh] = first.try_emplace({f.position, f.frame}, &f);
         if (!fresh && one->second->captureInstant != f.captureInstant)
-            problem(f.file + ": capture instant T " + std::to_string(f.captureInstant) +
+            problem(f.file + ": capture instant T " + std::to_string(wireNanos(f.captureInstant)) +
                     " differs from " + one->second->file + "'s " +
-                    std::to_string(one->second->captureInstant) + " (one instant for all)");
+                    std::to_string(wireNanos(one->second->captureInstant)) +
+                    " (one instant for all)");
         const auto [it, unseen] = seen.try_emplace({f.position, f.sha256}, &f);
         if (!unseen)
             problem(f.file + ": identical to " + it->second->file +
@@ -368,7 +373,8 @@ void Verifier::summariseSkew(const ManifestContents &manifest)
         options_.maxSkewUs > 0 ? options_.maxSkewUs : double(plan_.maxSkew.count());
     std::vector<double> all;
     for (const auto &[key, span] : range) {
-        const double us = double(span.second->sensorTimestamp - span.first->sensorTimestamp) / 1e3;
+        const double us =
+            FloatMicros(span.second->sensorTimestamp - span.first->sensorTimestamp).count();
         all.push_back(us);
         if (key.second == 0)
             result_.skew.perPositionUs[key.first] = us;

@@ -39,9 +39,9 @@ FrameRecord frame(unsigned position, const std::string &node, uint64_t bytes)
     f.node = node;
     f.camera = "cam";
     f.file = "pos-000" + std::to_string(position) + "/" + node + "-cam.jpg";
-    f.captureInstant = 1'000'000 + position;
-    f.sensorTimestamp = f.captureInstant + 20;
-    f.exposureUs = 4000;
+    f.captureInstant = realtimeFromWire(1'000'000 + position);
+    f.sensorTimestamp = f.captureInstant + Nanoseconds(20);
+    f.exposure = Microseconds(4000);
     f.gain = 1;
     f.width = 320;
     f.height = 240;
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(the_recorder_writes_a_position_once_every_rank_sent_its_tim
     const PositionRecord &p = m.positions[0];
     BOOST_TEST(p.position == 0u);
     BOOST_TEST(p.commanded.at("turntable") == 0.0);
-    BOOST_TEST(p.captureInstant == 1'000'000);
+    BOOST_TEST(wireNanos(p.captureInstant) == 1'000'000);
     BOOST_TEST(p.timings.at("pi02").captureMs == 3.5);
     BOOST_TEST(p.timings.at("pi02").fenceMs == 0.75);
     BOOST_TEST(p.lock.at("pi01/cam").maxUs == 12.0);

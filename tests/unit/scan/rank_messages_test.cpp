@@ -21,9 +21,9 @@ BOOST_AUTO_TEST_CASE(a_rank_report_round_trips)
     frame.node = "pi03";
     frame.camera = "cam";
     frame.file = "pos-0007/pi03-cam-02.jpg";
-    frame.captureInstant = 1'796'000'000'000'000'000;
-    frame.sensorTimestamp = frame.captureInstant + 17'000;
-    frame.exposureUs = 4000;
+    frame.captureInstant = realtimeFromWire(1'796'000'000'000'000'000);
+    frame.sensorTimestamp = frame.captureInstant + Nanoseconds(17'000);
+    frame.exposure = Microseconds(4000);
     frame.gain = 2.5;
     frame.width = 320;
     frame.height = 240;

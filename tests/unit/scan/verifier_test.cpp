@@ -126,7 +126,8 @@ struct SyntheticScan {
             PositionRecord p;
             p.position = k;
             p.commanded = {{"turntable", angles[k]}};
-            p.captureInstant = 1'700'000'000'000'000'000 + int64_t(k) * 500'000'000;
+            p.captureInstant =
+                realtimeFromWire(1'700'000'000'000'000'000 + int64_t(k) * 500'000'000);
             positions.push_back(p);
             for (unsigned n = 0; n < kNodes.size(); ++n) {
                 FrameRecord f;
@@ -135,8 +136,8 @@ struct SyntheticScan {
                 f.camera = "cam";
                 f.file = frameFile(k, kNodes[n]);
                 f.captureInstant = p.captureInstant;
-                f.sensorTimestamp = p.captureInstant + 30'000 + int64_t(n) * 20'000;
-                f.exposureUs = kExposureUs;
+                f.sensorTimestamp = p.captureInstant + Nanoseconds(30'000 + int64_t(n) * 20'000);
+                f.exposure = Microseconds(kExposureUs);
                 f.gain = 1.0;
                 f.width = kWidth;
                 f.height = kHeight;
@@ -166,8 +167,8 @@ struct SyntheticScan {
             /* With the EXIF the writer gives every frame, from its record. */
             const std::vector<uint8_t> bytes =
                 withExif(framePicture(f.position, node),
-                         CaptureExif{Microseconds(f.exposureUs), f.gain, f.width, f.height,
-                                     f.node + "/" + f.camera, realtimeFromWire(f.sensorTimestamp)});
+                         CaptureExif{f.exposure, f.gain, f.width, f.height, f.node + "/" + f.camera,
+                                     f.sensorTimestamp});
             writeBytes(root / frameFile(f.position, f.node), bytes);
             f.bytes = bytes.size();
             f.sha256 = sha256Hex(bytes);
@@ -260,7 +261,7 @@ BOOST_AUTO_TEST_CASE(a_frame_missing_from_the_manifest_fails)
 BOOST_AUTO_TEST_CASE(a_changed_capture_instant_fails)
 {
     SyntheticScan scan;
-    scan.positions[0].captureInstant += 1000;
+    scan.positions[0].captureInstant += Nanoseconds(1000);
     const VerifyResult result = verifyCorrupted(scan);
     failsNaming(result, frameFile(0, "pi01"), "differs from its position's");
     failsNaming(result, frameFile(0, "pi02"), "differs from its position's");
@@ -269,7 +270,7 @@ BOOST_AUTO_TEST_CASE(a_changed_capture_instant_fails)
 BOOST_AUTO_TEST_CASE(one_frame_of_a_position_with_another_T_fails)
 {
     SyntheticScan scan;
-    scan.frame(1, "pi02").captureInstant += 1000;
+    scan.frame(1, "pi02").captureInstant += Nanoseconds(1000);
     const VerifyResult result = verifyCorrupted(scan);
     failsNaming(result, frameFile(1, "pi02"), "capture instant T");
 }
