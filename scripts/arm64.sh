@@ -160,7 +160,10 @@ for lib in $(readelf -d "$build/launcher/lockstep" "$build/plugin/spank_lockstep
     case ", $depends, " in *", $pkg (>= $version), "*) continue ;; esac
     depends="${depends:+$depends, }$pkg (>= $version)"
 done
-depends="$depends, libcamera-ipa"
+# And what cmake/package.cmake adds: libcamera's IPA modules of the sysroot's libcamera release.
+runtime=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_DEPENDS "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
+case $runtime in *libcamera-ipa*) ;; *) say "FAIL: no libcamera-ipa in $build/CPackConfig.cmake"; exit 1 ;; esac
+depends="$depends, $runtime"
 (cd "$build" && cpack -G DEB -D CPACK_DEBIAN_PACKAGE_SHLIBDEPS=OFF \
     -D "CPACK_DEBIAN_PACKAGE_DEPENDS=$depends" >cpack.log 2>&1) ||
     { say "FAIL: cpack: $(tail -n 20 "$build/cpack.log")"; exit 1; }
