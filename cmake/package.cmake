@@ -29,9 +29,23 @@ endif()
 # sysroot's instead (scripts/arm64.sh passes them to cpack as CPACK_DEBIAN_PACKAGE_DEPENDS).
 # Added to those: libcamera's image processing modules, which the library loads at run time
 # (no link dependency, and only "Suggested" by Debian's libcamera): without them no Raspberry Pi
-# camera starts. Raspberry Pi OS's libcamera fork ships them in a package of the same name.
+# camera starts. They must be the library's own version: every libcamera 0.x (0.0.x: every
+# release) changes its ABI and the IPA interface with it, and a library does not load another
+# release's modules. Raspberry Pi OS ships its fork's modules under the same name (libcamera-ipa
+# 0.5+rpt on current images), which cannot serve a build against Debian 12's 0.0.3: the bounds
+# make apt say so instead of installing a package whose cameras cannot start (docs/hardware.md:
+# build on the Pi against its libcamera instead).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(LOCKSTEP_DEB_RUNTIME_DEPENDS "libcamera-ipa")
+string(REGEX MATCH "^([0-9]+)\\.([0-9]+)\\.([0-9]+)" LOCKSTEP_LIBCAMERA_RELEASE "${LIBCAMERA_VERSION}")
+if(CMAKE_MATCH_1 EQUAL 0 AND CMAKE_MATCH_2 EQUAL 0)
+    math(EXPR LOCKSTEP_LIBCAMERA_NEXT_PATCH "${CMAKE_MATCH_3} + 1")
+    set(LOCKSTEP_LIBCAMERA_NEXT_ABI "0.0.${LOCKSTEP_LIBCAMERA_NEXT_PATCH}")
+else()
+    math(EXPR LOCKSTEP_LIBCAMERA_NEXT_MINOR "${CMAKE_MATCH_2} + 1")
+    set(LOCKSTEP_LIBCAMERA_NEXT_ABI "${CMAKE_MATCH_1}.${LOCKSTEP_LIBCAMERA_NEXT_MINOR}")
+endif()
+set(LOCKSTEP_DEB_RUNTIME_DEPENDS
+    "libcamera-ipa (>= ${LOCKSTEP_LIBCAMERA_RELEASE}), libcamera-ipa (<< ${LOCKSTEP_LIBCAMERA_NEXT_ABI})")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${LOCKSTEP_DEB_RUNTIME_DEPENDS}")
 # Without debug information: a fifth of the size to copy to every Pi.
 set(CPACK_STRIP_FILES ON)

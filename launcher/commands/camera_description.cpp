@@ -2,6 +2,7 @@
 #include <libcamera/libcamera.h>
 
 #include "camera/camera_manager.h"
+#include "camera/libcamera_api.h"
 #include "commands/camera_check.h"
 
 namespace lockstep
@@ -50,7 +51,8 @@ Finding describeLibcameraCamera(const CameraConfig &camera)
                     "): raw modes " + (modes.empty() ? "unknown" : modes) + "; exposure " +
                     limits(found->controls(), lc::controls::ExposureTime, "us") +
                     "; frame duration " +
-                    limits(found->controls(), lc::controls::FrameDurationLimits, "us")};
+                    limits(found->controls(), lc::controls::FrameDurationLimits, "us") +
+                    "; lockstep built against " + describeLibcameraApi()};
     } catch (const std::exception &e) {
         return {Verdict::Fail, area, e.what()};
     }

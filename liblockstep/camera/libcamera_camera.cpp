@@ -18,18 +18,9 @@
 #include <unistd.h>
 
 #include "camera/camera_manager.h"
+#include "camera/libcamera_compat.h"
 #include "camera/yuv_to_rgb.h"
 #include "util/errors.h"
-
-#define LOCKSTEP_LIBCAMERA_AT_LEAST(major, minor)                                                  \
-    (LIBCAMERA_VERSION_MAJOR > (major) ||                                                          \
-     (LIBCAMERA_VERSION_MAJOR == (major) && LIBCAMERA_VERSION_MINOR >= (minor)))
-/* FrameWallClock (the frame start on CLOCK_REALTIME, from libcamera's own clock-recovery fit)
- * came with 0.5.2. */
-#define LOCKSTEP_LIBCAMERA_HAS_FRAME_WALL_CLOCK                                                    \
-    (LOCKSTEP_LIBCAMERA_AT_LEAST(0, 6) ||                                                          \
-     (LIBCAMERA_VERSION_MAJOR == 0 && LIBCAMERA_VERSION_MINOR == 5 &&                              \
-      LIBCAMERA_VERSION_PATCH >= 2))
 
 namespace lockstep
 {
@@ -58,14 +49,6 @@ constexpr Nanoseconds kLockSlack = std::chrono::seconds(3);
 constexpr int64_t kLockFrames = 60;
 /* Raspberry Pi's sync server multicasts every sync_period frames (30 in its tuning files). */
 constexpr unsigned kSyncPeriodFrames = 30;
-
-/* Raspberry Pi's sync controls (rpi_sync.h), where this libcamera's headers have them: found by
- * CMake (LOCKSTEP_HAVE_RPI_SYNC), or by libcamera's own macro from 0.5.2 on. */
-#if defined(LOCKSTEP_HAVE_RPI_SYNC) || defined(LIBCAMERA_HAS_RPI_VENDOR_CONTROLS_SYNC_MODE)
-#define LOCKSTEP_RPI_SYNC 1
-#else
-#define LOCKSTEP_RPI_SYNC 0
-#endif
 
 /* The one camera of this process that serves Raspberry Pi's sync, if any. */
 std::mutex serverMutex;
