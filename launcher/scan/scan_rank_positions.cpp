@@ -16,8 +16,8 @@ namespace lockstep
  * frames of k on every camera, while this thread moves the motors and runs the fence. */
 void ScanRank::arm(size_t k, RealtimeInstant T)
 {
-    if (const Nanoseconds ahead = T - RealtimeClock::now(); ahead < kCaptureLead / 2)
-        throw RunError("position " + std::to_string(k) + ": " + msText(kCaptureLead / 2 - ahead) +
+    if (const Nanoseconds late = armedLate(T, RealtimeClock::now()); late > Nanoseconds::zero())
+        throw RunError("position " + std::to_string(k) + ": " + msText(late) +
                        " behind the schedule before its capture; the scan stops instead of "
                        "capturing late");
     const std::shared_future<std::shared_ptr<Captured>> previous =
@@ -63,8 +63,7 @@ void ScanRank::move(size_t k, RealtimeInstant T)
     for (const auto &[motor, target] : config_.plan.positions[k].targets)
         if (node_->findMotor(motor))
             targets[motor] = target;
-    const Nanoseconds settle = rules_.settle;
-    if (const Nanoseconds over = RealtimeClock::now() + planned + settle - T - rules_.moveSlack;
+    if (const Nanoseconds over = moveOverrun(rules_, RealtimeClock::now(), planned, T);
         over > Nanoseconds::zero())
         throw RunError("position " + std::to_string(k) + ": the move would end " + msText(over) +
                        " too late for the capture; the scan stops instead of capturing late");
@@ -82,9 +81,9 @@ void ScanRank::move(size_t k, RealtimeInstant T)
     const Nanoseconds moveTook = report.endMonotonic - report.startMonotonic;
     const RealtimeInstant moveStart = report.startRealtime;
     const RealtimeInstant still = moveStart + moveTook;
-    if (still + settle > T)
+    if (const Nanoseconds late = stillLate(rules_, still, T); late > Nanoseconds::zero())
         throw RunError("position " + std::to_string(k) + ": the motors stood still " +
-                       msText(still + settle - T) + " behind the schedule (the move started " +
+                       msText(late) + " behind the schedule (the move started " +
                        msText(moveStart - timeline_[k - first_].motionStart) +
                        " after its planned start and took " + msText(moveTook) + ", planned " +
                        msText(planned) + "); the scan stops instead of capturing late");

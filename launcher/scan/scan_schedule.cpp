@@ -68,4 +68,20 @@ Nanoseconds delayTimeline(std::vector<PlannedPosition> &timeline, size_t from,
     return delay;
 }
 
+Nanoseconds armedLate(RealtimeInstant T, RealtimeInstant now)
+{
+    return kCaptureLead / 2 - (T - now);
+}
+
+Nanoseconds moveOverrun(const TimelineRules &rules, RealtimeInstant now, Nanoseconds move,
+                        RealtimeInstant T)
+{
+    return now + move + rules.settle - T - rules.moveSlack;
+}
+
+Nanoseconds stillLate(const TimelineRules &rules, RealtimeInstant still, RealtimeInstant T)
+{
+    return still + rules.settle - T;
+}
+
 } // namespace lockstep

@@ -77,6 +77,18 @@ PlannedPosition planPosition(const TimelineRules &rules, RealtimeInstant motionS
 std::vector<PlannedPosition> planTimeline(const TimelineRules &rules, RealtimeInstant start,
                                           std::span<const Nanoseconds> moves);
 
+/* When a rank is too late for a position's capture, the scan stops instead of capturing late
+ * (docs/cameras.md, "Late"). Each returns how late: positive means stop, with that figure in
+ * the message. */
+/* A capture armed at `now` for instant T: its thread must be waiting kCaptureLead / 2 before T. */
+Nanoseconds armedLate(RealtimeInstant T, RealtimeInstant now);
+/* A move that would start at `now` and take `move`: still, settled and within the move slack
+ * by T, or it is not started. */
+Nanoseconds moveOverrun(const TimelineRules &rules, RealtimeInstant now, Nanoseconds move,
+                        RealtimeInstant T);
+/* Motors that stood still at `still`: by T - settle. */
+Nanoseconds stillLate(const TimelineRules &rules, RealtimeInstant still, RealtimeInstant T);
+
 /* Delays positions from `from` on by whole grid periods, at least `late`: their capture
  * instants stay on the grid. Returns the delay (0 when late <= 0). */
 Nanoseconds delayTimeline(std::vector<PlannedPosition> &timeline, size_t from,

@@ -54,12 +54,12 @@ wait_for_line() { # FILE PATTERN
     done
 }
 
-# Starts `lockstep move ARGS` on pi01 in the background, waits for PATTERN in its output, reads
-# ENABLE (level_before), sends SIGNAL and waits; sets move_rc and level_after.
-interrupt_move() { # SIGNAL PATTERN OUTPUT ARGS...
+# Starts `lockstep COMMAND ARGS` (move or home) on pi01 in the background, waits for PATTERN in
+# its output, reads ENABLE (level_before), sends SIGNAL and waits; sets move_rc and level_after.
+interrupt_command() { # SIGNAL PATTERN OUTPUT COMMAND ARGS...
     signal=$1 pattern=$2 output=$3
     shift 3
-    "$LOCKSTEP" move "$@" --rig "$work/rig.yaml" --node pi01 >"$output" 2>&1 &
+    "$LOCKSTEP" "$@" --rig "$work/rig.yaml" --node pi01 >"$output" 2>&1 &
     move_pid=$!
     wait_for_line "$output" "$pattern"
     level_before=$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)
@@ -68,6 +68,11 @@ interrupt_move() { # SIGNAL PATTERN OUTPUT ARGS...
     wait "$move_pid" || move_rc=$?
     cat "$output"
     level_after=$("$SIM_LINE" "$work/rig.yaml" pi01 turntable)
+}
+interrupt_move() { # SIGNAL PATTERN OUTPUT ARGS...
+    signal=$1 pattern=$2 output=$3
+    shift 3
+    interrupt_command "$signal" "$pattern" "$output" move "$@"
 }
 
 case $test_name in
@@ -312,6 +317,18 @@ move)
     cat "$work/home.txt"
     grep -q "endstop found" "$work/home.txt" || fail "endstop not found"
     pass "homed on the simulated endstop"
+    # Ctrl-C while homing (README: progress while it turns, ENABLE released on Ctrl-C): from 60
+    # deg the approach to the endstop at -5 deg takes over 3 s at the rig's 20 deg/s.
+    "$LOCKSTEP" move turntable=60 --rig "$rig" --node pi01 >"$work/out.txt" || fail "move to 60"
+    interrupt_command INT "^moving:" "$work/home-int.txt" home turntable
+    awk '$1 == "moving:" && $2 == "turntable" && $3 > -5 && $3 < 60 && $4 == "deg" { found = 1 }
+         END { exit !found }' "$work/home-int.txt" || fail "homing: no progress line with a position between -5 and 60 deg"
+    pass "progress while homing: $(grep -m1 '^moving:' "$work/home-int.txt")"
+    [ "$level_before" = 0 ] || fail "SIGINT: ENABLE was not asserted while homing (level $level_before)"
+    [ "$level_after" = 1 ] || fail "SIGINT: ENABLE still asserted after homing was interrupted"
+    [ "$move_rc" -eq 130 ] || fail "SIGINT while homing: exit status $move_rc, expected 130"
+    grep -q "endstop NOT found" "$work/home-int.txt" || fail "SIGINT: homing was not reported unfinished"
+    pass "SIGINT while homing stops it and releases ENABLE (exit 130)"
     ;;
 owned)
     # Two scans into one folder: the second is refused at once, naming the first, and adds

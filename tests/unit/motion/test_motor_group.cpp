@@ -15,6 +15,7 @@
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
 #include "motion/motor_group.h"
+#include "motion/move_plan.h"
 #include "motion_test_support.h"
 #include "util/death_watchdog.h"
 #include "util/errors.h"
@@ -248,6 +249,46 @@ BOOST_AUTO_TEST_CASE(home_gives_up_after_its_travel_limit)
     /* No soft limits: a turn (3200 steps) and the 10 % margin, rounded, and one more. The
      * approach ends exactly there. */
     BOOST_TEST(report.stepsTravelled == 3521);
+}
+
+/* `homing.speed` left out (0) homes at a quarter of `max_speed` (docs/configuration.md): 360
+ * deg/s here, 3200 steps/s. The approach's steps up to the endstop, timed from the track,
+ * against the planner's times for that speed. A simulated motor catches late steps up, so the
+ * span from the first step to the last is the planned one less the first step's lateness plus
+ * the last's: -20 ms / +40 ms leave a loaded machine room and still tell a quarter (~56 ms for
+ * these 178 steps) from max_speed (~24 ms) or an eighth (~110 ms). */
+BOOST_AUTO_TEST_CASE(homing_speed_defaults_to_a_quarter_of_max_speed)
+{
+    TempDir dir;
+    RigConfig rig = simRig(dir.path());
+    MotorConfig &table = rig.nodes[0].motors[0];
+    table.homingSpeed = 0;
+    MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
+    const size_t before = trackRecords(rig, "turntable");
+    const HomeReport report = group.home("turntable");
+    BOOST_TEST(report.found, report.message);
+    const std::vector<TrackRecord> records =
+        MotorTrack::load(simTrackPath(rig.simDir, "turntable")).records();
+    /* The approach: the first run of consecutive steps towards the endstop (-1). */
+    std::vector<Nanos> times;
+    for (size_t i = before; i < records.size(); ++i) {
+        if (records[i].step == -int64_t(times.size()) - 1)
+            times.push_back(records[i].realtime);
+        else if (!times.empty())
+            break;
+    }
+    BOOST_REQUIRE(times.size() > 150u);
+    /* Planned: towards the travel limit (3521 steps, home_gives_up_after_its_travel_limit),
+     * cruising at 360 deg/s, accelerating at max_accel. */
+    const double stepsPerDeg = table.stepsPerUnit();
+    const MovePlan quarter =
+        MovePlan::plan({{0, -3521, 360 * stepsPerDeg, table.maxAccel * stepsPerDeg}});
+    const auto n = int64_t(times.size());
+    const Nanos planned = (quarter.stepTime(0, n) - quarter.stepTime(0, 1)).count();
+    const Nanos took = times.back() - times.front();
+    BOOST_TEST_MESSAGE("approach: " << n << " steps in " << took << " ns, planned " << planned);
+    BOOST_TEST(took >= planned - 20000000);
+    BOOST_TEST(took <= planned + 40000000);
 }
 
 BOOST_AUTO_TEST_CASE(motor_without_endstop_cannot_home)

@@ -155,3 +155,36 @@ BOOST_AUTO_TEST_CASE(slow_fences_space_the_positions_out)
     BOOST_TEST(t[2].motionStart == t[1].motionStart + 80ms);
     BOOST_TEST((t[2].capture - t[1].capture == 68ms)); /* 80 ms -> 2 periods */
 }
+
+/* A rank too late for a capture stops the scan instead of capturing late (docs/cameras.md,
+ * "Late"): ScanRank throws when one of these is positive. On a position planned by the
+ * product's rules: the simulated rig's move slack (its max_lateness_us, 100 ms), 50 ms settle. */
+BOOST_AUTO_TEST_CASE(a_rank_too_late_for_a_capture_is_told_by_how_much)
+{
+    TimelineRules rules;
+    rules.grid = FrameGrid{at(0ns), 34ms};
+    rules.exposure = 4ms;
+    rules.settle = 50ms;
+    rules.moveSlack = 100ms;
+    const Nanoseconds move = 500ms;
+    const PlannedPosition p = planPosition(rules, at(10s), move);
+    const RealtimeInstant T = p.capture;
+
+    /* Armed: a capture thread waits at least kCaptureLead / 2 (2.5 ms) before T. */
+    BOOST_TEST((armedLate(T, p.motionStart) < 0ns));
+    BOOST_TEST((armedLate(T, T - kCaptureLead / 2) == 0ns));
+    BOOST_TEST((armedLate(T, T - kCaptureLead / 2 + 1ns) == 1ns));
+    BOOST_TEST((armedLate(T, T + 3ms) == kCaptureLead / 2 + 3ms)); /* after its instant */
+
+    /* Moving: on time at the planned motion start; a start so late that the move, the settle
+     * time and the slack no longer fit before T is refused by exactly the excess. */
+    BOOST_TEST((moveOverrun(rules, p.motionStart, move, T) <= -rules.moveSlack));
+    const RealtimeInstant lastStart = T - move - rules.settle + rules.moveSlack;
+    BOOST_TEST((moveOverrun(rules, lastStart, move, T) == 0ns));
+    BOOST_TEST((moveOverrun(rules, lastStart + 7ms, move, T) == 7ms));
+
+    /* Still: the motors stand still by T - settle, or the frame would film them settling. */
+    BOOST_TEST((stillLate(rules, p.motionStart + move, T) < 0ns));
+    BOOST_TEST((stillLate(rules, T - rules.settle, T) == 0ns));
+    BOOST_TEST((stillLate(rules, T - rules.settle + 2ms, T) == 2ms));
+}
