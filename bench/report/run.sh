@@ -3,7 +3,8 @@
 # scans 36 positions at 4056x3040 (JPEG q90) under mpirun, then `lockstep report` is timed
 # beside its floor, a full-resolution decode of the same 144 frames with libjpeg-turbo's djpeg
 # (one process, one frame after another, as the report reads them), and beside djpeg at 1/8
-# scale (the DCT scaling the report uses). Each is run RUNS times (default 3); medians printed.
+# scale (the DCT scaling the report uses), and beside `lockstep verify`, which the report runs
+# first. Each is run RUNS times (default 3); medians printed.
 # Usage: bench/report/run.sh BUILD_DIR   (needs djpeg: Debian's libjpeg-turbo-progs)
 set -eu
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -50,17 +51,19 @@ decode_all() { # SCALE
     for f in $frames; do djpeg -scale "$1" -outfile /dev/null "$f" || return 1; done
 }
 
-: >"$work/report.t"; : >"$work/full.t"; : >"$work/eighth.t"
+: >"$work/report.t"; : >"$work/verify.t"; : >"$work/full.t"; : >"$work/eighth.t"
 i=0
 while [ "$i" -lt "$runs" ]; do
     rm -rf "$scan/report"
     elapsed "$lockstep" report "$scan" >>"$work/report.t"
+    elapsed "$lockstep" verify "$scan" >>"$work/verify.t"
     elapsed decode_all 1/1 >>"$work/full.t"
     elapsed decode_all 1/8 >>"$work/eighth.t"
     i=$((i + 1))
 done
 [ -f "$scan/report/index.html" ] || { echo "the report wrote no index.html"; exit 1; }
 report=$(median <"$work/report.t")
+verify=$(median <"$work/verify.t")
 full=$(median <"$work/full.t")
 eighth=$(median <"$work/eighth.t")
 echo "runs: $runs each, interleaved; load average after: $(load)"
@@ -68,5 +71,6 @@ echo
 echo "| what | seconds (median of $runs) | / full decode |"
 echo "| --- | ---: | ---: |"
 echo "| \`lockstep report\` of the scan | $report | $(awk -v a="$report" -v b="$full" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| of it: \`lockstep verify\` of the scan (the report verifies first) | $verify | $(awk -v a="$verify" -v b="$full" 'BEGIN { printf "%.2f", a / b }') |"
 echo "| floor: \`djpeg -scale 1/1\` of the $count frames, one after another | $full | 1 |"
 echo "| \`djpeg -scale 1/8\` of the same frames | $eighth | $(awk -v a="$eighth" -v b="$full" 'BEGIN { printf "%.2f", a / b }') |"
