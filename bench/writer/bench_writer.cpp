@@ -1,23 +1,46 @@
-/* Storage throughput: the WriterPool end to end (12 MP JPEG encode + atomic write + SHA-256 on
- * worker threads), the atomic write of already encoded frames alone (temporary, fsync, rename,
- * directory fsync, checksum), and `dd ... conv=fsync` writing the same number of bytes into the
- * same directory in the same run, as the reference for what the disk takes.
+/* Storage benchmarks of issue 13, in one run, each beside its floor:
+ *   1. the writer alone: already encoded 12 MP JPEG frames staged and made durable a position
+ *      at a time (DurableBatch, --batch frames per position) and, as the design before it, one
+ *      writeFileAtomic per frame (temporary, fsync, rename, directory fsync), both with their
+ *      SHA-256, beside `dd ... conv=fsync` writing the same number of bytes into the same
+ *      directory (goal: >= 0.8x dd);
+ *   2. the WriterPool end to end (encode + EXIF + SHA-256 + durable write) beside --threads
+ *      parallel tjbench processes compressing the same frames the same way (RGB, 4:2:0, the
+ *      same quality) (goal: >= 0.9x);
+ *   3. peak memory of a scan rank at 12 MP with the writer queue full: a child process holding
+ *      what a rank holds (the pool at the scan's defaults, a frame rendered fresh per capture
+ *      as the simulated camera renders it, submitted a position at a time) reports its peak
+ *      resident set (goal: <= 150 MiB). The writers hold their first batches until the queue
+ *      is full, so the worst case the bound allows (cameras outrunning the encoders) happens
+ *      every run, on any machine.
+ * Every figure is the median of --reps runs, interleaved so load hits each alike.
  *
- * Usage: bench_writer [--dir DIR] [--frames N] [--threads T] [--queue Q] [--quality Q]
- * DIR defaults to a new folder under the current directory; it is removed afterwards. */
+ * Usage: bench_writer [--dir DIR] [--frames N] [--batch B] [--reps R] [--threads T]
+ *                     [--queue Q] [--quality Q] [--tjbench-seconds S] [--writer-only 1]
+ * DIR (default: a new folder under the current directory) may be any mount, e.g. NFS on a Pi;
+ * only what the benchmark made there is removed afterwards. --writer-only 1 runs part 1 alone
+ * (no encoding: quick on a Pi). */
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "camera/sim_scene.h"
 #include "common/bench_support.h"
 #include "image/image.h"
+#include "storage/durable_batch.h"
 #include "storage/writer_pool.h"
 #include "util/atomic_file.h"
 #include "util/clock.h"
@@ -31,34 +54,56 @@ namespace
 constexpr unsigned kWidth = 4056; /* Raspberry Pi HQ camera, 12.3 MP */
 constexpr unsigned kHeight = 3040;
 constexpr double kMB = 1e6;
+constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kFrameMiB = double(kWidth) * kHeight * 3 / kMiB; /* one RGB frame */
 
 struct Options {
     std::string dir;
     unsigned frames = 48;
-    unsigned threads = 2;
-    size_t queue = 4;
+    unsigned batch = 4;
+    unsigned reps = 5;
+    unsigned threads = 2; /* the scan's defaults: lockstep scan --writers */
+    size_t queue = 4;     /* and --writer-queue */
     int quality = 90;
+    double tjbenchSeconds = 3;
+    bool writerOnly = false;
+    /* Internal: the memory child's positions and frames per position. */
+    unsigned memoryPositions = 0;
 };
 
 Options parse(int argc, char **argv)
 {
     Options options;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string flag = argv[i];
+        if (i + 1 >= argc)
+            throw std::runtime_error(flag + " needs a value");
         const std::string value = argv[i + 1];
         if (flag == "--dir")
             options.dir = value;
         else if (flag == "--frames")
             options.frames = static_cast<unsigned>(std::stoul(value));
+        else if (flag == "--batch")
+            options.batch = static_cast<unsigned>(std::stoul(value));
+        else if (flag == "--reps")
+            options.reps = static_cast<unsigned>(std::stoul(value));
         else if (flag == "--threads")
             options.threads = static_cast<unsigned>(std::stoul(value));
         else if (flag == "--queue")
             options.queue = std::stoul(value);
         else if (flag == "--quality")
             options.quality = std::stoi(value);
+        else if (flag == "--tjbench-seconds")
+            options.tjbenchSeconds = std::stod(value);
+        else if (flag == "--writer-only")
+            options.writerOnly = value != "0";
+        else if (flag == "--memory-child")
+            options.memoryPositions = static_cast<unsigned>(std::stoul(value));
         else
             throw std::runtime_error("unknown option " + flag);
     }
+    if (options.frames == 0 || options.batch == 0 || options.reps == 0)
+        throw std::runtime_error("--frames, --batch and --reps must be at least 1");
     return options;
 }
 
@@ -67,11 +112,120 @@ double seconds(Nanos ns)
     return static_cast<double>(ns) / kNanosPerSecond;
 }
 
+double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    const size_t n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* VmHWM, the peak resident set of this process image: getrusage's ru_maxrss would carry the
+ * parent's peak over fork and exec. */
+double peakRssMiB()
+{
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmHWM:") {
+            double kib = 0;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        status.ignore(1 << 20, '\n');
+    }
+    throw std::runtime_error("no VmHWM in /proc/self/status");
+}
+
+Image render(unsigned index)
+{
+    const std::array<double, 1> angle{static_cast<double>(index) * 17.0};
+    return renderTurntable(kWidth, kHeight, angle, 0, false, 1 + index);
+}
+
+void removeAll(const std::string &path)
+{
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+}
+
+/* Part 3, in its own process so nothing of parts 1 and 2 counts: what a scan rank holds at 12
+ * MP while its cameras outrun the writers. Prints "peak_rss_mib=X baseline_mib=Y full=N/M". */
+int memoryChild(const Options &options, const std::string &dir)
+{
+    const double baseline = peakRssMiB();
+    unsigned full = 0;
+    {
+        /* A worker holds its batch until its completion returns: the gate keeps the first
+         * batches in flight until the queue is full behind them. */
+        std::mutex gateMutex;
+        std::condition_variable gateOpened;
+        bool gateOpen = false;
+        WriterPool pool(options.threads, options.queue, [&](const WriteJob &, const WriteResult &) {
+            std::unique_lock lock(gateMutex);
+            gateOpened.wait(lock, [&] { return gateOpen; });
+        });
+        for (unsigned p = 0; p < options.memoryPositions; ++p) {
+            std::vector<WriteJob> position;
+            for (unsigned f = 0; f < options.batch; ++f) {
+                WriteJob job;
+                job.frame.image = render(p * options.batch + f); /* a fresh frame per capture */
+                job.path =
+                    dir + "/pos-" + std::to_string(p) + "/frame-" + std::to_string(f) + ".jpg";
+                job.jpegQuality = options.quality;
+                position.push_back(std::move(job));
+            }
+            /* The queue is full when this position cannot go in at once. */
+            if (pool.queuedJobs() + position.size() > options.queue) {
+                ++full;
+                const std::lock_guard lock(gateMutex);
+                gateOpen = true;
+                gateOpened.notify_all();
+            }
+            pool.submit(std::move(position));
+        }
+        pool.drain();
+    }
+    std::cout << "peak_rss_mib=" << fixed(peakRssMiB(), 0) << " baseline_mib=" << fixed(baseline, 0)
+              << " full=" << full << "/" << options.memoryPositions << "\n";
+    return 0;
+}
+
+/* Compression rate of one tjbench run in Mpixels/s, from its -quiet table ("RGB (TD) 4:2:0 90
+ * 4056 3040 61.87 ..."): the sixth column. Returns 0 if the output has no such row. */
+double tjbenchMpixels(const std::string &log)
+{
+    std::ifstream in(log);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::vector<std::string> f;
+        for (std::string w; fields >> w;)
+            if (w.front() != '(') /* "(TD)": top-down rows, a note, not a column */
+                f.push_back(w);
+        if (f.size() >= 6 && (f[0] == "RGB" || f[0] == "BGR") && f[1] == "4:2:0")
+            return std::stod(f[5]);
+    }
+    return 0;
+}
+
+void writePpm(const std::string &path, const Image &image)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << "P6\n" << image.width << " " << image.height << "\n255\n";
+    out.write(reinterpret_cast<const char *>(image.rgb.data()),
+              static_cast<std::streamsize>(image.rgb.size()));
+    if (!out)
+        throw std::runtime_error("cannot write " + path);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     const Options options = parse(argc, argv);
+    if (options.memoryPositions > 0)
+        return memoryChild(options, options.dir);
+
     const bool ownDir = options.dir.empty();
     std::string dir = options.dir;
     if (ownDir) {
@@ -80,103 +234,215 @@ int main(int argc, char **argv)
             throw std::runtime_error("mkdtemp failed");
         dir = pattern;
     }
-
-    std::vector<Frame> frames(4);
-    for (size_t i = 0; i < frames.size(); ++i) {
-        const std::array<double, 1> angle{static_cast<double>(i) * 17.0};
-        frames[i].image = renderTurntable(kWidth, kHeight, angle, 0, false, 1 + unsigned(i));
-    }
-
-    /* 1. WriterPool end to end. */
-    std::atomic<uint64_t> poolBytes{0};
-    std::atomic<Nanos> encodeNs{0};
-    std::atomic<Nanos> writeNs{0};
-    Nanos poolTime = 0;
-    {
-        WriterPool pool(options.threads, options.queue,
-                        [&](const WriteJob &, const WriteResult &r) {
-                            poolBytes += r.bytes;
-                            encodeNs += r.encode.count();
-                            writeNs += r.write.count();
-                        });
-        const Nanos start = monotonicNow();
-        for (unsigned n = 0; n < options.frames; ++n) {
-            WriteJob job;
-            job.frame = frames[n % frames.size()];
-            job.path = dir + "/pool/frame-" + std::to_string(n) + ".jpg";
-            job.jpegQuality = options.quality;
-            pool.submit(std::move(job));
-        }
-        pool.drain();
-        poolTime = monotonicNow() - start;
-    }
-
-    /* 2. Atomic write + checksum of encoded frames, one thread. */
-    const std::vector<uint8_t> jpeg = encodeJpeg(frames[0].image, options.quality);
-    makeDirectories(dir + "/atomic");
-    const Nanos atomicStart = monotonicNow();
-    for (unsigned n = 0; n < options.frames; ++n) {
-        writeFileAtomic(dir + "/atomic/frame-" + std::to_string(n) + ".jpg", jpeg);
-        (void)sha256Hex(jpeg);
-    }
-    const Nanos atomicTime = monotonicNow() - atomicStart;
-    const double atomicBytes = static_cast<double>(jpeg.size()) * options.frames;
-
-    /* 3. dd with the same number of bytes, in 4 MiB blocks, fsync at the end. */
-    const uint64_t block = 4 << 20;
-    const uint64_t count = (static_cast<uint64_t>(atomicBytes) + block - 1) / block;
-    const std::vector<std::string> dd = {"dd",
-                                         "if=/dev/zero",
-                                         "of=" + dir + "/ddtest",
-                                         "bs=4M",
-                                         "count=" + std::to_string(count),
-                                         "conv=fsync"};
-    const Nanos ddStart = monotonicNow();
-    const int ddStatus = run(dd, dir + "/dd.log");
-    const Nanos ddTime = monotonicNow() - ddStart;
-    const double ddBytes = static_cast<double>(count * block);
+    const std::string work = dir + "/bench-writer-work";
+    makeDirectories(work);
 
     std::string fsType = "unknown";
-    run({"stat", "-f", "-c", "%T", dir}, dir + "/fstype");
-    std::ifstream(dir + "/fstype") >> fsType;
+    run({"stat", "-f", "-c", "%T", dir}, work + "/fstype");
+    std::ifstream(work + "/fstype") >> fsType;
+    const std::string loadBefore = loadAverage();
 
-    const double poolMBs = static_cast<double>(poolBytes) / kMB / seconds(poolTime);
-    const double atomicMBs = atomicBytes / kMB / seconds(atomicTime);
-    const double ddMBs = ddBytes / kMB / seconds(ddTime);
+    /* The frames: the simulated turntable at 12 MP, one per writer thread (as many as tjbench
+     * processes), at least one; encoded once for part 1. */
+    const unsigned sources = std::max(1U, options.threads);
+    std::vector<Frame> frames(sources);
+    std::vector<std::vector<uint8_t>> jpegs(sources);
+    for (unsigned i = 0; i < sources; ++i) {
+        frames[i].image = render(i);
+        jpegs[i] = encodeJpeg(frames[i].image, options.quality);
+    }
+    double frameBytes = 0;
+    for (unsigned n = 0; n < options.frames; ++n)
+        frameBytes += static_cast<double>(jpegs[n % sources].size());
 
+    /* Part 1: the writer alone, the design before it, dd; interleaved per repetition. */
+    std::vector<double> batchMBs, perFrameMBs, ddMBs;
+    const uint64_t block = 1 << 20;
+    const uint64_t count = (static_cast<uint64_t>(frameBytes) + block - 1) / block;
+    const double ddBytes = static_cast<double>(count * block);
+    for (unsigned r = 0; r < options.reps; ++r) {
+        const std::string batchDir = work + "/batch";
+        const Nanos batchStart = monotonicNow();
+        for (unsigned first = 0; first < options.frames; first += options.batch) {
+            const std::string position = batchDir + "/pos-" + std::to_string(first);
+            makeDirectories(position);
+            DurableBatch files;
+            for (unsigned n = first; n < std::min(options.frames, first + options.batch); ++n) {
+                const std::vector<uint8_t> &jpeg = jpegs[n % sources];
+                (void)sha256Hex(jpeg);
+                files.add(position + "/frame-" + std::to_string(n) + ".jpg", jpeg);
+            }
+            files.commit();
+        }
+        batchMBs.push_back(frameBytes / kMB / seconds(monotonicNow() - batchStart));
+
+        const std::string frameDir = work + "/per-frame";
+        const Nanos frameStart = monotonicNow();
+        for (unsigned n = 0; n < options.frames; ++n) {
+            const std::string position =
+                frameDir + "/pos-" + std::to_string(n / options.batch * options.batch);
+            makeDirectories(position);
+            const std::vector<uint8_t> &jpeg = jpegs[n % sources];
+            (void)sha256Hex(jpeg);
+            writeFileAtomic(position + "/frame-" + std::to_string(n) + ".jpg", jpeg);
+        }
+        perFrameMBs.push_back(frameBytes / kMB / seconds(monotonicNow() - frameStart));
+
+        const Nanos ddStart = monotonicNow();
+        const int status = run({"dd", "if=/dev/zero", "of=" + work + "/ddtest", "bs=1M",
+                                "count=" + std::to_string(count), "conv=fsync"},
+                               work + "/dd.log");
+        if (status != 0)
+            throw std::runtime_error("dd exited with status " + std::to_string(status));
+        ddMBs.push_back(ddBytes / kMB / seconds(monotonicNow() - ddStart));
+        removeAll(batchDir);
+        removeAll(frameDir);
+        removeAll(work + "/ddtest");
+    }
+
+    /* Part 2: the WriterPool end to end against parallel tjbench processes. */
+    std::vector<double> poolFps, tjFps;
+    double encodeShare = 0;
+    const double megapixels = double(kWidth) * kHeight / 1e6;
+    /* At most 24 frames (900 MB of RGB) made ready before each timed run. */
+    const unsigned poolFrames = std::min(options.frames, 24U);
+    if (!options.writerOnly) {
+        for (unsigned i = 0; i < sources; ++i)
+            writePpm(work + "/frame-" + std::to_string(i) + ".ppm", frames[i].image);
+        for (unsigned r = 0; r < options.reps; ++r) {
+            /* The frames are handed over as a camera hands them (moved, not copied): their
+             * copies are made before the clock starts, since first touching 37 MB costs more
+             * than encoding it on this virtual machine. */
+            std::vector<std::vector<WriteJob>> positions;
+            for (unsigned first = 0; first < poolFrames; first += options.batch) {
+                std::vector<WriteJob> position;
+                for (unsigned n = first; n < std::min(poolFrames, first + options.batch); ++n) {
+                    WriteJob job;
+                    job.frame = frames[n % sources];
+                    job.path = work + "/pool/pos-" + std::to_string(first) + "/frame-" +
+                               std::to_string(n) + ".jpg";
+                    job.jpegQuality = options.quality;
+                    job.camera = "bench/cam";
+                    position.push_back(std::move(job));
+                }
+                positions.push_back(std::move(position));
+            }
+            std::atomic<Nanos> encodeNs{0}, writeNs{0};
+            const Nanos start = monotonicNow();
+            {
+                WriterPool pool(options.threads, options.queue,
+                                [&](const WriteJob &, const WriteResult &result) {
+                                    encodeNs += result.encode.count();
+                                    writeNs += result.write.count();
+                                });
+                for (std::vector<WriteJob> &position : positions)
+                    pool.submit(std::move(position));
+                pool.drain();
+            }
+            poolFps.push_back(poolFrames / seconds(monotonicNow() - start));
+            encodeShare = seconds(encodeNs) / seconds(encodeNs + writeNs);
+            removeAll(work + "/pool");
+
+            /* tjbench: one process per writer thread, each on its own frame, all at once. */
+            std::vector<pid_t> children;
+            for (unsigned i = 0; i < sources; ++i) {
+                const std::string ppm = work + "/frame-" + std::to_string(i) + ".ppm";
+                const std::string log = work + "/tjbench-" + std::to_string(i) + ".log";
+                const pid_t pid = fork();
+                if (pid == 0) {
+                    const int code =
+                        run({"tjbench", ppm, std::to_string(options.quality), "-rgb", "-subsamp",
+                             "420", "-componly", "-nowrite", "-quiet", "-warmup", "1", "-benchtime",
+                             fixed(options.tjbenchSeconds, 1)},
+                            log);
+                    _exit(code);
+                }
+                if (pid < 0)
+                    throw std::runtime_error("fork failed");
+                children.push_back(pid);
+            }
+            double mpixels = 0;
+            for (unsigned i = 0; i < sources; ++i) {
+                int status = 0;
+                waitpid(children[i], &status, 0);
+                const std::string log = work + "/tjbench-" + std::to_string(i) + ".log";
+                const double rate = tjbenchMpixels(log);
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || rate <= 0)
+                    throw std::runtime_error("tjbench failed; see its output in " + log);
+                mpixels += rate;
+            }
+            tjFps.push_back(mpixels / megapixels);
+        }
+    }
+
+    /* Part 3: the memory child. */
+    std::string memoryLine;
+    const unsigned memoryPositions = 12;
+    if (!options.writerOnly) {
+        const std::string memoryDir = work + "/memory";
+        makeDirectories(memoryDir);
+        const int status =
+            run({"/proc/self/exe", "--memory-child", std::to_string(memoryPositions), "--dir",
+                 memoryDir, "--batch", "1", "--threads", std::to_string(options.threads), "--queue",
+                 std::to_string(options.queue), "--quality", std::to_string(options.quality)},
+                work + "/memory.log");
+        std::getline(std::ifstream(work + "/memory.log"), memoryLine);
+        if (status != 0)
+            throw std::runtime_error("the memory child failed: " + memoryLine);
+    }
+    const std::string loadAfter = loadAverage();
+
+    const double batchMedian = median(batchMBs);
+    const double perFrameMedian = median(perFrameMBs);
+    const double ddMedian = median(ddMBs);
     std::cout << "machine: " << hostAndLoad() << "\n"
+              << "load average before / after: " << loadBefore << " / " << loadAfter << "\n"
               << "directory: " << dir << " (" << fsType << ")\n"
-              << "command: bench_writer --frames " << options.frames << " --threads "
-              << options.threads << " --queue " << options.queue << " --quality " << options.quality
-              << "\n\n"
-              << "| what | frames | MB | seconds | frames/s | MB/s |\n"
-              << "| --- | ---: | ---: | ---: | ---: | ---: |\n"
-              << "| WriterPool: encode 12 MP JPEG q" << options.quality << " + atomic write + "
-              << "SHA-256, " << options.threads << " threads, queue " << options.queue << " | "
-              << options.frames << " | " << fixed(static_cast<double>(poolBytes) / kMB, 1) << " | "
-              << fixed(seconds(poolTime), 2) << " | "
-              << fixed(options.frames / seconds(poolTime), 2) << " | " << fixed(poolMBs, 1)
-              << " |\n"
-              << "| writeFileAtomic + SHA-256 of encoded frames (" << fixed(jpeg.size() / kMB, 2)
-              << " MB each), 1 thread | " << options.frames << " | " << fixed(atomicBytes / kMB, 1)
-              << " | " << fixed(seconds(atomicTime), 2) << " | "
-              << fixed(options.frames / seconds(atomicTime), 1) << " | " << fixed(atomicMBs, 1)
-              << " |\n"
-              << "| `dd if=/dev/zero of=DIR/ddtest bs=4M count=" << count << " conv=fsync` | - | "
-              << fixed(ddBytes / kMB, 1) << " | " << fixed(seconds(ddTime), 2) << " | - | "
-              << fixed(ddMBs, 1) << " |\n\n"
-              << "pool time split (sum over jobs): encode " << fixed(seconds(encodeNs), 2)
-              << " s, write " << fixed(seconds(writeNs), 2) << " s\n"
-              << "ratios: atomic write / dd = " << fixed(atomicMBs / ddMBs, 2)
-              << ", pool / dd = " << fixed(poolMBs / ddMBs, 2) << "\n";
-    if (ddStatus != 0)
-        std::cout << "dd exited with status " << ddStatus << "\n";
+              << "command: bench_writer --frames " << options.frames << " --batch " << options.batch
+              << " --reps " << options.reps << " --threads " << options.threads << " --queue "
+              << options.queue << " --quality " << options.quality << " --tjbench-seconds "
+              << fixed(options.tjbenchSeconds, 1) << (options.writerOnly ? " --writer-only 1" : "")
+              << "\n"
+              << "frames: 4056x3040 simulated turntable, JPEG q" << options.quality << " "
+              << fixed(frameBytes / options.frames / kMB, 2) << " MB on average; medians of "
+              << options.reps << " interleaved runs\n\n"
+              << "1. Writer alone (encoded frames, SHA-256 each), " << options.frames << " frames, "
+              << fixed(frameBytes / kMB, 1) << " MB\n\n"
+              << "| what | MB/s | / dd | goal |\n"
+              << "| --- | ---: | ---: | ---: |\n"
+              << "| DurableBatch, " << options.batch << " frames per position (now) | "
+              << fixed(batchMedian, 1) << " | " << fixed(batchMedian / ddMedian, 2)
+              << " | >= 0.8 |\n"
+              << "| writeFileAtomic per frame (before) | " << fixed(perFrameMedian, 1) << " | "
+              << fixed(perFrameMedian / ddMedian, 2) << " | |\n"
+              << "| floor: `dd if=/dev/zero of=DIR/ddtest bs=1M count=" << count
+              << " conv=fsync` | " << fixed(ddMedian, 1) << " | 1 | |\n";
+    if (!options.writerOnly) {
+        const double poolMedian = median(poolFps);
+        const double tjMedian = median(tjFps);
+        std::cout << "\n2. Encode + write, " << options.threads << " threads\n\n"
+                  << "| what | frames/s | / tjbench | goal |\n"
+                  << "| --- | ---: | ---: | ---: |\n"
+                  << "| WriterPool: JPEG + EXIF + SHA-256 + DurableBatch, " << options.threads
+                  << " threads, queue " << options.queue << ", " << options.batch
+                  << " frames per position, " << poolFrames << " frames | " << fixed(poolMedian, 2)
+                  << " | " << fixed(poolMedian / tjMedian, 2) << " | >= 0.9 |\n"
+                  << "| floor: " << sources << " x `tjbench FRAME.ppm " << options.quality
+                  << " -rgb -subsamp 420 -componly -nowrite -quiet -benchtime "
+                  << fixed(options.tjbenchSeconds, 1) << "` at once | " << fixed(tjMedian, 2)
+                  << " | 1 | |\n\n"
+                  << "pool worker time (last run): " << fixed(100 * encodeShare, 0)
+                  << "% encoding, the rest checksum and durable write\n\n"
+                  << "3. Peak memory of a rank, 12 MP, writer queue full (" << options.threads
+                  << " threads, queue " << options.queue << ", 1 frame per position, "
+                  << memoryPositions << " positions; one RGB frame = " << fixed(kFrameMiB, 1)
+                  << " MiB)\n\n"
+                  << memoryLine << " (goal: peak_rss_mib <= 150; full = positions that found "
+                  << "the queue full)\n";
+    }
 
-    std::error_code ignored;
+    removeAll(work);
     if (ownDir)
-        std::filesystem::remove_all(dir, ignored);
-    else
-        for (const char *name : {"pool", "atomic", "ddtest", "dd.log", "fstype"})
-            std::filesystem::remove_all(dir + "/" + name, ignored);
+        removeAll(dir);
     return 0;
 }
