@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -283,12 +285,25 @@ BOOST_AUTO_TEST_CASE(homing_speed_defaults_to_a_quarter_of_max_speed)
     const double stepsPerDeg = table.stepsPerUnit();
     const MovePlan quarter =
         MovePlan::plan({{0, -3521, 360 * stepsPerDeg, table.maxAccel * stepsPerDeg}});
+    /* The median step interval against the plan's: a loaded machine's stall (and the
+     * simulated motor's catch-up after it) moves a few intervals, not the median. A default of
+     * max_speed or half of it would halve the median at least. */
     const auto n = int64_t(times.size());
-    const Nanos planned = (quarter.stepTime(0, n) - quarter.stepTime(0, 1)).count();
-    const Nanos took = times.back() - times.front();
-    BOOST_TEST_MESSAGE("approach: " << n << " steps in " << took << " ns, planned " << planned);
-    BOOST_TEST(took >= planned - 20000000);
-    BOOST_TEST(took <= planned + 40000000);
+    std::vector<Nanos> took;
+    std::vector<Nanos> planned;
+    for (int64_t k = 1; k < n; ++k) {
+        took.push_back(times[size_t(k)] - times[size_t(k - 1)]);
+        planned.push_back((quarter.stepTime(0, k + 1) - quarter.stepTime(0, k)).count());
+    }
+    const auto median = [](std::vector<Nanos> v) {
+        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+        return double(v[v.size() / 2]);
+    };
+    const double ratio = median(took) / median(planned);
+    BOOST_TEST_MESSAGE("approach: " << n << " steps, median interval " << median(took)
+                                    << " ns, planned " << median(planned));
+    BOOST_TEST(ratio >= 0.7);
+    BOOST_TEST(ratio <= 1.4);
 }
 
 BOOST_AUTO_TEST_CASE(motor_without_endstop_cannot_home)
