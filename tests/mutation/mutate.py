@@ -189,6 +189,12 @@ def interrupted(*_):
 
 
 def main(argv):
+    unknown = [a for a in argv if a.startswith("-") and a not in ("--list", "--build-only")]
+    if unknown or "-h" in argv:
+        log("\n\n".join(p.strip() for p in __doc__.split("\n\n")[2:4]))
+        if unknown and unknown != ["-h"] and unknown != ["--help"]:
+            log(f"mutate: unknown option {unknown[0]}")
+        return 2
     names = [a for a in argv if not a.startswith("-")]
     mutants = load_mutants(names)
     if "--list" in argv:
