@@ -7,6 +7,7 @@
 #include "contexts.h"
 #include "device_request.h"
 #include "gpio/inherited_gpio.h"
+#include "job_gres_query.h"
 #include "util/errors.h"
 
 extern "C" {
@@ -49,10 +50,13 @@ StepIdentity stepIdentity(spank_t sp)
     step.stepId = stepId;
     step.uid = uid;
     step.user = userName(uid);
-    /* Slurm's name for this node, which scontrol needs to drain it (may differ from the
-     * hostname the rig file uses). */
+    /* Slurm's name for this node, which scontrol needs to drain it and the GRES check to find
+     * it (may differ from the hostname the rig file uses). The task's environment is the
+     * submitter's: an srun inside a batch job carries the batch node's SLURMD_NODENAME to every
+     * node, so it counts only if it names this machine; else the rig's hostname is used. */
     char node[256] = {};
-    if (spank_getenv(sp, "SLURMD_NODENAME", node, sizeof(node)) == ESPANK_SUCCESS)
+    if (spank_getenv(sp, "SLURMD_NODENAME", node, sizeof(node)) == ESPANK_SUCCESS &&
+        slurmNodeIsHost(node, thisHostName()))
         step.slurmNode = node;
     return step;
 }

@@ -71,6 +71,17 @@ bool nodeIsHost(const std::string &slurmNode, const std::string &hostname)
 
 } // namespace
 
+bool slurmNodeIsHost(const std::string &slurmNode, const std::string &hostname)
+{
+    if (slurmNode == hostname)
+        return true;
+    try {
+        return nodeIsHost(slurmNode, hostname);
+    } catch (const std::exception &) {
+        return false;
+    }
+}
+
 GresCounts jobGresOnNode(unsigned jobId, const std::string &slurmNode, const std::string &hostname)
 {
     if (slurmNode != hostname && !nodeIsHost(slurmNode, hostname))

@@ -14,4 +14,8 @@ namespace lockstep::spank
  * not borrow the GRES it holds on another node. Throws RunError if slurmctld cannot say. */
 GresCounts jobGresOnNode(unsigned jobId, const std::string &slurmNode, const std::string &hostname);
 
+/* True if `slurmNode` names the machine `hostname`: the same name, or slurmctld's record of the
+ * node has it as its NodeHostname. False also when slurmctld cannot be asked. */
+bool slurmNodeIsHost(const std::string &slurmNode, const std::string &hostname);
+
 } // namespace lockstep::spank
