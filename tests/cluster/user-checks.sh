@@ -349,5 +349,21 @@ else
 fi
 rm -f "$U/gres.ran"
 
+check "users: with the GRES tie set, an srun inside a batch job reserves on every node it spans (the task's SLURMD_NODENAME is the batch node's, not its own)"
+write_plugstack "$LOCKS" "conflict=refuse motor_gres=stepper camera_gres=camera"
+printf '%s\n' '#!/bin/sh' 'srun -N2 --lockstep=all sh -c '"'"'echo "$(hostname) $LOCKSTEP_DEVICES"'"'" >"$U/span.sbatch"
+chmod a+r "$U/span.sbatch"
+run runuser -u $ALICE -- sbatch -W -N2 -w pi01,pi02 -o "$U/span.out" "$U/span.sbatch"
+span_rc=$rc
+span_out=$(cat "$U/span.out" 2>/dev/null)
+write_plugstack "$LOCKS"
+if [ "$span_rc" -eq 0 ] && echo "$span_out" | grep -q "^pi01 turntable,cam1$" &&
+    echo "$span_out" | grep -q "^pi02 cam2"; then
+    pass "$(echo "$span_out" | tr '\n' ';')"
+else
+    fail "sbatch rc=$span_rc: $out / $span_out"
+fi
+rm -f "$U/span.sbatch" "$U/span.out"
+
 RIG=$RUN/rig.yaml
 write_plugstack "$LOCKS"
