@@ -69,6 +69,11 @@ std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, Nanosec
            " us step pulse allows";
 }
 
+double homingSpeed(const MotorConfig &motor)
+{
+    return motor.homingSpeed > 0 ? motor.homingSpeed : motor.maxSpeed / 4;
+}
+
 std::optional<double> homingTravel(const MotorConfig &motor)
 {
     if (motor.softMin && motor.softMax)

@@ -142,6 +142,9 @@ std::string speedBeyondStepPulse(const MotorConfig &motor, double speed, Nanosec
  * limits: homing has no bound and is refused, so the rig loader reports such a motor with an
  * endstop. */
 std::optional<double> homingTravel(const MotorConfig &motor);
+/* The speed `lockstep home` approaches the endstop at (units/s): homing_speed, or a quarter of
+ * max_speed when it is 0 (slow enough to stop on the switch without overshooting it). */
+double homingSpeed(const MotorConfig &motor);
 
 /* A real GPIO chip and the simulated lines cannot be opened as one: motors whose lines are
  * opened together must share a backend. The indices of the motors whose backend differs from

@@ -333,7 +333,7 @@ HomeReport MotorGroup::Impl::home(const std::string &motor, const std::atomic<bo
     const MotorConfig &m = configs_[i];
     if (!m.endstop)
         throw InputError("motor " + motor + " has no endstop; it cannot be homed");
-    const double speed = m.homingSpeed > 0 ? m.homingSpeed : m.maxSpeed / 4;
+    const double speed = homingSpeed(m);
     const int64_t limitSteps = homingTravelLimit(m);
     const int dir = m.homingDirection >= 0 ? 1 : -1;
     const int64_t start = steps_[i];

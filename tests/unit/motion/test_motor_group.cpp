@@ -1,7 +1,5 @@
 #include <boost/test/unit_test.hpp>
 
-#include <algorithm>
-
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -261,49 +259,20 @@ BOOST_AUTO_TEST_CASE(home_gives_up_after_its_travel_limit)
  * these 178 steps) from max_speed (~24 ms) or an eighth (~110 ms). */
 BOOST_AUTO_TEST_CASE(homing_speed_defaults_to_a_quarter_of_max_speed)
 {
+    /* What home() moves at (a timing check of the simulated steps cannot tell: under load the
+     * simulated motor catches late steps up in bursts). */
     TempDir dir;
     RigConfig rig = simRig(dir.path());
     MotorConfig &table = rig.nodes[0].motors[0];
     table.homingSpeed = 0;
+    BOOST_TEST(homingSpeed(table) == table.maxSpeed / 4);
+    table.homingSpeed = 12.5;
+    BOOST_TEST(homingSpeed(table) == 12.5);
+    /* And homing at the default still finds the endstop. */
+    table.homingSpeed = 0;
     MotorGroup group(rig, rig.nodes[0], {"turntable"}, testOptions());
-    const size_t before = trackRecords(rig, "turntable");
     const HomeReport report = group.home("turntable");
     BOOST_TEST(report.found, report.message);
-    const std::vector<TrackRecord> records =
-        MotorTrack::load(simTrackPath(rig.simDir, "turntable")).records();
-    /* The approach: the first run of consecutive steps towards the endstop (-1). */
-    std::vector<Nanos> times;
-    for (size_t i = before; i < records.size(); ++i) {
-        if (records[i].step == -int64_t(times.size()) - 1)
-            times.push_back(records[i].realtime);
-        else if (!times.empty())
-            break;
-    }
-    BOOST_REQUIRE(times.size() > 150u);
-    /* Planned: towards the travel limit (3521 steps, home_gives_up_after_its_travel_limit),
-     * cruising at 360 deg/s, accelerating at max_accel. */
-    const double stepsPerDeg = table.stepsPerUnit();
-    const MovePlan quarter =
-        MovePlan::plan({{0, -3521, 360 * stepsPerDeg, table.maxAccel * stepsPerDeg}});
-    /* The median step interval against the plan's: a loaded machine's stall (and the
-     * simulated motor's catch-up after it) moves a few intervals, not the median. A default of
-     * max_speed or half of it would halve the median at least. */
-    const auto n = int64_t(times.size());
-    std::vector<Nanos> took;
-    std::vector<Nanos> planned;
-    for (int64_t k = 1; k < n; ++k) {
-        took.push_back(times[size_t(k)] - times[size_t(k - 1)]);
-        planned.push_back((quarter.stepTime(0, k + 1) - quarter.stepTime(0, k)).count());
-    }
-    const auto median = [](std::vector<Nanos> v) {
-        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-        return double(v[v.size() / 2]);
-    };
-    const double ratio = median(took) / median(planned);
-    BOOST_TEST_MESSAGE("approach: " << n << " steps, median interval " << median(took)
-                                    << " ns, planned " << median(planned));
-    BOOST_TEST(ratio >= 0.7);
-    BOOST_TEST(ratio <= 1.4);
 }
 
 BOOST_AUTO_TEST_CASE(motor_without_endstop_cannot_home)
