@@ -17,6 +17,7 @@
 #include "motion/motor_group.h"
 #include "motion/move_plan.h"
 #include "motion/step_executor.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -27,11 +28,10 @@ namespace
 
 using std::chrono::nanoseconds;
 
+/* CLOCK_MONOTONIC as time since its epoch, through the project's clock. */
 nanoseconds monotonic()
 {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::chrono::seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec);
+    return MonotonicClock::now().time_since_epoch();
 }
 
 /* Sorted copy's element at the nearest rank of pct (0-100). */
