@@ -65,7 +65,9 @@ if command -v script >/dev/null; then
         # cluster lock of whoever runs the suite under flock).
         while [ ! -e "$RUN/ia.release" ]; do sleep 0.2; done
         sleep 1
-    } | timeout 120 script -qec "salloc -w $MOTOR_NODE -n1 --lockstep=$MOTOR" /dev/null \
+    # SHELL is set because salloc's interactive step runs "srun --pty $SHELL": where the suite
+    # runs without one (CI starts it from a service, not a login), srun gets no command at all.
+    } | SHELL=/bin/sh timeout 120 script -qec "salloc -w $MOTOR_NODE -n1 --lockstep=$MOTOR" /dev/null \
         >"$RUN/ia.out" 2>&1 &
     ia_pid=$!
     if wait_for_file "$RUN/ia.started"; then
