@@ -744,15 +744,16 @@ BOOST_AUTO_TEST_CASE(the_absolute_bound_stops_a_step_within_the_fraction)
 
 /* The check before a step is sent measures lateness from the clock reading that ended the
  * wait for it (step_executor.cpp, waitUntil's return): a step whose wait ended already too
- * late is not sent at all. Here axis 1's pulse end stalls 100 ms in its GPIO call; axis 0's
- * next step was due during the stall (a 20 ms bound: 4 of its 5 ms periods; slow, so that the
- * shared machine's own delays stay below it). Pulse ends only count against the absolute bound
- * (1 s), so the move goes on to axis 0's step, whose wait ends at once, 95-100 ms late: it must
- * be refused before the call, not sent and then noticed. */
+ * late is not sent at all. Here axis 1's pulse end stalls 400 ms in its GPIO call; axis 0's
+ * next step was due during the stall (a 200 ms bound: 40 of its 5 ms periods; that large so
+ * that the shared machine's own delays stay below it: a 20 ms bound was exceeded before the
+ * stall under a load average of 12). Pulse ends only count against the absolute bound (1 s),
+ * so the move goes on to axis 0's step, whose wait ends at once, 395-400 ms late: it must be
+ * refused before the call, not sent and then noticed. */
 BOOST_AUTO_TEST_CASE(a_step_already_late_when_its_wait_ends_is_not_sent)
 {
     ExecutorOptions options = testOptions();
-    options.maxLatenessPeriods = 4;
+    options.maxLatenessPeriods = 40;
     const MovePlan plan = twoAxisPlan(100, 37, 200, 1e9);
     const MotorLines &a0 = kMotors[0];
     const MotorLines &a1 = kMotors[1];
@@ -778,14 +779,14 @@ BOOST_AUTO_TEST_CASE(a_step_already_late_when_its_wait_ends_is_not_sent)
     }
     RecordingLines lines;
     StepExecutor executor(lines, kMotors, options);
-    lines.stallOnce(stalled, 100ms);
+    lines.stallOnce(stalled, 400ms);
     const MoveReport report = executor.execute(plan);
     BOOST_TEST(!report.completed);
     BOOST_TEST(report.stopReason.find("would be late by") != std::string::npos, report.stopReason);
     BOOST_TEST(report.stopReason.find("not sent") != std::string::npos, report.stopReason);
     BOOST_TEST(report.stopReason.find("of its step period") != std::string::npos,
                report.stopReason);
-    BOOST_TEST((report.maxLateness > 20ms));
+    BOOST_TEST((report.maxLateness > 200ms));
     const std::vector<RecordingLines::Call> calls = lines.calls();
     BOOST_REQUIRE(calls.size() > stalled);
     for (size_t i = stalled + 1; i < calls.size(); ++i)
