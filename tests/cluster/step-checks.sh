@@ -20,6 +20,25 @@ node_free() { # NODE
     done
 }
 
+# The verdict of a check that a step of a job holds nothing: passes (saying PASS_TEXT) if the step
+# was SEEN (yes) running, another job's srun got the motor meanwhile (RC 0, OUT "got MOTOR") and
+# slurmd logged no reservation for any of JOB's STEPs; fails with FAIL_TEXT and slurmd's lines.
+held_nothing() { # PASS_TEXT FAIL_TEXT SEEN RC OUT JOB STEP...
+    verdict_pass=$1 verdict_fail=$2 verdict_seen=$3 verdict_rc=$4 verdict_out=$5 verdict_job=$6
+    shift 6
+    verdict_ok=yes
+    [ "$verdict_seen" = yes ] && [ "$verdict_rc" -eq 0 ] && [ "$verdict_out" = "got $MOTOR" ] || verdict_ok=no
+    for verdict_step in "$@"; do
+        ! reserved_in_step $MOTOR_NODE "$verdict_job" "$verdict_step" || verdict_ok=no
+    done
+    if [ "$verdict_ok" = yes ]; then
+        pass "$verdict_pass"
+    else
+        fail "$verdict_fail" \
+            "slurmd: $(grep "lockstep: job $verdict_job " "$STATE/log/slurmd-$MOTOR_NODE.log" | tr '\n' ' ')"
+    fi
+}
+
 check "the extern step (PrologFlags=Contain) and the batch step of a job with --lockstep reserve nothing"
 # The job holds pi01 (its extern step runs there from the start) and waits; meanwhile another
 # job must get the turntable, and slurmd must log no reservation for either step. In Slurm
@@ -38,14 +57,9 @@ if [ -n "$ext_job" ] && wait_for_file "$RUN/ext.started"; then
     other_rc=$rc other_out=$out
     touch "$RUN/ext.release"
     node_free $MOTOR_NODE
-    if [ "$extern_seen" = yes ] && [ "$other_rc" -eq 0 ] && [ "$other_out" = "got $MOTOR" ] &&
-        ! reserved_in_step $MOTOR_NODE "$ext_job" $EXTERN_STEP &&
-        ! reserved_in_step $MOTOR_NODE "$ext_job" $BATCH_STEP; then
-        pass "job $ext_job's extern and batch steps ran and held nothing; another job got $MOTOR meanwhile"
-    else
-        fail "extern step seen: $extern_seen; the other job rc=$other_rc: $other_out;" \
-            "slurmd: $(grep "lockstep: job $ext_job " "$STATE/log/slurmd-$MOTOR_NODE.log" | tr '\n' ' ')"
-    fi
+    held_nothing "job $ext_job's extern and batch steps ran and held nothing; another job got $MOTOR meanwhile" \
+        "extern step seen: $extern_seen; the other job rc=$other_rc: $other_out;" \
+        "$extern_seen" "$other_rc" "$other_out" "$ext_job" $EXTERN_STEP $BATCH_STEP
 else
     touch "$RUN/ext.release"
     fail "the job never started: $out $(cat "$RUN/ext.out" 2>/dev/null)"
@@ -86,13 +100,10 @@ if command -v script >/dev/null; then
         wait "$ia_pid" 2>/dev/null || true
         scancel "$ia_job" 2>/dev/null || true
         node_free $MOTOR_NODE
-        if [ "$interactive_seen" = yes ] && [ "$ia_step" = "$MOTOR" ] && [ "$rc" -eq 0 ] &&
-            [ "$out" = "got $MOTOR" ] && ! reserved_in_step $MOTOR_NODE "$ia_job" $INTERACTIVE_STEP; then
-            pass "job $ia_job's interactive step held nothing: its srun step and another job got $MOTOR"
-        else
-            fail "interactive step seen: $interactive_seen; its srun step: '$ia_step'; another job rc=$rc: $out;" \
-                "slurmd: $(grep "lockstep: job $ia_job " "$STATE/log/slurmd-$MOTOR_NODE.log" | tr '\n' ' ')"
-        fi
+        [ "$ia_step" = "$MOTOR" ] || interactive_seen="$interactive_seen, but its srun step got '$ia_step'"
+        held_nothing "job $ia_job's interactive step held nothing: its srun step and another job got $MOTOR" \
+            "interactive step seen: $interactive_seen; another job rc=$rc: $out;" \
+            "$interactive_seen" "$rc" "$out" "$ia_job" $INTERACTIVE_STEP
     else
         touch "$RUN/ia.release"
         kill "$ia_pid" 2>/dev/null || true
