@@ -18,7 +18,7 @@
 
 #include "common/bench_support.h"
 #include "coord/coordinator.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/statistics.h"
 
 using namespace lockstep;
@@ -58,9 +58,9 @@ Options parse(int argc, char **argv)
     return options;
 }
 
-double ms(Nanos ns)
+double ms(Nanoseconds d)
 {
-    return static_cast<double>(ns) / 1e6;
+    return FloatMillis(d).count();
 }
 
 std::vector<double> slice(const std::vector<double> &values, size_t from, size_t count)
@@ -81,11 +81,12 @@ int measurePositions(const Options &options)
     std::vector<double> positionMs;
     coord->fence();
     for (int i = 0; i < options.iterations; ++i) {
-        const Nanos start = monotonicNow();
+        const MonotonicInstant start = MonotonicClock::now();
         coord->fence();
-        const Nanos fenced = monotonicNow();
-        const std::string instant = coord->broadcast(std::to_string(realtimeNow() + 50'000'000));
-        const Nanos end = monotonicNow();
+        const MonotonicInstant fenced = MonotonicClock::now();
+        const std::string instant = coord->broadcast(
+            std::to_string(wireNanos(RealtimeClock::now() + std::chrono::milliseconds(50))));
+        const MonotonicInstant end = MonotonicClock::now();
         if (instant.empty())
             return 1;
         fenceMs.push_back(ms(fenced - start));
@@ -122,10 +123,10 @@ std::vector<double> timeLaunches(const std::vector<std::string> &command, int co
 {
     std::vector<double> times;
     for (int i = 0; i < count; ++i) {
-        const Nanos start = monotonicNow();
+        const MonotonicInstant start = MonotonicClock::now();
         if (run(command, log) != 0)
             throw std::runtime_error(commandLine(command) + " failed, see " + log);
-        times.push_back(ms(monotonicNow() - start));
+        times.push_back(ms(MonotonicClock::now() - start));
     }
     return times;
 }

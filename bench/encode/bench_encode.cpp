@@ -20,7 +20,7 @@
 #include "camera/sim_scene.h"
 #include "common/bench_support.h"
 #include "image/image.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 using namespace lockstep;
 using namespace lockstep::bench;
@@ -44,16 +44,17 @@ struct Result {
 Rate timeEncoder(const Image &frame, int quality, double seconds)
 {
     encodeJpeg(frame, quality); /* warm-up */
-    const Nanos begin = monotonicNow();
-    const Nanos until = begin + Nanos(seconds * 1e9);
+    const MonotonicInstant begin = MonotonicClock::now();
+    const MonotonicInstant until =
+        begin + std::chrono::duration_cast<Nanoseconds>(FloatSeconds(seconds));
     unsigned frames = 0;
-    Nanos now = 0;
+    MonotonicInstant now = begin;
     do {
         encodeJpeg(frame, quality);
         ++frames;
-        now = monotonicNow();
+        now = MonotonicClock::now();
     } while (now < until || frames < 3);
-    const double elapsed = double(now - begin) / 1e9;
+    const double elapsed = FloatSeconds(now - begin).count();
     const double rate = frames / elapsed;
     return {rate, rate * frame.width * frame.height / 1e6};
 }

@@ -14,7 +14,9 @@
 #      count (bench/common/schedule_figures.py).
 #      SCALE_NODES (default "4 8 16 32") and SCALE_MARGIN_MS (capture_margin_ms, default 10: per
 #      position in the negotiated design, only before the first position in the planned one,
-#      where 32 ranks on two cores need about 300 to finish planning in time) tune part 4.
+#      where 32 ranks on two cores need about 300 to finish planning in time) tune part 4, and
+#      SCALE_SENSOR (sim.sensor, default generic: 30 fps) with SCALE_EXPOSURE_US (default 1000)
+#      set its frame grid: a slower grid (imx477: 10 fps) leaves a position's exchange more time.
 # Usage: bench/scan/run.sh BUILD_DIR [--schedule-only]
 #        (prints the machine, the commands and markdown tables)
 set -eu
@@ -70,7 +72,7 @@ scale_rig() { # N
                 echo "      - { name: turntable, backend: sim, step: { line: 17 }, dir: { line: 27 }, enable: { line: 22, active: low }, steps_per_rev: 200, microsteps: 16, units: deg, max_speed: 90, max_accel: 180, soft_limits: { min: -720, max: 720 } }"
             fi
             echo "    cameras:"
-            echo "      - { name: cam, backend: sim, sim: { azimuth: $((360 * i / $1)), motor: turntable } }"
+            echo "      - { name: cam, backend: sim, sim: { azimuth: $((360 * i / $1)), motor: turntable, sensor: ${SCALE_SENSOR:-generic} } }"
             i=$((i + 1))
         done
     } >"$work/rig-$1.yaml"
@@ -84,22 +86,23 @@ scale_rig() { # N
             i=$((i + 1))
         done
         echo "settle_ms: 0"
-        echo "capture: { exposure_us: 1000, width: 64, height: 48, format: jpeg, quality: 90 }"
+        echo "capture: { exposure_us: $scale_exposure_us, width: 64, height: 48, format: jpeg, quality: 90 }"
         echo "capture_margin_ms: ${SCALE_MARGIN_MS:-10}"
         echo "return_home: false"
     } >"$work/scale$1.yaml"
 }
 
 schedule_rows=
+scale_exposure_us=${SCALE_EXPOSURE_US:-1000}
 for n in ${SCALE_NODES:-4 8 16 32}; do
     scale_rig "$n"
-    echo "command: scripts/mpirun-sim.sh $n lockstep scan scale$n.yaml --node-by-rank (30 positions, no motion, exposure 1 ms, settle 0, 64x48, $n nodes)"
+    echo "command: scripts/mpirun-sim.sh $n lockstep scan scale$n.yaml --node-by-rank (30 positions, no motion, exposure $scale_exposure_us us, sensor ${SCALE_SENSOR:-generic}, settle 0, 64x48, $n nodes)"
     if "$top/scripts/mpirun-sim.sh" "$n" "$lockstep" scan "$work/scale$n.yaml" --out "$work/out" --node-by-rank \
         >"$work/scale$n.scan" 2>&1; then
-        schedule_rows="$schedule_rows$(python3 "$top/bench/common/schedule_figures.py" "$work/out/scale$n" 1000 0 --row "$n")
+        schedule_rows="$schedule_rows$(python3 "$top/bench/common/schedule_figures.py" "$work/out/scale$n" "$scale_exposure_us" 0 --row "$n")
 "
     else
-        echo "  the scan failed: $(grep -m1 "error" "$work/scale$n.scan" || tail -n 3 "$work/scale$n.scan")"
+        echo "  the scan failed: $( (grep -m1 "error" "$work/scale$n.scan" || tail -n 3 "$work/scale$n.scan") | cut -c1-300)"
     fi
 done
 echo

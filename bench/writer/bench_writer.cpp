@@ -43,7 +43,7 @@
 #include "storage/durable_batch.h"
 #include "storage/writer_pool.h"
 #include "util/atomic_file.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 using namespace lockstep;
 using namespace lockstep::bench;
@@ -107,9 +107,9 @@ Options parse(int argc, char **argv)
     return options;
 }
 
-double seconds(Nanos ns)
+double seconds(Nanoseconds d)
 {
-    return static_cast<double>(ns) / kNanosPerSecond;
+    return FloatSeconds(d).count();
 }
 
 double median(std::vector<double> values)
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
     const double ddBytes = static_cast<double>(count * block);
     for (unsigned r = 0; r < options.reps; ++r) {
         const std::string batchDir = work + "/batch";
-        const Nanos batchStart = monotonicNow();
+        const MonotonicInstant batchStart = MonotonicClock::now();
         for (unsigned first = 0; first < options.frames; first += options.batch) {
             const std::string position = batchDir + "/pos-" + std::to_string(first);
             makeDirectories(position);
@@ -274,10 +274,10 @@ int main(int argc, char **argv)
             }
             files.commit();
         }
-        batchMBs.push_back(frameBytes / kMB / seconds(monotonicNow() - batchStart));
+        batchMBs.push_back(frameBytes / kMB / seconds(MonotonicClock::now() - batchStart));
 
         const std::string frameDir = work + "/per-frame";
-        const Nanos frameStart = monotonicNow();
+        const MonotonicInstant frameStart = MonotonicClock::now();
         for (unsigned n = 0; n < options.frames; ++n) {
             const std::string position =
                 frameDir + "/pos-" + std::to_string(n / options.batch * options.batch);
@@ -286,15 +286,15 @@ int main(int argc, char **argv)
             (void)sha256Hex(jpeg);
             writeFileAtomic(position + "/frame-" + std::to_string(n) + ".jpg", jpeg);
         }
-        perFrameMBs.push_back(frameBytes / kMB / seconds(monotonicNow() - frameStart));
+        perFrameMBs.push_back(frameBytes / kMB / seconds(MonotonicClock::now() - frameStart));
 
-        const Nanos ddStart = monotonicNow();
+        const MonotonicInstant ddStart = MonotonicClock::now();
         const int status = run({"dd", "if=/dev/zero", "of=" + work + "/ddtest", "bs=1M",
                                 "count=" + std::to_string(count), "conv=fsync"},
                                work + "/dd.log");
         if (status != 0)
             throw std::runtime_error("dd exited with status " + std::to_string(status));
-        ddMBs.push_back(ddBytes / kMB / seconds(monotonicNow() - ddStart));
+        ddMBs.push_back(ddBytes / kMB / seconds(MonotonicClock::now() - ddStart));
         removeAll(batchDir);
         removeAll(frameDir);
         removeAll(work + "/ddtest");
@@ -327,8 +327,9 @@ int main(int argc, char **argv)
                 }
                 positions.push_back(std::move(position));
             }
-            std::atomic<Nanos> encodeNs{0}, writeNs{0};
-            const Nanos start = monotonicNow();
+            /* Nanoseconds, as counts: the writers add to them from their threads. */
+            std::atomic<int64_t> encodeNs{0}, writeNs{0};
+            const MonotonicInstant start = MonotonicClock::now();
             {
                 WriterPool pool(options.threads, options.queue,
                                 [&](const WriteJob &, const WriteResult &result) {
@@ -339,8 +340,8 @@ int main(int argc, char **argv)
                     pool.submit(std::move(position));
                 pool.drain();
             }
-            poolFps.push_back(poolFrames / seconds(monotonicNow() - start));
-            encodeShare = seconds(encodeNs) / seconds(encodeNs + writeNs);
+            poolFps.push_back(poolFrames / seconds(MonotonicClock::now() - start));
+            encodeShare = seconds(Nanoseconds(encodeNs)) / seconds(Nanoseconds(encodeNs + writeNs));
             removeAll(work + "/pool");
 
             /* tjbench: one process per writer thread, each on its own frame, all at once. */

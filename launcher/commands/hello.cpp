@@ -15,6 +15,7 @@
 #include "commands/config_files.h"
 #include "coord/clock_probe.h"
 #include "coord/coordinator.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -22,6 +23,16 @@ namespace lockstep
 
 namespace
 {
+
+/* The message's integer nanoseconds, and back. */
+int64_t nanosField(Nanoseconds d)
+{
+    return d.count();
+}
+Nanoseconds nanosField(const nlohmann::json &value)
+{
+    return Nanoseconds(value.get<int64_t>());
+}
 
 constexpr int kExchanges = 50;
 
@@ -82,8 +93,8 @@ void runHello(const HelloOptions &options)
                                {"devices", envOr("LOCKSTEP_DEVICES", "-")},
                                {"node", envOr("LOCKSTEP_NODE", "-")},
                                /* this clock minus rank 0's */
-                               {"offset_ns", -clock.offset},
-                               {"uncertainty_ns", clock.uncertainty},
+                               {"offset_ns", nanosField(-clock.offset)},
+                               {"uncertainty_ns", nanosField(clock.uncertainty)},
                                {"synced", kernel.synchronised},
                                {"esterror_us", kernel.estimatedErrorUs},
                                {"maxerror_us", kernel.maximumErrorUs}};
@@ -96,22 +107,22 @@ void runHello(const HelloOptions &options)
     std::printf("lockstep hello: %d tasks\n", coord->size());
     std::printf("%4s  %-12s %-10s %-24s %12s %10s  %s\n", "rank", "host", "node",
                 "reserved devices", "offset (us)", "+/- (us)", "kernel time sync");
-    Nanos earliest = 0;
-    Nanos latest = 0;
+    Nanoseconds earliest{0};
+    Nanoseconds latest{0};
     for (const std::string &text : all) {
         const auto task = nlohmann::json::parse(text);
-        const auto offset = task.at("offset_ns").get<Nanos>();
-        const auto uncertainty = task.at("uncertainty_ns").get<Nanos>();
+        const Nanoseconds offset = nanosField(task.at("offset_ns"));
+        const Nanoseconds uncertainty = nanosField(task.at("uncertainty_ns"));
         earliest = std::min(earliest, offset - uncertainty);
         latest = std::max(latest, offset + uncertainty);
-        std::printf(
-            "%4d  %-12s %-10s %-24s %12.1f %10.1f  %s\n", task.at("rank").get<int>(),
-            task.at("host").get<std::string>().c_str(), task.at("node").get<std::string>().c_str(),
-            task.at("devices").get<std::string>().c_str(), static_cast<double>(offset) / 1e3,
-            static_cast<double>(uncertainty) / 1e3, kernelSyncText(task).c_str());
+        std::printf("%4d  %-12s %-10s %-24s %12.1f %10.1f  %s\n", task.at("rank").get<int>(),
+                    task.at("host").get<std::string>().c_str(),
+                    task.at("node").get<std::string>().c_str(),
+                    task.at("devices").get<std::string>().c_str(), FloatMicros(offset).count(),
+                    FloatMicros(uncertainty).count(), kernelSyncText(task).c_str());
     }
     /* Two nodes' clocks may differ by as much as the widest gap between their intervals. */
-    const double spreadUs = static_cast<double>(latest - earliest) / 1e3;
+    const double spreadUs = FloatMicros(latest - earliest).count();
     std::printf("clocks: any two differ by at most %.1f us\n", spreadUs);
     if (boundUs && spreadUs > static_cast<double>(*boundUs))
         throw RunError("clocks may differ by " + std::to_string(static_cast<int64_t>(spreadUs)) +

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {

@@ -46,8 +46,9 @@ constexpr Nanoseconds kFenceAllowance = Milliseconds(10);
  * takes, since a rank signalled alone waits there for the others. When the launcher kills
  * sooner (mpirun: SIGKILL a second after SIGTERM), the motors are released already. */
 constexpr Nanoseconds kSignalGrace = std::chrono::seconds(5);
-/* Fences timed while planning, for TimelineRules::coordination. */
-constexpr int kTrialFences = 7;
+/* Position exchanges timed while planning (scan/exchange_trials.h), for
+ * TimelineRules::coordination. */
+constexpr int kTrialExchanges = 7;
 
 /* One rank of a scan. Its phases, in order (every rank runs each collective alike):
  *

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <future>
 
+#include "scan/exchange_trials.h"
 #include "scan/node_identity.h"
 #include "scan/plan_queries.h"
 #include "util/errors.h"
@@ -145,16 +146,11 @@ void ScanRank::planTimeline(size_t first)
         }
     }
     myMoves_ = offer.moves;
-    /* What a fence costs here and now (the median: the first ones also warm the server up):
-     * the timeline leaves room for one per position. */
-    std::vector<Nanoseconds> trials;
-    for (int i = 0; i < kTrialFences; ++i) {
-        const MonotonicInstant before = MonotonicClock::now();
-        coord_->fence();
-        trials.push_back(MonotonicClock::now() - before);
-    }
-    std::sort(trials.begin(), trials.end());
-    offer.fence = trials[trials.size() / 2];
+    /* What a position's exchange costs here and now: the timeline leaves room for one per
+     * position. The trial sends what a healthy position's exchange does. */
+    offer.fence =
+        medianExchange(*coord_, encode(RankHealth{"", 0, RealtimeClock::now()}),
+                       encode(RankReport{node_->hostname, 0, {}, {}, {}}), kTrialExchanges);
     offer.handling = frameHandling_;
     offer.error = error_;
     offer.stop = signals_.stopRequested().load();

@@ -274,18 +274,16 @@ Frame SimCamera::render(const SensorFrame &frame)
     };
     std::vector<std::vector<double>> bands(kRowBands);
     if (motor_) {
-        /* Motor tracks are integer CLOCK_REALTIME nanoseconds (the simulated GPIO's files). */
-        const MotorTrack track = MotorTrack::loadSince(trackPath_, wireNanos(frame.start));
+        const MotorTrack track = MotorTrack::loadSince(trackPath_, frame.start);
         for (unsigned b = 0; b < kRowBands; ++b) {
             /* Rows are read out top to bottom; each starts its exposure that much later. */
             const RealtimeInstant begin =
                 frame.start + fraction(mode_.readout, (b + 0.5) / kRowBands);
             const RealtimeInstant end = begin + exposure;
-            const unsigned instants =
-                track.movedDuring(wireNanos(begin), wireNanos(end)) ? kBlurInstants : 1;
+            const unsigned instants = track.movedDuring(begin, end) ? kBlurInstants : 1;
             for (unsigned i = 0; i < instants; ++i) {
                 const RealtimeInstant at = begin + fraction(exposure, (i + 0.5) / instants);
-                bands[b].push_back(motor_->positionForStep(track.stepAt(wireNanos(at))));
+                bands[b].push_back(motor_->positionForStep(track.stepAt(at)));
             }
         }
     } else {

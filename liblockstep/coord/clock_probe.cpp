@@ -25,14 +25,15 @@ namespace lockstep
 namespace
 {
 
-/* On the wire: the four instants as big-endian 64-bit integers. */
+/* On the wire: the four instants as big-endian 64-bit integers, nanoseconds since the epoch. */
 constexpr std::size_t kMessageSize = 4 * sizeof(uint64_t);
 using Message = std::array<unsigned char, kMessageSize>;
 
 Message pack(const ClockExchange &e)
 {
     Message m{};
-    const Nanos values[4] = {e.clientSend, e.serverReceive, e.serverSend, e.clientReceive};
+    const int64_t values[4] = {wireNanos(e.clientSend), wireNanos(e.serverReceive),
+                               wireNanos(e.serverSend), wireNanos(e.clientReceive)};
     for (std::size_t i = 0; i < 4; ++i) {
         const auto v = static_cast<uint64_t>(values[i]);
         for (std::size_t b = 0; b < 8; ++b)
@@ -43,14 +44,15 @@ Message pack(const ClockExchange &e)
 
 ClockExchange unpack(const Message &m)
 {
-    Nanos values[4] = {};
+    int64_t values[4] = {};
     for (std::size_t i = 0; i < 4; ++i) {
         uint64_t v = 0;
         for (std::size_t b = 0; b < 8; ++b)
             v = (v << 8) | m[i * 8 + b];
-        values[i] = static_cast<Nanos>(v);
+        values[i] = static_cast<int64_t>(v);
     }
-    return {values[0], values[1], values[2], values[3]};
+    return {realtimeFromWire(values[0]), realtimeFromWire(values[1]), realtimeFromWire(values[2]),
+            realtimeFromWire(values[3])};
 }
 
 [[noreturn]] void fail(const std::string &what)
@@ -60,12 +62,12 @@ ClockExchange unpack(const Message &m)
 
 } // namespace
 
-Nanos ClockExchange::offset() const
+Nanoseconds ClockExchange::offset() const
 {
     return ((serverReceive - clientSend) + (serverSend - clientReceive)) / 2;
 }
 
-Nanos ClockExchange::roundTrip() const
+Nanoseconds ClockExchange::roundTrip() const
 {
     return (clientReceive - clientSend) - (serverSend - serverReceive);
 }
@@ -78,7 +80,7 @@ ClockOffset bestOffset(std::span<const ClockExchange> exchanges)
                                        [](const ClockExchange &a, const ClockExchange &b) {
                                            return a.roundTrip() < b.roundTrip();
                                        });
-    return {best->offset(), std::max<Nanos>(best->roundTrip(), 0) / 2,
+    return {best->offset(), std::max(best->roundTrip(), Nanoseconds::zero()) / 2,
             static_cast<int>(exchanges.size())};
 }
 
@@ -125,12 +127,12 @@ void ClockProbeServer::serve()
         socklen_t peerLength = sizeof(peer);
         const ssize_t n = ::recvfrom(socket_.get(), m.data(), m.size(), 0,
                                      reinterpret_cast<sockaddr *>(&peer), &peerLength);
-        const Nanos received = realtimeNow();
+        const RealtimeInstant received = RealtimeClock::now();
         if (n != static_cast<ssize_t>(m.size()))
             continue; /* not ours */
         ClockExchange e = unpack(m);
         e.serverReceive = received;
-        e.serverSend = realtimeNow();
+        e.serverSend = RealtimeClock::now();
         m = pack(e);
         ::sendto(socket_.get(), m.data(), m.size(), 0, reinterpret_cast<sockaddr *>(&peer),
                  peerLength);
@@ -158,7 +160,7 @@ ClockOffset probeClock(const std::string &host, uint16_t port, int count)
     for (int attempt = 0; attempt < 2 * count && static_cast<int>(exchanges.size()) < count;
          ++attempt) {
         ClockExchange sent{};
-        sent.clientSend = realtimeNow();
+        sent.clientSend = RealtimeClock::now();
         const Message request = pack(sent);
         if (::send(socket.get(), request.data(), request.size(), 0) < 0)
             continue;
@@ -167,7 +169,7 @@ ClockOffset probeClock(const std::string &host, uint16_t port, int count)
             continue; /* lost: try again */
         Message reply{};
         const ssize_t n = ::recv(socket.get(), reply.data(), reply.size(), 0);
-        const Nanos received = realtimeNow();
+        const RealtimeInstant received = RealtimeClock::now();
         if (n != static_cast<ssize_t>(reply.size()))
             continue;
         ClockExchange e = unpack(reply);

@@ -16,25 +16,27 @@
 #include <thread>
 #include <vector>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/unique_fd.h"
 
 namespace lockstep
 {
 
+/* t1 and t4 are read on the client's CLOCK_REALTIME, t2 and t3 on the server's: the same kind of
+ * clock on two machines, whose difference is what the exchange measures. */
 struct ClockExchange {
-    Nanos clientSend = 0;    /* t1 */
-    Nanos serverReceive = 0; /* t2 */
-    Nanos serverSend = 0;    /* t3 */
-    Nanos clientReceive = 0; /* t4 */
+    RealtimeInstant clientSend;    /* t1 */
+    RealtimeInstant serverReceive; /* t2 */
+    RealtimeInstant serverSend;    /* t3 */
+    RealtimeInstant clientReceive; /* t4 */
 
-    Nanos offset() const;
-    Nanos roundTrip() const;
+    Nanoseconds offset() const;
+    Nanoseconds roundTrip() const;
 };
 
 struct ClockOffset {
-    Nanos offset = 0;      /* the reference's clock minus this one's, from the best exchange */
-    Nanos uncertainty = 0; /* half that exchange's round trip: the true offset is within */
+    Nanoseconds offset{0};      /* the reference's clock minus this one's, from the best exchange */
+    Nanoseconds uncertainty{0}; /* half that exchange's round trip: the true offset is within */
     int exchanges = 0;
 };
 

@@ -18,10 +18,11 @@ namespace
 {
 
 /* First record strictly after t. */
-auto firstAfter(const std::vector<TrackRecord> &records, Nanos t)
+auto firstAfter(const std::vector<TrackRecord> &records, RealtimeInstant t)
 {
-    return std::upper_bound(records.begin(), records.end(), t,
-                            [](Nanos time, const TrackRecord &r) { return time < r.realtime; });
+    return std::upper_bound(
+        records.begin(), records.end(), t,
+        [](RealtimeInstant time, const TrackRecord &r) { return time < r.realtime; });
 }
 
 } // namespace
@@ -37,15 +38,15 @@ MotorTrack MotorTrack::load(const std::string &path, int64_t initialStep)
         throw RunError("cannot read track " + path + ": " + std::strerror(errno));
     }
     /* A writer may be appending: only whole records count. */
-    TrackRecord record{};
+    TrackFileRecord record{};
     while (in.read(reinterpret_cast<char *>(&record), sizeof(record)))
-        track.records_.push_back(record);
+        track.records_.push_back(fromFileRecord(record));
     if (in.bad())
         throw RunError("cannot read track " + path);
     return track;
 }
 
-MotorTrack MotorTrack::loadSince(const std::string &path, Nanos from, int64_t initialStep)
+MotorTrack MotorTrack::loadSince(const std::string &path, RealtimeInstant from, int64_t initialStep)
 {
     MotorTrack track;
     track.initialStep_ = initialStep;
@@ -66,13 +67,13 @@ MotorTrack MotorTrack::loadSince(const std::string &path, Nanos from, int64_t in
     if (fstat(fd, &st) != 0)
         fail("stat");
     /* A writer may be appending: only whole records count. */
-    const off_t count = st.st_size / off_t(sizeof(TrackRecord));
-    auto readRecords = [&](off_t first, off_t n, TrackRecord *out) {
-        const size_t bytes = size_t(n) * sizeof(TrackRecord);
+    const off_t count = st.st_size / off_t(sizeof(TrackFileRecord));
+    auto readRecords = [&](off_t first, off_t n, TrackFileRecord *out) {
+        const size_t bytes = size_t(n) * sizeof(TrackFileRecord);
         size_t done = 0;
         while (done < bytes) {
             const ssize_t got = pread(fd, reinterpret_cast<char *>(out) + done, bytes - done,
-                                      first * off_t(sizeof(TrackRecord)) + off_t(done));
+                                      first * off_t(sizeof(TrackFileRecord)) + off_t(done));
             if (got < 0 && errno == EINTR)
                 continue;
             if (got <= 0)
@@ -84,28 +85,31 @@ MotorTrack MotorTrack::loadSince(const std::string &path, Nanos from, int64_t in
     off_t low = 0, high = count;
     while (low < high) {
         const off_t mid = low + (high - low) / 2;
-        TrackRecord r{};
+        TrackFileRecord r{};
         readRecords(mid, 1, &r);
-        if (r.realtime <= from)
+        if (fromFileRecord(r).realtime <= from)
             low = mid + 1;
         else
             high = mid;
     }
     const off_t first = low > 0 ? low - 1 : 0;
-    track.records_.resize(size_t(count - first));
-    if (!track.records_.empty())
-        readRecords(first, count - first, track.records_.data());
+    std::vector<TrackFileRecord> records(size_t(count - first));
+    if (!records.empty())
+        readRecords(first, count - first, records.data());
     close(fd);
+    track.records_.reserve(records.size());
+    for (const TrackFileRecord &r : records)
+        track.records_.push_back(fromFileRecord(r));
     return track;
 }
 
-int64_t MotorTrack::stepAt(Nanos t) const
+int64_t MotorTrack::stepAt(RealtimeInstant t) const
 {
     const auto after = firstAfter(records_, t);
     return after == records_.begin() ? initialStep_ : std::prev(after)->step;
 }
 
-bool MotorTrack::movedDuring(Nanos from, Nanos to) const
+bool MotorTrack::movedDuring(RealtimeInstant from, RealtimeInstant to) const
 {
     if (to < from)
         return false;

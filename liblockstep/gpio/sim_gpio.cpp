@@ -76,7 +76,8 @@ public:
 
 private:
     void validate(const LineRequest &request);
-    void apply(unsigned offset, uint8_t level, Nanos time, Nanos &realtime) noexcept;
+    void apply(unsigned offset, uint8_t level, MonotonicInstant time,
+               std::optional<RealtimeInstant> &realtime) noexcept;
     bool isActive(unsigned offset, bool activeLow) const;
     uint8_t endstopLevel(const DriverState &driver) const;
     void housekeep();
@@ -110,8 +111,8 @@ SimGpio::Impl::Impl(const std::string &simDir, const std::string &node,
     lines_.claim(claimed_);
     try {
         tracks_.emplace(simDir, trackMotors(drivers_));
-        Nanos realtime = 0;
-        const Nanos now = monotonicNow();
+        std::optional<RealtimeInstant> realtime;
+        const MonotonicInstant now = MonotonicClock::now();
         for (size_t i = 0; i < request.outputs.size(); ++i)
             apply(request.outputs[i], request.initialLevels[i] ? 1 : 0, now, realtime);
         for (const DriverState &driver : drivers_) {
@@ -187,15 +188,16 @@ void SimGpio::Impl::set(std::span<const unsigned> offsets, std::span<const uint8
     }
 
     std::lock_guard lock(setLock_);
-    const Nanos now = monotonicNow();
-    Nanos realtime = 0; /* read once, only if a track record is due */
+    const MonotonicInstant now = MonotonicClock::now();
+    std::optional<RealtimeInstant> realtime; /* read once, only if a track record is due */
     for (size_t i = 0; i < offsets.size(); ++i)
         apply(offsets[i], levels[i] ? 1 : 0, now, realtime);
 }
 
 /* Lines change in the order given: a simulated driver sees DIR and ENABLE as they are at the
  * moment its STEP edge is applied. */
-void SimGpio::Impl::apply(unsigned offset, uint8_t level, Nanos time, Nanos &realtime) noexcept
+void SimGpio::Impl::apply(unsigned offset, uint8_t level, MonotonicInstant time,
+                          std::optional<RealtimeInstant> &realtime) noexcept
 {
     auto &line = lines_.state().level[offset];
     const uint8_t previous = line.exchange(level);
@@ -204,9 +206,9 @@ void SimGpio::Impl::apply(unsigned offset, uint8_t level, Nanos time, Nanos &rea
     edges_.append(Edge{time, offset, level});
 
     auto publish = [&](unsigned motor, int64_t step) {
-        if (realtime == 0)
-            realtime = realtimeNow();
-        tracks_->publish(motor, TrackRecord{realtime, step});
+        if (!realtime)
+            realtime = RealtimeClock::now();
+        tracks_->publish(motor, TrackRecord{*realtime, step});
     };
     for (unsigned motor = 0; motor < drivers_.size(); ++motor) {
         DriverState &driver = drivers_[motor];

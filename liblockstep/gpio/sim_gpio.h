@@ -24,13 +24,13 @@
 #include "config/rig.h"
 #include "gpio/gpio_lines.h"
 #include "gpio/motor_lines.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
 
 struct Edge {
-    Nanos time; /* CLOCK_MONOTONIC */
+    MonotonicInstant time;
     unsigned offset;
     uint8_t level;
 };

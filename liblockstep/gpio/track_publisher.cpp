@@ -19,8 +19,6 @@ namespace lockstep
 namespace
 {
 
-static_assert(sizeof(TrackRecord) == 16, "the track file format is 16-byte records");
-
 [[noreturn]] void fail(const std::string &what, const std::string &path, int error)
 {
     throw RunError(what + " " + path + ": " + std::strerror(error));
@@ -33,12 +31,12 @@ std::optional<int64_t> lastStep(int fd, const std::string &path)
     struct stat st = {};
     if (fstat(fd, &st) != 0)
         fail("cannot stat", path, errno);
-    const off_t whole = st.st_size - st.st_size % static_cast<off_t>(sizeof(TrackRecord));
+    const off_t whole = st.st_size - st.st_size % static_cast<off_t>(sizeof(TrackFileRecord));
     if (whole != st.st_size && ftruncate(fd, whole) != 0)
         fail("cannot repair", path, errno);
     if (whole == 0)
         return std::nullopt;
-    TrackRecord last{};
+    TrackFileRecord last{};
     if (pread(fd, &last, sizeof(last), whole - static_cast<off_t>(sizeof(last))) !=
         static_cast<ssize_t>(sizeof(last)))
         fail("cannot read", path, errno);
@@ -65,7 +63,8 @@ TrackPublisher::TrackPublisher(const std::string &simDir, const std::vector<Moto
             fds_.push_back(fd);
             batches_[fds_.size() - 1].reserve(kBatchRecords);
             if (lastStep(fd, path) != motor.initialStep) {
-                const TrackRecord initial{realtimeNow(), motor.initialStep};
+                const TrackFileRecord initial =
+                    toFileRecord({RealtimeClock::now(), motor.initialStep});
                 write(fds_.size() - 1, &initial, 1);
             }
         }
@@ -94,7 +93,7 @@ void TrackPublisher::flush()
     Event event{};
     while (ring_.pop(event)) {
         auto &batch = batches_[event.motor];
-        batch.push_back(event.record);
+        batch.push_back(toFileRecord(event.record));
         if (batch.size() == kBatchRecords) {
             write(event.motor, batch.data(), batch.size());
             batch.clear();
@@ -106,10 +105,10 @@ void TrackPublisher::flush()
     }
 }
 
-void TrackPublisher::write(unsigned motor, const TrackRecord *records, size_t count)
+void TrackPublisher::write(unsigned motor, const TrackFileRecord *records, size_t count)
 {
     const auto *data = reinterpret_cast<const char *>(records);
-    size_t left = count * sizeof(TrackRecord);
+    size_t left = count * sizeof(TrackFileRecord);
     while (left > 0) {
         const ssize_t n = ::write(fds_[motor], data, left);
         if (n < 0 && errno == EINTR)

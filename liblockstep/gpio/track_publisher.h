@@ -44,13 +44,13 @@ private:
     static constexpr size_t kRingCapacity = size_t{1} << 16;
     static constexpr size_t kBatchRecords = 256;
 
-    void write(unsigned motor, const TrackRecord *records, size_t count);
+    void write(unsigned motor, const TrackFileRecord *records, size_t count);
 
     std::vector<std::string> paths_;
     std::vector<int> fds_;
     SpscRing<Event> ring_{kRingCapacity};
-    std::mutex flushMutex_;                         /* one consumer at a time */
-    std::vector<std::vector<TrackRecord>> batches_; /* per motor, guarded by flushMutex_ */
+    std::mutex flushMutex_;                             /* one consumer at a time */
+    std::vector<std::vector<TrackFileRecord>> batches_; /* per motor, guarded by flushMutex_ */
     std::atomic<size_t> lost_{0};
 };
 

@@ -11,11 +11,11 @@ namespace
 {
 
 /* The "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal ..., in ticks. */
-Nanos stolenSinceBoot()
+Nanoseconds stolenSinceBoot()
 {
     std::FILE *f = std::fopen("/proc/stat", "r");
     if (f == nullptr)
-        return 0;
+        return Nanoseconds::zero();
     unsigned long long field[8] = {};
     const int read =
         std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &field[0], &field[1],
@@ -23,8 +23,9 @@ Nanos stolenSinceBoot()
     std::fclose(f);
     const long ticksPerSecond = sysconf(_SC_CLK_TCK);
     if (read != 8 || ticksPerSecond <= 0)
-        return 0;
-    return Nanos(field[7]) * (kNanosPerSecond / ticksPerSecond);
+        return Nanoseconds::zero();
+    const Nanoseconds tick = Nanoseconds(std::chrono::seconds(1)) / ticksPerSecond;
+    return tick * static_cast<int64_t>(field[7]);
 }
 
 } // namespace
@@ -46,7 +47,7 @@ std::string CpuAccounting::describeSince(const CpuAccounting &before)
     std::snprintf(text, sizeof text,
                   "%ld involuntary context switches, %.0f ms of CPU stolen by the hypervisor",
                   after.involuntarySwitches - before.involuntarySwitches,
-                  double(after.stolen - before.stolen) / 1e6);
+                  FloatMillis(after.stolen - before.stolen).count());
     return text;
 }
 

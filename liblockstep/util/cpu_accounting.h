@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace lockstep
 {
 
 struct CpuAccounting {
-    Nanos stolen = 0;             /* all CPUs' steal time (/proc/stat), 0 where not reported */
+    Nanoseconds stolen{0};        /* all CPUs' steal time (/proc/stat), 0 where not reported */
     long involuntarySwitches = 0; /* the calling thread's, since it started */
 
     /* The counters now, for the calling thread. */

@@ -16,7 +16,7 @@
 #include "config/rig.h"
 #include "gpio/open_gpio.h"
 #include "gpio/sim_gpio.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 namespace
 {
@@ -25,15 +25,15 @@ int killAndTime(const lockstep::RigConfig &rig, const std::string &nodeName,
                 const lockstep::MotorConfig &motor, pid_t pid)
 {
     const int inactive = motor.enable.activeLow ? 1 : 0;
-    const lockstep::Nanos killed = lockstep::monotonicNow();
+    const lockstep::MonotonicInstant killed = lockstep::MonotonicClock::now();
     if (kill(pid, SIGKILL) != 0) {
         std::perror("cluster_sim_line: kill");
         return 1;
     }
-    for (lockstep::Nanos now = killed; now < killed + 5 * lockstep::kNanosPerSecond;
-         now = lockstep::monotonicNow()) {
+    for (lockstep::MonotonicInstant now = killed; now < killed + std::chrono::seconds(5);
+         now = lockstep::MonotonicClock::now()) {
         if (lockstep::readSimLine(rig.simDir, nodeName, motor.enable.offset) == inactive) {
-            std::printf("%.1f\n", double(now - killed) / 1e6);
+            std::printf("%.1f\n", lockstep::FloatMillis(now - killed).count());
             return 0;
         }
         usleep(100);

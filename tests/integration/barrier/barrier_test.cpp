@@ -15,16 +15,17 @@
 #include <vector>
 
 #include "coord/coordinator.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 namespace
 {
 
-constexpr Nanos kLateBy = 2 * kNanosPerSecond;
-constexpr Nanos kMustWait = 1'900'000'000;
+constexpr Nanoseconds kLateBy = 2s;
+constexpr Nanoseconds kMustWait = 1900ms;
 
 /* One PMIx connection for the whole process, finalized after the last test. */
 struct Pmix {
@@ -39,30 +40,31 @@ Coordinator &coord()
     return *Pmix::coordinator;
 }
 
-void sleepFor(Nanos duration)
+void sleepFor(Nanoseconds duration)
 {
-    sleepUntil(CLOCK_MONOTONIC, monotonicNow() + duration);
+    sleepUntil(MonotonicClock::now() + duration);
 }
 
 /* Every rank's time inside `barrier`, by rank, when rank `late` enters it kLateBy after the
  * others. */
-std::vector<Nanos> waitsInBarrier(int late, const std::function<void()> &barrier)
+std::vector<Nanoseconds> waitsInBarrier(int late, const std::function<void()> &barrier)
 {
     coord().fence(); /* start together */
     if (coord().rank() == late)
         sleepFor(kLateBy);
-    const Nanos entered = monotonicNow();
+    const MonotonicInstant entered = MonotonicClock::now();
     barrier();
-    const Nanos waited = monotonicNow() - entered;
+    const Nanoseconds waited = MonotonicClock::now() - entered;
 
-    std::vector<Nanos> waits;
-    for (const std::string &value : coord().allGather(std::to_string(waited)))
-        waits.push_back(std::stoll(value));
+    /* On the wire: integer nanoseconds. */
+    std::vector<Nanoseconds> waits;
+    for (const std::string &value : coord().allGather(std::to_string(waited.count())))
+        waits.push_back(Nanoseconds(std::stoll(value)));
     return waits;
 }
 
 /* The ranks other than `late` that left the barrier before `late` could have entered it. */
-std::vector<int> ranksThatDidNotWait(const std::vector<Nanos> &waits, int late)
+std::vector<int> ranksThatDidNotWait(const std::vector<Nanoseconds> &waits, int late)
 {
     std::vector<int> early;
     for (size_t r = 0; r < waits.size(); ++r)
@@ -71,13 +73,13 @@ std::vector<int> ranksThatDidNotWait(const std::vector<Nanos> &waits, int late)
     return early;
 }
 
-void report(const std::string &what, const std::vector<Nanos> &waits)
+void report(const std::string &what, const std::vector<Nanoseconds> &waits)
 {
     if (coord().rank() != 0)
         return;
     std::string line = what + ": waited (ms) by rank:";
-    for (Nanos w : waits)
-        line += ' ' + std::to_string(w / 1'000'000);
+    for (const Nanoseconds w : waits)
+        line += ' ' + std::to_string(std::chrono::duration_cast<Milliseconds>(w).count());
     BOOST_TEST_MESSAGE(line);
 }
 
@@ -107,7 +109,7 @@ BOOST_AUTO_TEST_CASE(ranks_are_distinct_and_complete)
 BOOST_AUTO_TEST_CASE(fence_holds_every_rank_until_the_late_one_arrives)
 {
     for (int late : {1, coord().size() - 1}) {
-        const std::vector<Nanos> waits = waitsInBarrier(late, [] { coord().fence(); });
+        const std::vector<Nanoseconds> waits = waitsInBarrier(late, [] { coord().fence(); });
         report("fence, rank " + std::to_string(late) + " late", waits);
         BOOST_TEST(ranksThatDidNotWait(waits, late).empty(), "late rank " << late);
     }
@@ -116,7 +118,7 @@ BOOST_AUTO_TEST_CASE(fence_holds_every_rank_until_the_late_one_arrives)
 BOOST_AUTO_TEST_CASE(negative_control_a_barrier_that_does_not_wait_is_caught)
 {
     const int late = 1;
-    const std::vector<Nanos> waits = waitsInBarrier(late, [] {});
+    const std::vector<Nanoseconds> waits = waitsInBarrier(late, [] {});
     report("no-op barrier, rank 1 late", waits);
     BOOST_TEST(ranksThatDidNotWait(waits, late).size() == static_cast<size_t>(coord().size() - 1));
 }
@@ -131,7 +133,7 @@ BOOST_AUTO_TEST_CASE(broadcast_and_all_gather_deliver_the_current_epoch)
         /* One rank lags a little each iteration so the others run ahead and put the next
          * epoch's value while it still reads this one. */
         if (rank == i % size)
-            sleepFor(Nanos(i % 3) * 1'000'000);
+            sleepFor((i % 3) * 1ms);
 
         /* The same mix of operations on every rank, so key parity and operation vary. */
         if ((i * 7) % 5 < 2) {

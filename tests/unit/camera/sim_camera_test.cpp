@@ -58,8 +58,10 @@ struct SimRig {
         const std::string path = simTrackPath(rig.simDir, "table");
         std::filesystem::create_directories(std::filesystem::path(path).parent_path());
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out.write(reinterpret_cast<const char *>(records.data()),
-                  std::streamsize(records.size() * sizeof(TrackRecord)));
+        for (const TrackRecord &r : records) {
+            const TrackFileRecord record = toFileRecord(r);
+            out.write(reinterpret_cast<const char *>(&record), sizeof(record));
+        }
     }
 };
 
@@ -199,11 +201,10 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
     const RealtimeInstant t0 = grid.instantAtOrAfter(RealtimeClock::now() + 30ms);
     /* At step 800 (90 deg) until t0 + 100 ms, then 40 deg further (356 steps) spread evenly
      * over 100 ms, then still. */
-    /* Motor tracks are integer CLOCK_REALTIME nanoseconds (the simulated GPIO's files). */
-    std::vector<TrackRecord> track{{wireNanos(t0 - 1s), 800}};
+    std::vector<TrackRecord> track{{t0 - 1s, 800}};
     const RealtimeInstant moveBegin = t0 + 100ms;
     for (int64_t step = 1; step <= 356; ++step)
-        track.push_back({wireNanos(moveBegin + step * 100ms / 356), 800 + step});
+        track.push_back({moveBegin + step * 100ms / 356, 800 + step});
     sim.writeTrack(track);
 
     const AngleEstimate before = estimateTurntableAngle(camera->captureAt(t0).image, 90);
@@ -239,9 +240,9 @@ BOOST_AUTO_TEST_CASE(rolling_shutter_shows_a_move_during_the_readout)
     /* The table jumps 45 deg (400 steps over 10 ms) once the top rows are done but while the
      * bottom rows are still to be exposed: after exposure, before exposure + readout. */
     const RealtimeInstant jump = t + 5ms + 30ms;
-    std::vector<TrackRecord> track{{wireNanos(t - 1s), 0}};
+    std::vector<TrackRecord> track{{t - 1s, 0}};
     for (int64_t step = 1; step <= 400; ++step)
-        track.push_back({wireNanos(jump + step * 10ms / 400), step});
+        track.push_back({jump + step * 10ms / 400, step});
     sim.writeTrack(track);
 
     const Frame frame = camera.captureAt(t);

@@ -9,19 +9,21 @@
 #include "util/errors.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 namespace
 {
 
 /* An exchange with a server whose clock reads `serverAhead` more than the client's, a request
  * taking `out` and an answer taking `back`, the server answering after `hold`. */
-ClockExchange exchange(Nanos start, Nanos serverAhead, Nanos out, Nanos hold, Nanos back)
+ClockExchange exchange(Nanoseconds start, Nanoseconds serverAhead, Nanoseconds out,
+                       Nanoseconds hold, Nanoseconds back)
 {
     ClockExchange e;
-    e.clientSend = start;
-    e.serverReceive = start + out + serverAhead;
+    e.clientSend = RealtimeInstant(start);
+    e.serverReceive = e.clientSend + out + serverAhead;
     e.serverSend = e.serverReceive + hold;
-    e.clientReceive = start + out + hold + back;
+    e.clientReceive = e.clientSend + out + hold + back;
     return e;
 }
 
@@ -31,32 +33,32 @@ BOOST_AUTO_TEST_SUITE(clock_probe)
 
 BOOST_AUTO_TEST_CASE(symmetric_paths_give_the_exact_offset)
 {
-    const ClockExchange e = exchange(1'000'000, 1'500'000, 40'000, 7'000, 40'000);
-    BOOST_TEST(e.offset() == 1'500'000);
-    BOOST_TEST(e.roundTrip() == 80'000); /* the server's 7 us not counted */
+    const ClockExchange e = exchange(1ms, 1500us, 40us, 7us, 40us);
+    BOOST_TEST(e.offset().count() == 1'500'000);
+    BOOST_TEST(e.roundTrip().count() == 80'000); /* the server's 7 us not counted */
 }
 
 BOOST_AUTO_TEST_CASE(the_true_offset_lies_within_half_the_round_trip_whatever_the_asymmetry)
 {
-    for (const Nanos ahead : {-3'000'000L, 0L, 250'000L})
-        for (const auto &[out, back] : std::vector<std::pair<Nanos, Nanos>>{
-                 {10'000, 90'000}, {90'000, 10'000}, {1, 200'000}, {50'000, 50'000}}) {
-            const ClockExchange e = exchange(5'000'000, ahead, out, 3'000, back);
+    for (const Nanoseconds ahead : {Nanoseconds(-3ms), Nanoseconds(0), Nanoseconds(250us)})
+        for (const auto &[out, back] : std::vector<std::pair<Nanoseconds, Nanoseconds>>{
+                 {10us, 90us}, {90us, 10us}, {1ns, 200us}, {50us, 50us}}) {
+            const ClockExchange e = exchange(5ms, ahead, out, 3us, back);
             const ClockOffset o = bestOffset(std::vector<ClockExchange>{e});
-            BOOST_TEST(std::abs(o.offset - ahead) <= o.uncertainty);
-            BOOST_TEST(o.uncertainty == (out + back) / 2);
+            BOOST_TEST(std::chrono::abs(o.offset - ahead).count() <= o.uncertainty.count());
+            BOOST_TEST(o.uncertainty.count() == ((out + back) / 2).count());
         }
 }
 
 BOOST_AUTO_TEST_CASE(the_shortest_round_trip_wins)
 {
     const std::vector<ClockExchange> exchanges = {
-        exchange(0, 100'000, 900'000, 0, 100'000),  /* slow: offset off by 400 us */
-        exchange(10, 100'000, 20'000, 0, 30'000),   /* fast: off by 5 us */
-        exchange(20, 100'000, 300'000, 0, 10'000)}; /* slow the other way */
+        exchange(0ns, 100us, 900us, 0ns, 100us),  /* slow: offset off by 400 us */
+        exchange(10ns, 100us, 20us, 0ns, 30us),   /* fast: off by 5 us */
+        exchange(20ns, 100us, 300us, 0ns, 10us)}; /* slow the other way */
     const ClockOffset o = bestOffset(exchanges);
-    BOOST_TEST(o.offset == 100'000 - 5'000);
-    BOOST_TEST(o.uncertainty == 25'000);
+    BOOST_TEST(o.offset.count() == 100'000 - 5'000);
+    BOOST_TEST(o.uncertainty.count() == 25'000);
     BOOST_TEST(o.exchanges == 3);
     BOOST_CHECK_THROW(bestOffset(std::vector<ClockExchange>{}), std::invalid_argument);
 }
@@ -71,8 +73,8 @@ BOOST_AUTO_TEST_CASE(one_clock_over_loopback_shows_no_offset_beyond_the_uncertai
         {
             BOOST_TEST(o.exchanges == 20);
             /* Both ends read the same CLOCK_REALTIME: the true offset, 0, is in the interval. */
-            BOOST_TEST(std::abs(o.offset) <= o.uncertainty);
-            BOOST_TEST(o.uncertainty < 100'000'000); /* a round trip under 200 ms */
+            BOOST_TEST(std::chrono::abs(o.offset).count() <= o.uncertainty.count());
+            BOOST_TEST((o.uncertainty < 100ms)); /* a round trip under 200 ms */
         }
     }
 }

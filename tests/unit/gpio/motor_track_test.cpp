@@ -6,23 +6,26 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "common/instant_printing.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
 #include "temp_dir.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 
 using namespace lockstep;
+using namespace std::chrono_literals;
 
 namespace
 {
 
-void writeTrack(const std::string &path, const std::vector<TrackRecord> &records,
+/* Records as the file holds them: { realtime ns since the epoch, step }. */
+void writeTrack(const std::string &path, const std::vector<TrackFileRecord> &records,
                 size_t tornBytes = 0)
 {
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char *>(records.data()),
-              static_cast<std::streamsize>(records.size() * sizeof(TrackRecord)));
-    const std::array<char, sizeof(TrackRecord)> junk{};
+              static_cast<std::streamsize>(records.size() * sizeof(TrackFileRecord)));
+    const std::array<char, sizeof(TrackFileRecord)> junk{};
     out.write(junk.data(), static_cast<std::streamsize>(tornBytes));
 }
 
@@ -62,6 +65,12 @@ struct SimMotor {
     SimGpio gpio;
 };
 
+/* The instant `ns` nanoseconds after the epoch, as the tracks written here hold them. */
+constexpr RealtimeInstant at(int64_t ns)
+{
+    return realtimeFromWire(ns);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(motor_track)
@@ -71,9 +80,9 @@ BOOST_AUTO_TEST_CASE(absent_file_is_a_motor_that_never_moved)
     TempDir dir;
     const MotorTrack track = MotorTrack::load(dir.path() + "/none.track", 42);
     BOOST_TEST(track.records().empty());
-    BOOST_TEST(track.stepAt(0) == 42);
-    BOOST_TEST(track.stepAt(realtimeNow()) == 42);
-    BOOST_TEST(!track.movedDuring(0, realtimeNow()));
+    BOOST_TEST(track.stepAt(at(0)) == 42);
+    BOOST_TEST(track.stepAt(RealtimeClock::now()) == 42);
+    BOOST_TEST(!track.movedDuring(at(0), RealtimeClock::now()));
 }
 
 BOOST_AUTO_TEST_CASE(step_at_is_the_last_record_at_or_before)
@@ -84,13 +93,13 @@ BOOST_AUTO_TEST_CASE(step_at_is_the_last_record_at_or_before)
 
     const MotorTrack track = MotorTrack::load(path, -1);
     BOOST_TEST(track.records().size() == 4u); /* the torn tail is not a record */
-    BOOST_TEST(track.stepAt(99) == -1);
-    BOOST_TEST(track.stepAt(100) == 5);
-    BOOST_TEST(track.stepAt(199) == 5);
-    BOOST_TEST(track.stepAt(200) == 7);
-    BOOST_TEST(track.stepAt(299) == 7);
-    BOOST_TEST(track.stepAt(300) == 8);
-    BOOST_TEST(track.stepAt(1'000'000) == 8);
+    BOOST_TEST(track.stepAt(at(99)) == -1);
+    BOOST_TEST(track.stepAt(at(100)) == 5);
+    BOOST_TEST(track.stepAt(at(199)) == 5);
+    BOOST_TEST(track.stepAt(at(200)) == 7);
+    BOOST_TEST(track.stepAt(at(299)) == 7);
+    BOOST_TEST(track.stepAt(at(300)) == 8);
+    BOOST_TEST(track.stepAt(at(1'000'000)) == 8);
 }
 
 BOOST_AUTO_TEST_CASE(load_since_keeps_what_answers_from_then_on)
@@ -100,22 +109,22 @@ BOOST_AUTO_TEST_CASE(load_since_keeps_what_answers_from_then_on)
     writeTrack(path, {{100, 5}, {200, 6}, {200, 7}, {300, 8}, {400, 9}}, 7);
     const MotorTrack whole = MotorTrack::load(path, -1);
 
-    for (Nanos from : {Nanos(0), Nanos(99), Nanos(100), Nanos(150), Nanos(200), Nanos(250),
-                       Nanos(300), Nanos(400), Nanos(1000)}) {
+    for (const int64_t ns : {0, 99, 100, 150, 200, 250, 300, 400, 1000}) {
+        const RealtimeInstant from = at(ns);
         const MotorTrack tail = MotorTrack::loadSince(path, from, -1);
-        BOOST_TEST_CONTEXT("from " << from)
+        BOOST_TEST_CONTEXT("from " << ns)
         {
-            for (Nanos t = from; t <= 1100; t += 25)
-                BOOST_TEST(tail.stepAt(t) == whole.stepAt(t), "t " << t);
-            BOOST_TEST(tail.movedDuring(from, 1000) == whole.movedDuring(from, 1000));
+            for (RealtimeInstant t = from; t <= at(1100); t += 25ns)
+                BOOST_TEST(tail.stepAt(t) == whole.stepAt(t), "t " << wireNanos(t));
+            BOOST_TEST(tail.movedDuring(from, at(1000)) == whole.movedDuring(from, at(1000)));
         }
     }
     /* It reads the tail only: from 250 the records at and after 200 (step 7). */
-    const MotorTrack tail = MotorTrack::loadSince(path, 250);
+    const MotorTrack tail = MotorTrack::loadSince(path, at(250));
     BOOST_TEST_REQUIRE(tail.records().size() == 3u);
     BOOST_TEST(tail.records().front().step == 7);
-    BOOST_TEST(MotorTrack::loadSince(path, 1000).records().size() == 1u);
-    BOOST_TEST(MotorTrack::loadSince(dir.path() + "/none.track", 5, 42).stepAt(10) == 42);
+    BOOST_TEST(MotorTrack::loadSince(path, at(1000)).records().size() == 1u);
+    BOOST_TEST(MotorTrack::loadSince(dir.path() + "/none.track", at(5), 42).stepAt(at(10)) == 42);
 }
 
 BOOST_AUTO_TEST_CASE(moved_during_looks_inside_the_interval)
@@ -126,26 +135,26 @@ BOOST_AUTO_TEST_CASE(moved_during_looks_inside_the_interval)
     writeTrack(path, {{100, 5}, {300, 5}, {400, 6}});
 
     const MotorTrack track = MotorTrack::load(path);
-    BOOST_TEST(!track.movedDuring(100, 399));
-    BOOST_TEST(track.movedDuring(100, 400));
-    BOOST_TEST(track.movedDuring(50, 150));
-    BOOST_TEST(!track.movedDuring(400, 500));
-    BOOST_TEST(!track.movedDuring(500, 400));
+    BOOST_TEST(!track.movedDuring(at(100), at(399)));
+    BOOST_TEST(track.movedDuring(at(100), at(400)));
+    BOOST_TEST(track.movedDuring(at(50), at(150)));
+    BOOST_TEST(!track.movedDuring(at(400), at(500)));
+    BOOST_TEST(!track.movedDuring(at(500), at(400)));
 }
 
 BOOST_AUTO_TEST_CASE(sim_gpio_publishes_each_step)
 {
     TempDir dir;
     const std::string path = simTrackPath(dir.path(), "tilt");
-    std::vector<Nanos> marks;
+    std::vector<RealtimeInstant> marks;
     {
         SimMotor motor(dir.path(), 100);
-        marks.push_back(realtimeNow());
+        marks.push_back(RealtimeClock::now());
         motor.set(4, 1); /* ENABLE: a record at the same step */
         motor.set(3, 1);
         for (int i = 0; i < 3; ++i) {
             motor.step();
-            marks.push_back(realtimeNow());
+            marks.push_back(RealtimeClock::now());
         }
         motor.gpio.flushTracks();
 
@@ -163,7 +172,7 @@ BOOST_AUTO_TEST_CASE(sim_gpio_publishes_each_step)
         BOOST_TEST(track.stepAt(marks[1]) == 101);
         BOOST_TEST(track.stepAt(marks[3]) == 103);
         BOOST_TEST(track.movedDuring(marks[0], marks[1]));
-        BOOST_TEST(!track.movedDuring(marks[3], marks[3] + kNanosPerSecond));
+        BOOST_TEST(!track.movedDuring(marks[3], marks[3] + 1s));
 
         motor.set(4, 0);
     } /* destruction flushes the ENABLE release */
@@ -183,7 +192,7 @@ BOOST_AUTO_TEST_CASE(background_flusher_publishes_without_being_asked)
     while (MotorTrack::load(path).records().size() < 3 &&
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    BOOST_TEST(MotorTrack::load(path).stepAt(realtimeNow()) == 1);
+    BOOST_TEST(MotorTrack::load(path).stepAt(RealtimeClock::now()) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(initial_record_only_when_the_track_ends_elsewhere)
@@ -203,7 +212,7 @@ BOOST_AUTO_TEST_CASE(initial_record_only_when_the_track_ends_elsewhere)
     }
     const MotorTrack track = MotorTrack::load(path);
     BOOST_TEST(track.records().size() == 2u);
-    BOOST_TEST(track.stepAt(realtimeNow()) == 9);
+    BOOST_TEST(track.stepAt(RealtimeClock::now()) == 9);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,10 +6,11 @@
 #include <unistd.h>
 
 #include "child_process.h"
+#include "common/instant_printing.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
 #include "temp_dir.h"
-#include "util/clock.h"
+#include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 using namespace lockstep;
@@ -76,18 +77,18 @@ BOOST_AUTO_TEST_CASE(edges_are_recorded_in_order_with_times)
     TempDir dir;
     SimGpio gpio(dir.path(), "pi01", {}, outputs({2, 3, 4}));
 
-    const Nanos before = monotonicNow();
+    const MonotonicInstant before = MonotonicClock::now();
     set(gpio, 2, 1);
     set(gpio, 3, 1);
     set(gpio, 3, 1); /* no change: no edge */
     set(gpio, 2, 0);
-    const Nanos after = monotonicNow();
+    const MonotonicInstant after = MonotonicClock::now();
 
     const std::vector<Edge> edges = gpio.edges();
     BOOST_REQUIRE_EQUAL(edges.size(), 3u);
     const std::array<unsigned, 3> offsets{2, 3, 2};
     const std::array<uint8_t, 3> levels{1, 1, 0};
-    Nanos previous = before;
+    MonotonicInstant previous = before;
     for (size_t i = 0; i < edges.size(); ++i) {
         BOOST_TEST(edges[i].offset == offsets[i]);
         BOOST_TEST(edges[i].level == levels[i]);

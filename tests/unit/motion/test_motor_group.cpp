@@ -380,22 +380,22 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_move_the_watchdog_releases_enable_within_100_ms
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0)
         childMove(rig, ChildMode::PollStop);
-    const Nanos deadline = monotonicNow() + 10 * kNanosPerSecond;
-    while (readSimLine(rig.simDir, kHost, enable) != 1 && monotonicNow() < deadline)
+    const MonotonicInstant deadline = MonotonicClock::now() + 10s;
+    while (readSimLine(rig.simDir, kHost, enable) != 1 && MonotonicClock::now() < deadline)
         usleep(1000);
     BOOST_REQUIRE(readSimLine(rig.simDir, kHost, enable) == 1);
     usleep(50'000); /* well into the move */
-    const Nanos killed = monotonicNow();
+    const MonotonicInstant killed = MonotonicClock::now();
     kill(pid, SIGKILL);
-    while (readSimLine(rig.simDir, kHost, enable) != 0 && monotonicNow() < killed + kNanosPerSecond)
+    while (readSimLine(rig.simDir, kHost, enable) != 0 && MonotonicClock::now() < killed + 1s)
         usleep(100);
-    const Nanos released = monotonicNow() - killed;
+    const Nanoseconds released = MonotonicClock::now() - killed;
     int status = 0;
     BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
     BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
-    BOOST_TEST_MESSAGE("ENABLE inactive " << double(released) / 1e6 << " ms after SIGKILL");
+    BOOST_TEST_MESSAGE("ENABLE inactive " << FloatMillis(released).count() << " ms after SIGKILL");
     BOOST_TEST(readSimLine(rig.simDir, kHost, enable) == 0);
-    BOOST_TEST(released <= 100'000'000);
+    BOOST_TEST((released <= 100ms));
 }
 
 BOOST_AUTO_TEST_CASE(a_disarmed_watchdog_does_nothing_and_an_orphaned_one_acts_once)
@@ -423,8 +423,8 @@ BOOST_AUTO_TEST_CASE(a_disarmed_watchdog_does_nothing_and_an_orphaned_one_acts_o
     }
     int status = 0;
     BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
-    const Nanos deadline = monotonicNow() + 5 * kNanosPerSecond;
-    while (acted->load() == 0 && monotonicNow() < deadline)
+    const MonotonicInstant deadline = MonotonicClock::now() + 5s;
+    while (acted->load() == 0 && MonotonicClock::now() < deadline)
         usleep(1000);
     usleep(50'000); /* a second action would come now */
     BOOST_TEST(acted->load() == 1);
