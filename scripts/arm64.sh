@@ -4,10 +4,14 @@
 # qemu-user-static) holds lockstep's arm64 -dev packages; Debian's cross compiler builds against it
 # as the sysroot (cmake/aarch64-linux-gnu.cmake) and ctest runs the unit tests under qemu-user.
 # The root is cached under /var/cache/lockstep/ by its package list and made again when missing.
+# It is made from a copy of a plain Debian 12 arm64 system (debootstrap's two stages, nothing
+# added), cached apart: scripts/package-test.sh installs the arm64 .deb on that one, fresh, under
+# a throw-away overlay. apt's downloads for both are kept in /var/cache/lockstep/arm64-archives.
 #
 #   scripts/arm64.sh [BUILD_DIR]    (as root; default build-arm64)
 #   scripts/arm64.sh --sysroot      only make the sysroot (scripts/test.sh starts this early, in
 #                                   the background: most of it is download and emulated dpkg)
+#   scripts/arm64.sh --base         only make the plain Debian 12 arm64 system; prints its path
 #
 # Built: the launcher and the SPANK plugin (what a Pi runs), and the unit tests of the code whose
 # behaviour can differ by architecture: motion (step timing, with its step-time digests), GPIO,
@@ -20,10 +24,15 @@ set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
 sysroot_only=
-if [ "${1:-}" = --sysroot ]; then
-    sysroot_only=1
-    shift
-fi
+base_only=
+case ${1:-} in
+--sysroot) sysroot_only=1 && shift ;;
+--base)
+    # The path alone on standard output (fd 3), the progress on standard error.
+    base_only=1 && shift
+    exec 3>&1 1>&2
+    ;;
+esac
 build=${1:-build-arm64}
 # shellcheck source=scripts/debian-root.sh
 . ./scripts/debian-root.sh
@@ -45,6 +54,8 @@ packages="libc6-dev libstdc++-12-dev libyaml-dev libyaml-cpp-dev libgpiod-dev li
 packages=$(echo $packages)
 cache=/var/cache/lockstep
 root=${LOCKSTEP_ARM64_SYSROOT:-$cache/arm64-sysroot-$(cache_key "bookworm arm64 $packages")}
+base=$cache/arm64-base-$(cache_key "bookworm arm64 minbase")
+archives=$cache/arm64-archives
 jobs=$(nproc)
 t0=$(date +%s)
 phase_start() { phase_t=$(date +%s); }
@@ -67,41 +78,86 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
 fi
 phase_end "host tools (qemu-user-static, cross compiler, binfmt_misc)"
 
+# ------------------------------------------------------------------ the plain Debian 12 arm64 system
+# make_base: debootstrap's first stage (download and unpack, no arm64 code runs) and its second
+# (dpkg and the maintainer scripts, arm64 programs under emulation) into $base, unless cached.
+# Its own lock: a package test waiting for it need not wait for a sysroot being made.
+make_base() {
+    exec 8>"$cache/arm64-base.lock"
+    flock 8
+    if [ -f "$base/.lockstep-complete" ]; then
+        exec 8>&-
+        say "the plain Debian 12 arm64 system is cached ($base, made $(date -r "$base/.lockstep-complete" '+%F %R')): debootstrap skipped"
+        return 0
+    fi
+    btmp=$base.partial
+    unmount_under "$btmp"
+    rm -rf "$btmp"
+    mirror=$(debian_mirror)
+    say "making the plain Debian 12 arm64 system $base from $mirror"
+    debootstrap --arch=arm64 --foreign --variant=minbase bookworm "$btmp" "$mirror" \
+        >"$cache/arm64-base.log" 2>&1 ||
+        { say "debootstrap failed, see $cache/arm64-base.log"; exit 1; }
+    say "first stage in $(($(date +%s) - phase_t)) s; second stage under qemu-user"
+    # The static qemu is copied in for kernels whose binfmt entry does not hold it open (no F flag).
+    cp /usr/bin/qemu-aarch64-static "$btmp/usr/bin/"
+    trap 'unmount_under "$btmp"' EXIT
+    chroot "$btmp" /debootstrap/debootstrap --second-stage >>"$cache/arm64-base.log" 2>&1 ||
+        { say "second stage failed, see $cache/arm64-base.log"; exit 1; }
+    unmount_under "$btmp"
+    trap - EXIT
+    # debootstrap leaves the base system's .debs in apt's cache: installed, they are not needed.
+    rm -f "$btmp/usr/bin/qemu-aarch64-static" "$btmp"/var/cache/apt/archives/*.deb
+    touch "$btmp/.lockstep-complete"
+    rm -rf "$base"
+    mv "$btmp" "$base"
+    for old in "$cache"/arm64-base-*; do
+        [ "$old" = "$base" ] || [ ! -d "$old" ] || { unmount_under "$old"; rm -rf "$old"; }
+    done
+    exec 8>&-
+    say "second stage done at $(($(date +%s) - phase_t)) s"
+}
+
+mkdir -p "$cache"
+if [ -n "$base_only" ]; then
+    phase_start
+    make_base
+    phase_end "plain Debian 12 arm64 system (debootstrap, second stage under qemu; cached under $cache)"
+    echo "$base" >&3
+    exit 0
+fi
+
 # ------------------------------------------------------------------ the sysroot
 phase_start
-mkdir -p "$cache"
 exec 9>"$cache/arm64-sysroot.lock"
 flock 9
 if [ ! -f "$root/.lockstep-complete" ]; then
+    make_base
     tmp=$root.partial
     unmount_under "$tmp"
     rm -rf "$tmp"
-    mirror=$(debian_mirror)
-    say "making the Debian 12 arm64 sysroot $root from $mirror"
-    # First stage: download and unpack the base system (no arm64 code runs).
-    debootstrap --arch=arm64 --foreign --variant=minbase bookworm "$tmp" "$mirror" \
-        >"$cache/arm64-debootstrap.log" 2>&1 ||
-        { say "debootstrap failed, see $cache/arm64-debootstrap.log"; exit 1; }
-    say "first stage in $(($(date +%s) - phase_t)) s; second stage under qemu-user"
-    # Second stage: dpkg and the maintainer scripts, arm64 programs under emulation. The static
-    # qemu is copied in for kernels whose binfmt entry does not hold it open (no F flag).
+    say "making the Debian 12 arm64 sysroot $root from a copy of $base"
+    cp -a --reflink=auto "$base" "$tmp"
+    rm -f "$tmp/.lockstep-complete"
     cp /usr/bin/qemu-aarch64-static "$tmp/usr/bin/"
-    trap 'unmount_under "$tmp"' EXIT
-    chroot "$tmp" /debootstrap/debootstrap --second-stage >>"$cache/arm64-debootstrap.log" 2>&1 ||
-        { say "second stage failed, see $cache/arm64-debootstrap.log"; exit 1; }
     # The -dev packages with apt in the chroot: debootstrap's own --include cannot resolve a
     # dependency on a virtual package (libltdl-dev, under libhwloc-dev, needs "automake-1.16").
-    say "second stage done at $(($(date +%s) - phase_t)) s; apt-get install in the chroot"
+    # The downloads stay in $archives (a bind mount, so none is left in the sysroot): the arm64
+    # package test finds the runtime libraries there.
     cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+    trap 'unmount_under "$tmp"' EXIT
     mountpoint -q "$tmp/proc" || mount -t proc proc "$tmp/proc"
+    mkdir -p "$archives/partial"
+    mount --bind "$archives" "$tmp/var/cache/apt/archives"
     # shellcheck disable=SC2086 # one argument per package
     chroot "$tmp" env DEBIAN_FRONTEND=noninteractive sh -c \
-        "apt-get -qq update && apt-get install -y -qq --no-install-recommends $packages && apt-get clean" \
+        "apt-get -qq update && apt-get install -y -qq --no-install-recommends $packages" \
         >>"$cache/arm64-debootstrap.log" 2>&1 ||
         { say "apt-get in the sysroot failed, see $cache/arm64-debootstrap.log"; exit 1; }
     unmount_under "$tmp"
     trap - EXIT
-    rm -f "$tmp/usr/bin/qemu-aarch64-static"
+    # What `apt-get clean` would remove besides the downloads: apt's package caches (75 MB).
+    rm -f "$tmp/usr/bin/qemu-aarch64-static" "$tmp"/var/cache/apt/*.bin
     touch "$tmp/.lockstep-complete"
     rm -rf "$root"
     mv "$tmp" "$root"
@@ -188,7 +244,7 @@ depends="$depends, $runtime"
     { say "FAIL: cpack: $(tail -n 20 "$build/cpack.log")"; exit 1; }
 deb=$(sed -n 's/^CPack: - package: \(.*\) generated\.$/\1/p' "$build/cpack.log")
 [ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || { say "FAIL: $deb is not an arm64 package"; exit 1; }
-dpkg-deb -c "$deb" | grep -q ' ./usr/local/lib/lockstep/spank_lockstep.so$' ||
+dpkg-deb -c "$deb" | grep ' ./usr/local/lib/lockstep/spank_lockstep.so$' >/dev/null ||
     { say "FAIL: $deb has no plugin where plugstack.conf names it"; exit 1; }
 say "$(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
 phase_end "arm64 .deb"

@@ -4,9 +4,10 @@
 # provisioning playbook on booted containers), then builds again with AddressSanitizer +
 # UndefinedBehaviorSanitizer and runs the unit tests there, then the libcamera backend's tests
 # against libcamera's virtual pipeline in a Debian trixie root, the .deb installed on a fresh
-# Debian 12, the arm64 build (Raspberry Pi OS 64-bit) with its unit tests under qemu, the build
-# and unit tests against bookworm-backports' libcamera 0.3 and libgpiod 2.1, and a minute of
-# fuzzing of the configuration loaders.
+# Debian 12, the arm64 build (Raspberry Pi OS 64-bit) with its unit tests under qemu and its .deb
+# installed on a fresh Debian 12 arm64 system, the build and unit tests against
+# bookworm-backports' libcamera 0.3 and libgpiod 2.1, and a minute of fuzzing of the
+# configuration loaders.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -55,6 +56,9 @@ wait "$roots_pid" || roots_rc=$?
 cat build/roots.log
 [ "$roots_rc" -eq 0 ] || echo "test: making the roots in the background failed ($roots_rc): each part tries once more"
 ./scripts/arm64.sh build-arm64
+# The arm64 .deb on a fresh Debian 12 arm64 system under qemu-user: installed with apt by its
+# Depends, the loader finding every library, `lockstep --version` and `lockstep selftest`.
+./scripts/package-test.sh --arch arm64 build-arm64
 # The newer APIs: the camera and GPIO code, launcher and plugin built against bookworm-backports'
 # libcamera 0.3 and libgpiod 2.1, their unit tests run there.
 ./scripts/backports-api.sh

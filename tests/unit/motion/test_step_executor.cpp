@@ -625,10 +625,20 @@ std::vector<MonotonicInstant> stepTimes(const RecordingLines &lines, const Motor
 BOOST_AUTO_TEST_CASE(never_exceeds_the_planned_rate_after_a_stall)
 {
     /* 400 steps cruising at 5000 steps/s (200 us apart); the GPIO call of the 100th step stalls
-     * 3 ms, fifteen step periods. Catching up would send those steps back to back at the pulse's
+     * 100 ms, 500 step periods. Catching up would send those steps back to back at the pulse's
      * own limit (250k steps/s); the executor shifts the rest of the move instead. */
     /* Calls: the executor's initial release, ENABLE+DIR, then two per step (STEP active, STEP
      * inactive): the stall hits the 100th step's pulse start, or the 99th's pulse end. */
+    {
+        /* A move first, not measured. The first step's GPIO call in a process costs more than
+         * any later one (under qemu-user, which runs the arm64 tests, 50-150 us: the code on its
+         * path is translated then), and the executor cannot see inside a call: it subtracts the
+         * least call cost seen so far, which is the first call's own. Step 2 then came that much
+         * early against step 1 (7 runs in 10 under qemu), which is not what the stall does. */
+        RecordingLines warmUp;
+        StepExecutor executor(warmUp, kMotors, testOptions());
+        BOOST_REQUIRE(executor.execute(twoAxisPlan(20, 0, 5000, 1e6)).completed);
+    }
     for (const size_t stalled : {size_t(2 * 100), size_t(2 * 99 + 1)}) {
         BOOST_TEST_CONTEXT("stall in call " << stalled)
         {
