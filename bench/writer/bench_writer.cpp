@@ -159,12 +159,15 @@ int memoryChild(const Options &options, const std::string &dir)
     const double baseline = peakRssMiB();
     unsigned full = 0;
     {
-        /* A worker holds its batch until its completion returns: the gate keeps the first
-         * batches in flight until the queue is full behind them. */
+        /* A worker holds a frame from taking it to staging its file (then lets its pixels go):
+         * the gate, at the staging step, keeps the first frames held until the queue is full
+         * behind them. */
         std::mutex gateMutex;
         std::condition_variable gateOpened;
         bool gateOpen = false;
-        WriterPool pool(options.threads, options.queue, [&](const WriteJob &, const WriteResult &) {
+        WriterPool pool(options.threads, options.queue, {}, [&](CommitStep step, size_t) {
+            if (step != CommitStep::Staged)
+                return;
             std::unique_lock lock(gateMutex);
             gateOpened.wait(lock, [&] { return gateOpen; });
         });

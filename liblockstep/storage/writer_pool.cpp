@@ -55,9 +55,9 @@ Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
 }
 
 /* Encodes, checksums and stages each frame of a batch, then commits the batch: every result
- * has an error or is durable. */
-std::vector<WriteResult> runBatch(const std::vector<WriteJob> &batch,
-                                  std::optional<JpegEncoder> &jpeg,
+ * has an error or is durable. Each frame's pixels are let go once its file is staged, so a
+ * batch waiting for the disk holds files, not frames. */
+std::vector<WriteResult> runBatch(std::vector<WriteJob> &batch, std::optional<JpegEncoder> &jpeg,
                                   const DurableBatch::StepHook &hook)
 {
     std::vector<WriteResult> results(batch.size());
@@ -76,6 +76,7 @@ std::vector<WriteResult> runBatch(const std::vector<WriteJob> &batch,
             if (!parent.empty())
                 makeDirectories(parent);
             files.add(result.path, pieces);
+            batch[i].frame.image = Yuv420Image();
             result.encode = encodedAt - start;
             result.write = MonotonicClock::now() - encodedAt;
         }
@@ -166,7 +167,7 @@ private:
             jobReady_.wait(lock, [this] { return !queue_.empty() || stopping_; });
             if (queue_.empty())
                 return;
-            const std::vector<WriteJob> batch = std::move(queue_.front());
+            std::vector<WriteJob> batch = std::move(queue_.front());
             queue_.pop_front();
             queuedFrames_ -= batch.size();
             ++active_;

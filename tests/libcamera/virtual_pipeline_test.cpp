@@ -78,7 +78,8 @@ struct Report {
             "libcamera " << libcamera::CameraManager::version()
                          << ", virtual pipeline handler. Tested here: opening by id and the "
                             "not-found error, exclusive acquire, configuration adjustment, NV12 "
-                            "frames converted to RGB, start/stop/restart, request reuse, no "
+                            "frames copied to planar YUV (checked as RGB), start/stop/restart, "
+                            "request reuse, no "
                             "re-queue while stopping, SensorTimestamp conversion, captureNext, "
                             "captureAt and its bound, the camera state machine, the sensor mode. "
                             "Not testable on this pipeline (it has no frame pacing and "
