@@ -284,9 +284,11 @@ void drawRowPair(const PolarMap &map, unsigned cy, RowOffsets rowOffsets, Yuv420
     }
     uint8_t *cb = out.cbRow(cy);
     uint8_t *cr = out.crRow(cy);
-    const unsigned rows = endRow - firstRow;
+    const unsigned rows = endRow - firstRow; /* 1 or 2: cy is a chroma row of the image */
+    if (rows == 0)
+        return;
     for (unsigned cx = 0; cx < out.chromaWidth(); ++cx) {
-        const uint32_t n = rows * std::min(2u, width - 2 * cx);
+        const uint32_t n = rows * (2 * cx + 1 < width ? 2 : 1);
         cb[cx] = uint8_t((cbSum[cx] + n / 2) / n);
         cr[cx] = uint8_t((crSum[cx] + n / 2) / n);
     }
