@@ -47,8 +47,8 @@ void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
     record.sensorTimestamp = frame.sensorTimestamp;
     record.exposure = frame.exposure;
     record.gain = frame.gain;
-    record.width = frame.image.width;
-    record.height = frame.image.height;
+    record.width = frame.image.width();
+    record.height = frame.image.height();
 
     WriteJob job;
     job.path = layout_.file(record.file);

@@ -19,15 +19,17 @@
 #include "camera/grid_lock.h"
 #include "config/plan.h"
 #include "config/rig.h"
-#include "image/image.h"
+#include "image/yuv420_image.h"
 #include "util/chrono_clocks.h"
 #include "util/errors.h"
 
 namespace lockstep
 {
 
+/* A captured frame: its pixels in 4:2:0 YUV as the sensor pipeline gave them (half the bytes of
+ * RGB; a JPEG is encoded from them as they are), and how it was taken. */
 struct Frame {
-    Image image;
+    Yuv420Image image;
     RealtimeInstant sensorTimestamp; /* exposure start of the first row */
     Microseconds exposure{0};
     Nanoseconds readout{0}; /* first row start to last row start (rolling shutter) */

@@ -19,7 +19,7 @@
 
 #include "camera/camera_manager.h"
 #include "camera/libcamera_compat.h"
-#include "camera/yuv_to_rgb.h"
+#include "camera/yuv420_copy.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -64,36 +64,10 @@ void setSyncMode([[maybe_unused]] lc::ControlList &controls, [[maybe_unused]] in
 #endif
 }
 
-/* Byte positions of R, G, B and the pixel size for the RGB formats we accept. DRM fourcc names
- * describe a little-endian word: BGR888 is R,G,B in memory. */
-struct PixelLayout {
-    unsigned r;
-    unsigned g;
-    unsigned b;
-    unsigned bytes;
-};
-
-std::optional<PixelLayout> rgbLayoutOf(const lc::PixelFormat &format)
-{
-    if (format == lc::formats::BGR888)
-        return PixelLayout{0, 1, 2, 3};
-    if (format == lc::formats::RGB888)
-        return PixelLayout{2, 1, 0, 3};
-    if (format == lc::formats::XBGR8888)
-        return PixelLayout{0, 1, 2, 4};
-    if (format == lc::formats::XRGB8888)
-        return PixelLayout{2, 1, 0, 4};
-    return std::nullopt;
-}
-
+/* The formats lockstep takes: 8-bit 4:2:0, planar (a Pi's ISP) or with interleaved chroma. */
 bool isYuv420(const lc::PixelFormat &format)
 {
     return format == lc::formats::NV12 || format == lc::formats::YUV420;
-}
-
-bool acceptedFormat(const lc::PixelFormat &format)
-{
-    return rgbLayoutOf(format) || isYuv420(format);
 }
 
 /* Bytes of each plane of a frame of this configuration, for buffers lockstep allocates itself. */
@@ -111,20 +85,17 @@ std::vector<size_t> planeSizes(const lc::StreamConfiguration &stream)
 
 /* The frame's colour space: libcamera's for the stream; a pipeline that names none (the virtual
  * one, which converts with libyuv) gets video's default, BT.601 limited range. A Pi's pipeline
- * always names one (sYCC, full range, for stills). */
-YuvMatrix matrixOf(const lc::StreamConfiguration &stream)
+ * gives what lockstep asks for stills, sYCC: JPEG's own, so its planes go into the file as
+ * they are. */
+YuvEncoding encodingOf(const lc::StreamConfiguration &stream)
 {
+    YuvEncoding encoding{YuvMatrix::Rec601, YuvRange::Limited};
     if (stream.colorSpace &&
         stream.colorSpace->ycbcrEncoding == lc::ColorSpace::YcbcrEncoding::Rec709)
-        return YuvMatrix::Rec709;
-    return YuvMatrix::Rec601;
-}
-
-YuvRange rangeOf(const lc::StreamConfiguration &stream)
-{
+        encoding.matrix = YuvMatrix::Rec709;
     if (stream.colorSpace && stream.colorSpace->range == lc::ColorSpace::Range::Full)
-        return YuvRange::Full;
-    return YuvRange::Limited;
+        encoding.range = YuvRange::Full;
+    return encoding;
 }
 
 /* A memfd-backed buffer for one frame, all planes in one file at consecutive offsets. */
@@ -225,9 +196,13 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
     if (!config_ || config_->empty())
         throw RunError("camera " + name_ + " offers no still capture stream");
     lc::StreamConfiguration &stream = config_->at(0);
-    /* RGB if the pipeline has it (a Pi's ISP does); a pipeline that offers only 4:2:0 YUV
-     * adjusts this and the frames are converted. */
-    stream.pixelFormat = lc::formats::BGR888;
+    /* Planar 4:2:0, as rpicam-apps takes stills: a Pi's ISP writes it, and the JPEG is encoded
+     * from the planes as they come (half the bytes of RGB in every buffer, in the contiguous
+     * memory pool, and in every frame waiting for a writer). The colour space stays the one the
+     * pipeline names for stills: a Pi's is sYCC, JPEG's own. A pipeline that lacks YUV420
+     * adjusts it (the virtual one: NV12). The colour space is not asked for, since a pipeline
+     * that ignores it (the virtual one in libcamera 0.4) would leave it named wrongly. */
+    stream.pixelFormat = lc::formats::YUV420;
     stream.size = lc::Size(settings.width, settings.height);
     stream.bufferCount = std::max(stream.bufferCount, kBufferCount + kSpareBuffers);
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 2)
@@ -242,9 +217,9 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
         throw RunError("camera " + name_ + " cannot deliver " + std::to_string(settings.width) +
                        "x" + std::to_string(settings.height) + " (it offers " +
                        stream.size.toString() + ")");
-    if (!acceptedFormat(stream.pixelFormat))
+    if (!isYuv420(stream.pixelFormat))
         throw RunError("camera " + name_ + " offers " + stream.pixelFormat.toString() +
-                       ", neither 8-bit RGB nor NV12/YUV420");
+                       ", neither YUV420 nor NV12");
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 2)
     const bool rotated = config_->orientation == lc::Orientation::Rotate180;
 #else
@@ -711,7 +686,7 @@ LibcameraCamera::Completed LibcameraCamera::waitForFrame(std::optional<RealtimeI
     return selected;
 }
 
-void LibcameraCamera::convert(const lc::FrameBuffer &buffer, Image &image) const
+Yuv420Image LibcameraCamera::copyOut(const lc::FrameBuffer &buffer) const
 {
     const lc::StreamConfiguration &stream = config_->at(0);
     const auto &planes = buffer.planes();
@@ -723,36 +698,21 @@ void LibcameraCamera::convert(const lc::FrameBuffer &buffer, Image &image) const
             return mappings_.at(planes[index].fd.get()).data() + planes[index].offset;
         return mapping.data() + first.offset + offsetInFirst;
     };
-    if (isYuv420(stream.pixelFormat)) {
-        const std::vector<size_t> sizes = planeSizes(stream);
-        YuvPlanes yuv;
-        yuv.y = planeData(0, 0);
-        yuv.yStride = stream.stride;
-        if (stream.pixelFormat == lc::formats::NV12) {
-            yuv.cb = planeData(1, sizes[0]);
-            yuv.cr = yuv.cb + 1;
-            yuv.cStride = stream.stride;
-            yuv.cStep = 2;
-        } else {
-            yuv.cb = planeData(1, sizes[0]);
-            yuv.cr = planeData(2, sizes[0] + sizes[1]);
-            yuv.cStride = stream.stride / 2;
-            yuv.cStep = 1;
-        }
-        yuv420ToRgb(yuv, matrixOf(stream), rangeOf(stream), image);
-        return;
+    const std::vector<size_t> sizes = planeSizes(stream);
+    YuvPlanes yuv;
+    yuv.y = planeData(0, 0);
+    yuv.yStride = stream.stride;
+    yuv.cb = planeData(1, sizes[0]);
+    if (stream.pixelFormat == lc::formats::NV12) {
+        yuv.cr = yuv.cb + 1;
+        yuv.cStride = stream.stride;
+        yuv.cStep = 2;
+    } else {
+        yuv.cr = planeData(2, sizes[0] + sizes[1]);
+        yuv.cStride = stream.stride / 2;
+        yuv.cStep = 1;
     }
-    const PixelLayout layout = *rgbLayoutOf(stream.pixelFormat);
-    const uint8_t *data = planeData(0, 0);
-    for (unsigned y = 0; y < stream.size.height; ++y) {
-        const uint8_t *in = data + size_t(y) * stream.stride;
-        uint8_t *out = image.pixel(0, y);
-        for (unsigned x = 0; x < stream.size.width; ++x, in += layout.bytes, out += 3) {
-            out[0] = in[layout.r];
-            out[1] = in[layout.g];
-            out[2] = in[layout.b];
-        }
-    }
+    return copyYuv420(yuv, stream.size.width, stream.size.height, encodingOf(stream));
 }
 
 /* Copies the selected frame out and gives its request back to the sensor. */
@@ -760,16 +720,14 @@ Frame LibcameraCamera::toFrame(const Completed &completed)
 {
     lc::Request *request = completed.request;
     const lc::FrameBuffer *buffer = request->buffers().begin()->second;
-    const lc::StreamConfiguration &stream = config_->at(0);
     Frame frame;
     try {
-        frame.image = Image(stream.size.width, stream.size.height);
         std::set<int> fds;
         for (const lc::FrameBuffer::Plane &plane : buffer->planes())
             fds.insert(plane.fd.get());
         for (const int fd : fds)
             syncDmabuf(fd, DMA_BUF_SYNC_START);
-        convert(*buffer, frame.image);
+        frame.image = copyOut(*buffer);
         for (const int fd : fds)
             syncDmabuf(fd, DMA_BUF_SYNC_END);
     } catch (...) {

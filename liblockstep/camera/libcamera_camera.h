@@ -98,7 +98,8 @@ private:
     /* How long a wait for one frame may take before the camera counts as failed. */
     Nanoseconds frameTimeout() const;
     Frame toFrame(const Completed &completed);
-    void convert(const libcamera::FrameBuffer &buffer, Image &image) const;
+    /* The frame's planes, copied out of the pipeline's buffer (yuv420_copy.h). */
+    Yuv420Image copyOut(const libcamera::FrameBuffer &buffer) const;
 
     std::string name_;
     int rotation_;

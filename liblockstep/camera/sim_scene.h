@@ -8,21 +8,25 @@
 #include <vector>
 
 #include "image/image.h"
+#include "image/yuv420_image.h"
 
 namespace lockstep
 {
 
 /* Renders the disc at each of the angles (degrees) and averages them: several angles spread
- * over an exposure give motion blur. `rotation180` flips the image as a mounted camera would.
- * A non-zero noiseSeed adds mild, reproducible sensor noise; 0 renders a noise-free frame.
- * Throws RunError for an empty size or no angles. */
-Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
-                      double azimuthDeg, bool rotation180 = false, unsigned noiseSeed = 0);
+ * over an exposure give motion blur. The frame is 4:2:0 YUV in JPEG's colour space (kJpegYuv),
+ * as a Raspberry Pi's still pipeline delivers it; toRgb() (image/yuv_to_rgb.h) shows it as RGB.
+ * `rotation180` flips the image as a mounted camera would. A non-zero noiseSeed adds mild,
+ * reproducible sensor noise; 0 renders a noise-free frame. Throws RunError for an empty size or no
+ * angles. */
+Yuv420Image renderTurntable(unsigned width, unsigned height, std::span<const double> anglesDeg,
+                            double azimuthDeg, bool rotation180 = false, unsigned noiseSeed = 0);
 /* A rolling shutter's frame: the rows split into equal bands, top to bottom in readout order,
  * band b drawn at its own angles bandAnglesDeg[b]. */
-Image renderTurntableBands(unsigned width, unsigned height,
-                           std::span<const std::vector<double>> bandAnglesDeg, double azimuthDeg,
-                           bool rotation180 = false, unsigned noiseSeed = 0);
+Yuv420Image renderTurntableBands(unsigned width, unsigned height,
+                                 std::span<const std::vector<double>> bandAnglesDeg,
+                                 double azimuthDeg, bool rotation180 = false,
+                                 unsigned noiseSeed = 0);
 
 struct AngleEstimate {
     double angleDeg = 0; /* turntable angle in [0, 360) */

@@ -227,25 +227,25 @@ void appendBigEndian32(std::vector<uint8_t> &out, uint32_t value)
 
 } // namespace
 
-std::vector<uint8_t> withExif(std::span<const uint8_t> file, const CaptureExif &exif)
+ExifInsert exifInsert(std::span<const uint8_t> file, const CaptureExif &exif)
 {
     const std::vector<uint8_t> block = exifBlock(exif);
     constexpr uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    std::vector<uint8_t> out;
-    out.reserve(file.size() + block.size() + 16);
+    ExifInsert insert;
+    std::vector<uint8_t> &out = insert.bytes;
     if (file.size() >= 33 && std::memcmp(file.data(), kPng, sizeof kPng) == 0 &&
         std::memcmp(file.data() + 12, "IHDR", 4) == 0) {
         /* Signature (8) and IHDR (length 4, type 4, 13 bytes, CRC 4) end at 33. */
         const std::span<const uint8_t> tiff(block.data() + sizeof kExifPrefix,
                                             block.size() - sizeof kExifPrefix);
-        out.assign(file.begin(), file.begin() + 33);
+        insert.at = 33;
+        out.reserve(tiff.size() + 12);
         appendBigEndian32(out, uint32_t(tiff.size()));
-        const size_t typeAt = out.size();
         out.insert(out.end(), {'e', 'X', 'I', 'f'});
         out.insert(out.end(), tiff.begin(), tiff.end());
-        appendBigEndian32(out, uint32_t(crc32(0, out.data() + typeAt, uInt(out.size() - typeAt))));
-        out.insert(out.end(), file.begin() + 33, file.end());
-        return out;
+        /* The CRC covers the chunk type and data. */
+        appendBigEndian32(out, uint32_t(crc32(0, out.data() + 4, uInt(out.size() - 4))));
+        return insert;
     }
     if (file.size() >= 4 && file[0] == 0xff && file[1] == 0xd8) {
         size_t at = 2;
@@ -253,14 +253,24 @@ std::vector<uint8_t> withExif(std::span<const uint8_t> file, const CaptureExif &
             at = 4 + (size_t(file[4]) << 8 | file[5]);
         if (at > file.size() || block.size() + 2 > 0xffff)
             throw RunError("cannot add EXIF: malformed JPEG");
-        out.assign(file.begin(), file.begin() + std::ptrdiff_t(at));
+        insert.at = at;
+        out.reserve(block.size() + 4);
         out.insert(out.end(), {0xff, 0xe1, uint8_t((block.size() + 2) >> 8),
                                uint8_t((block.size() + 2) & 0xff)});
         out.insert(out.end(), block.begin(), block.end());
-        out.insert(out.end(), file.begin() + std::ptrdiff_t(at), file.end());
-        return out;
+        return insert;
     }
     throw RunError("cannot add EXIF: neither JPEG nor PNG");
+}
+
+std::vector<uint8_t> withExif(std::span<const uint8_t> file, const CaptureExif &exif)
+{
+    const ExifInsert insert = exifInsert(file, exif);
+    std::vector<uint8_t> out;
+    out.reserve(file.size() + insert.bytes.size());
+    for (const std::span<const uint8_t> piece : insert.pieces(file))
+        out.insert(out.end(), piece.begin(), piece.end());
+    return out;
 }
 
 std::optional<CaptureExif> parseExifBlock(std::span<const uint8_t> block)

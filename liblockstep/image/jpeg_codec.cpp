@@ -1,5 +1,5 @@
 /* JPEG through libjpeg-turbo's TurboJPEG API: 4:2:0 chroma subsampling, as cameras and
- * rpicam-apps write it. */
+ * rpicam-apps write it (the encoder itself: jpeg_encoder.cpp). */
 #include <memory>
 #include <string>
 
@@ -7,6 +7,7 @@
 
 #include "image/codecs.h"
 #include "image/image.h"
+#include "image/jpeg_encoder.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -20,10 +21,6 @@ struct TjHandleDeleter {
 };
 using TjHandle = std::unique_ptr<void, TjHandleDeleter>;
 
-struct TjBufferDeleter {
-    void operator()(unsigned char *buffer) const { tjFree(buffer); }
-};
-
 TjHandle makeHandle(tjhandle handle, const char *what)
 {
     if (!handle)
@@ -36,20 +33,16 @@ TjHandle makeHandle(tjhandle handle, const char *what)
 
 std::vector<uint8_t> encodeJpeg(const Image &image, int quality)
 {
-    checkImageShape(image, "encode JPEG");
-    if (quality < 1 || quality > 100)
-        throw RunError("cannot encode JPEG: quality " + std::to_string(quality) +
-                       " is outside 1..100");
+    JpegEncoder encoder;
+    const std::span<const uint8_t> jpeg = encoder.encode(image, quality);
+    return {jpeg.begin(), jpeg.end()};
+}
 
-    TjHandle handle = makeHandle(tjInitCompress(), "compressor");
-    unsigned char *out = nullptr;
-    unsigned long outSize = 0;
-    const int rc = tjCompress2(handle.get(), image.rgb.data(), int(image.width), 0,
-                               int(image.height), TJPF_RGB, &out, &outSize, TJSAMP_420, quality, 0);
-    const std::unique_ptr<unsigned char, TjBufferDeleter> owned(out);
-    if (rc != 0)
-        throw RunError(std::string("cannot encode JPEG: ") + tjGetErrorStr2(handle.get()));
-    return std::vector<uint8_t>(out, out + outSize);
+std::vector<uint8_t> encodeJpeg(const Yuv420Image &image, int quality)
+{
+    JpegEncoder encoder;
+    const std::span<const uint8_t> jpeg = encoder.encode(image, quality);
+    return {jpeg.begin(), jpeg.end()};
 }
 
 namespace

@@ -31,8 +31,15 @@ void DurableBatch::step(CommitStep step, size_t index) const
 
 void DurableBatch::add(const std::string &target, std::span<const uint8_t> bytes)
 {
+    const std::span<const uint8_t> whole[] = {bytes};
+    add(target, whole);
+}
+
+void DurableBatch::add(const std::string &target, std::span<const std::span<const uint8_t>> pieces)
+{
     StagedFile file(target);
-    file.write(bytes);
+    for (const std::span<const uint8_t> piece : pieces)
+        file.write(piece);
     file.startWriteback();
     files_.push_back(std::move(file));
     step(CommitStep::Staged, files_.size() - 1);

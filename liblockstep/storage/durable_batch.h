@@ -40,6 +40,8 @@ public:
     /* Writes the file's bytes under a temporary name next to `target` (whose folder must
      * exist). Throws RunError; the batch's temporaries are removed when it goes uncommitted. */
     void add(const std::string &target, std::span<const uint8_t> bytes);
+    /* The same for a file written as pieces, one after another (a frame and its EXIF). */
+    void add(const std::string &target, std::span<const std::span<const uint8_t>> pieces);
     /* Flushes, publishes and syncs every file added. Throws RunError with the first failure:
      * the files not yet published are removed, those published stay (complete). */
     void commit();

@@ -4,11 +4,15 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "image/capture_exif.h"
 #include "image/image.h"
+#include "image/jpeg_encoder.h"
+#include "image/yuv_to_rgb.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
@@ -18,20 +22,42 @@ namespace lockstep
 namespace
 {
 
-/* The encoded frame with how it was taken in its EXIF. */
-std::vector<uint8_t> encode(const WriteJob &job)
+/* The encoded frame and the EXIF of how it was taken, to be written around it. A JPEG comes
+ * from the frame's planes into the worker's own buffer (valid until its next frame); a PNG
+ * needs RGB, converted here once, on the worker. */
+struct Encoded {
+    std::span<const uint8_t> jpeg; /* in the worker's encoder */
+    std::vector<uint8_t> png;
+    ExifInsert exif;
+
+    std::span<const uint8_t> file() const
+    {
+        return png.empty() ? jpeg : std::span<const uint8_t>(png);
+    }
+};
+
+/* `jpeg`: the worker's encoder, made at its first JPEG (a failure then fails that frame). */
+Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
 {
     const Frame &f = job.frame;
-    const std::vector<uint8_t> encoded =
-        job.format == ImageFormat::Png ? encodePng(f.image) : encodeJpeg(f.image, job.jpegQuality);
-    return withExif(encoded,
-                    CaptureExif{std::chrono::duration_cast<Microseconds>(f.exposure), f.gain,
-                                f.image.width, f.image.height, job.camera, f.sensorTimestamp});
+    Encoded out;
+    if (job.format == ImageFormat::Png) {
+        out.png = encodePng(toRgb(f.image));
+    } else {
+        if (!jpeg)
+            jpeg.emplace();
+        out.jpeg = jpeg->encode(f.image, job.jpegQuality);
+    }
+    out.exif = exifInsert(
+        out.file(), CaptureExif{std::chrono::duration_cast<Microseconds>(f.exposure), f.gain,
+                                f.image.width(), f.image.height(), job.camera, f.sensorTimestamp});
+    return out;
 }
 
 /* Encodes, checksums and stages each frame of a batch, then commits the batch: every result
- * has an error or is durable. */
-std::vector<WriteResult> runBatch(const std::vector<WriteJob> &batch,
+ * has an error or is durable. Each frame's pixels are let go once its file is staged, so a
+ * batch waiting for the disk holds files, not frames. */
+std::vector<WriteResult> runBatch(std::vector<WriteJob> &batch, std::optional<JpegEncoder> &jpeg,
                                   const DurableBatch::StepHook &hook)
 {
     std::vector<WriteResult> results(batch.size());
@@ -41,16 +67,18 @@ std::vector<WriteResult> runBatch(const std::vector<WriteJob> &batch,
             WriteResult &result = results[i];
             result.path = batch[i].path;
             const MonotonicInstant start = MonotonicClock::now();
-            const std::vector<uint8_t> bytes = encode(batch[i]);
-            const MonotonicInstant encoded = MonotonicClock::now();
-            result.sha256 = sha256Hex(bytes);
-            result.bytes = bytes.size();
+            const Encoded encoded = encode(batch[i], jpeg);
+            const MonotonicInstant encodedAt = MonotonicClock::now();
+            const auto pieces = encoded.exif.pieces(encoded.file());
+            result.sha256 = sha256HexOfPieces(pieces);
+            result.bytes = encoded.file().size() + encoded.exif.bytes.size();
             const std::string parent = std::filesystem::path(result.path).parent_path().string();
             if (!parent.empty())
                 makeDirectories(parent);
-            files.add(result.path, bytes);
-            result.encode = encoded - start;
-            result.write = MonotonicClock::now() - encoded;
+            files.add(result.path, pieces);
+            batch[i].frame.image = Yuv420Image();
+            result.encode = encodedAt - start;
+            result.write = MonotonicClock::now() - encodedAt;
         }
         const MonotonicInstant commitStart = MonotonicClock::now();
         files.commit();
@@ -133,19 +161,20 @@ private:
 
     void work()
     {
+        std::optional<JpegEncoder> jpeg; /* this thread's, for every frame it encodes */
         for (;;) {
             std::unique_lock lock(mutex_);
             jobReady_.wait(lock, [this] { return !queue_.empty() || stopping_; });
             if (queue_.empty())
                 return;
-            const std::vector<WriteJob> batch = std::move(queue_.front());
+            std::vector<WriteJob> batch = std::move(queue_.front());
             queue_.pop_front();
             queuedFrames_ -= batch.size();
             ++active_;
             lock.unlock();
             spaceFree_.notify_all();
 
-            std::vector<WriteResult> results = runBatch(batch, hook_);
+            std::vector<WriteResult> results = runBatch(batch, jpeg, hook_);
             std::string error;
             for (size_t i = 0; i < batch.size(); ++i) {
                 WriteResult &result = results[i];

@@ -42,7 +42,8 @@ class WriterPool
 {
 public:
     /* Called on a worker thread after each job, in completion order, one call at a time. An
-     * exception it throws counts as that job's failure. */
+     * exception it throws counts as that job's failure. The job's frame has no pixels by then
+     * (they are released as soon as the file is staged). */
     using Completion = std::function<void(const WriteJob &job, const WriteResult &result)>;
 
     /* `hook`: see DurableBatch (tests that stop a writer between two steps). */

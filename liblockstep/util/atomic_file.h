@@ -21,7 +21,8 @@ void writeAll(int fd, std::span<const uint8_t> bytes, const std::string &path);
 /* mkdir -p; throws RunError. */
 void makeDirectories(const std::string &path);
 
-/* SHA-256 (OpenSSL) as lowercase hex. */
+/* SHA-256 (OpenSSL) as lowercase hex: of the bytes, or of the pieces one after another. */
 std::string sha256Hex(std::span<const uint8_t> bytes);
+std::string sha256HexOfPieces(std::span<const std::span<const uint8_t>> pieces);
 
 } // namespace lockstep

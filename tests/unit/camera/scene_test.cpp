@@ -3,10 +3,13 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "camera/sim_scene.h"
 #include "image/image.h"
+#include "image/jpeg_encoder.h"
+#include "image/yuv_to_rgb.h"
 #include "util/errors.h"
 
 using namespace lockstep;
@@ -20,7 +23,7 @@ double angleError(double a, double b)
 }
 
 /* What verify sees: the frame after a trip through the JPEG codec. */
-AngleEstimate estimateThroughJpeg(const Image &frame, int quality, double azimuth,
+AngleEstimate estimateThroughJpeg(const Yuv420Image &frame, int quality, double azimuth,
                                   bool rotation180 = false)
 {
     return estimateTurntableAngle(decodeImage(encodeJpeg(frame, quality)), azimuth, rotation180);
@@ -36,7 +39,7 @@ BOOST_AUTO_TEST_CASE(angle_round_trip_through_jpeg_q90)
         for (int degree = 0; degree < 360; ++degree) {
             const double angle = degree + 0.25; /* off the whole degrees */
             const std::array angles{angle};
-            const Image frame =
+            const Yuv420Image frame =
                 renderTurntable(640, 480, angles, azimuth, false, unsigned(degree) + 1);
             const AngleEstimate estimate = estimateThroughJpeg(frame, 90, azimuth);
             BOOST_REQUIRE(estimate.valid);
@@ -65,7 +68,7 @@ BOOST_AUTO_TEST_CASE(angle_survives_sizes_quality_and_rotation)
         for (const double angle : {12.5, 200.0, 359.9}) {
             const std::array angles{angle};
             const double azimuth = 90;
-            const Image frame =
+            const Yuv420Image frame =
                 renderTurntable(c.width, c.height, angles, azimuth, c.rotation180, 7);
             const AngleEstimate estimate =
                 estimateThroughJpeg(frame, c.quality, azimuth, c.rotation180);
@@ -83,13 +86,13 @@ BOOST_AUTO_TEST_CASE(angle_survives_sizes_quality_and_rotation)
 BOOST_AUTO_TEST_CASE(rotation_and_azimuth_turn_the_view)
 {
     const std::array angles{30.0};
-    const Image upright = renderTurntable(320, 240, angles, 0, false);
-    const Image turned = renderTurntable(320, 240, angles, 0, true);
+    const Image upright = toRgb(renderTurntable(320, 240, angles, 0, false));
+    const Image turned = toRgb(renderTurntable(320, 240, angles, 0, true));
     BOOST_TEST(upright.rgb != turned.rgb);
     /* Read with the wrong rotation, the frame shows the angle half a turn away. */
     BOOST_TEST(angleError(estimateTurntableAngle(turned, 0, false).angleDeg, 210.0) < 0.5);
     /* A camera 90 degrees further round sees the disc 90 degrees further turned. */
-    const Image fromSide = renderTurntable(320, 240, angles, 90, false);
+    const Image fromSide = toRgb(renderTurntable(320, 240, angles, 90, false));
     BOOST_TEST(angleError(estimateTurntableAngle(fromSide, 0, false).angleDeg, 120.0) < 0.5);
 }
 
@@ -101,7 +104,7 @@ BOOST_AUTO_TEST_CASE(motion_blur_shows_as_spread_and_mean_angle)
         angles.reserve(kInstants);
         for (int i = 0; i < kInstants; ++i)
             angles.push_back(100.0 + arc * i / (kInstants - 1));
-        const Image frame = renderTurntable(640, 480, angles, 0, false, 3);
+        const Yuv420Image frame = renderTurntable(640, 480, angles, 0, false, 3);
         const AngleEstimate estimate = estimateThroughJpeg(frame, 90, 0);
         BOOST_TEST_MESSAGE("blur over " << arc << " deg: angle " << estimate.angleDeg << ", spread "
                                         << estimate.spreadDeg);
@@ -131,19 +134,58 @@ BOOST_AUTO_TEST_CASE(no_disc_is_not_valid)
 BOOST_AUTO_TEST_CASE(noise_is_mild_and_reproducible)
 {
     const std::array angles{45.0};
-    const Image clean = renderTurntable(320, 240, angles, 0, false, 0);
-    const Image noisy = renderTurntable(320, 240, angles, 0, false, 11);
-    BOOST_TEST(renderTurntable(320, 240, angles, 0, false, 11).rgb == noisy.rgb);
-    BOOST_TEST(renderTurntable(320, 240, angles, 0, false, 12).rgb != noisy.rgb);
+    const Yuv420Image clean = renderTurntable(320, 240, angles, 0, false, 0);
+    const Yuv420Image noisy = renderTurntable(320, 240, angles, 0, false, 11);
+    BOOST_TEST(samePixels(renderTurntable(320, 240, angles, 0, false, 11), noisy));
+    BOOST_TEST(!samePixels(renderTurntable(320, 240, angles, 0, false, 12), noisy));
+    /* Packed planes: the buffers hold the samples and nothing else, luma first. */
+    BOOST_TEST_REQUIRE(clean.bytes() == size_t(320) * 240 * 3 / 2);
+    const size_t luma = size_t(320) * 240;
     int maxDiff = 0;
     size_t changed = 0;
-    for (size_t i = 0; i < clean.rgb.size(); ++i) {
-        const int diff = std::abs(int(clean.rgb[i]) - int(noisy.rgb[i]));
+    for (size_t i = 0; i < luma; ++i) {
+        const int diff = std::abs(int(clean.y()[i]) - int(noisy.y()[i]));
         maxDiff = std::max(maxDiff, diff);
         changed += diff != 0;
     }
-    BOOST_TEST(maxDiff <= 3);
-    BOOST_TEST(changed > clean.rgb.size() / 2);
+    BOOST_TEST(maxDiff <= 2);
+    BOOST_TEST(changed > luma / 2);
+    /* Chroma: RGB noise averaged over 2x2 pixels is next to nothing; none is added. */
+    BOOST_TEST(std::memcmp(clean.cb(), noisy.cb(), clean.bytes() - luma) == 0);
+}
+
+/* The frame is JPEG's Y'CbCr of the scene's colours: the same pixels as RGB, within rounding
+ * (chroma is shared by 2x2 pixels, so only flat areas compare exactly). */
+BOOST_AUTO_TEST_CASE(frames_are_yuv420_of_the_scene_colours)
+{
+    const std::array angles{0.0};
+    const Yuv420Image frame = renderTurntable(320, 240, angles, 0, false, 0);
+    BOOST_TEST((frame.width() == 320u && frame.height() == 240u));
+    BOOST_TEST((frame.chromaWidth() == 160u && frame.chromaHeight() == 120u));
+    BOOST_TEST((frame.encoding() == kJpegYuv));
+    const Image rgb = toRgb(frame);
+    const uint8_t *corner = rgb.pixel(1, 1); /* background grey 120 */
+    for (int c = 0; c < 3; ++c)
+        BOOST_TEST(std::abs(int(corner[c]) - 120) <= 1);
+    BOOST_TEST(int(frame.cbRow(0)[0]) == 128);
+    BOOST_TEST(int(frame.crRow(0)[0]) == 128);
+    /* Hue ring at disc angle 0, right of the centre: RGB (228, 78, 78). */
+    const auto ringX = unsigned(160 + 0.87 * 0.45 * 240);
+    const uint8_t *ring = rgb.pixel(ringX, 120);
+    BOOST_TEST(std::abs(int(ring[0]) - 228) <= 4);
+    BOOST_TEST(std::abs(int(ring[1]) - 78) <= 4);
+    BOOST_TEST(std::abs(int(ring[2]) - 78) <= 4);
+}
+
+/* An odd size: the last chroma column and row cover one pixel column or row. */
+BOOST_AUTO_TEST_CASE(odd_sizes_render)
+{
+    const std::array angles{10.0};
+    const Yuv420Image frame = renderTurntable(321, 241, angles, 0, false, 5);
+    BOOST_TEST((frame.chromaWidth() == 161u && frame.chromaHeight() == 121u));
+    const AngleEstimate estimate = estimateTurntableAngle(toRgb(frame), 0);
+    BOOST_TEST_REQUIRE(estimate.valid);
+    BOOST_TEST(angleError(estimate.angleDeg, 10.0) < 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(render_rejects_empty_requests)

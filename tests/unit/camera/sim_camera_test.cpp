@@ -13,6 +13,7 @@
 #include "common/instant_printing.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
+#include "image/yuv_to_rgb.h"
 #include "util/errors.h"
 
 using namespace lockstep;
@@ -117,7 +118,7 @@ BOOST_AUTO_TEST_CASE(captures_on_grid_instants_with_a_latency_it_is_not_told)
             BOOST_TEST((frame.exposure == 20ms));
             BOOST_TEST((frame.readout == 86'940'000ns));
             BOOST_TEST(frame.gain == 2.5);
-            BOOST_TEST(frame.image.width == 320u);
+            BOOST_TEST(frame.image.width() == 320u);
             BOOST_TEST(frame.sequence > lastSequence);
             lastSequence = frame.sequence;
         }
@@ -207,7 +208,7 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
         track.push_back({moveBegin + step * 100ms / 356, 800 + step});
     sim.writeTrack(track);
 
-    const AngleEstimate before = estimateTurntableAngle(camera->captureAt(t0).image, 90);
+    const AngleEstimate before = estimateTurntableAngle(toRgb(camera->captureAt(t0).image), 90);
     BOOST_TEST_REQUIRE(before.valid);
     BOOST_TEST(angleError(before.angleDeg, 90.0) < 0.5);
     BOOST_TEST(before.spreadDeg < 3.0);
@@ -216,7 +217,7 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
      * says the table stands. */
     const RealtimeInstant during = grid.instantAtOrAfter(moveBegin + 20ms);
     const Frame moving = camera->captureAt(during);
-    const AngleEstimate blurred = estimateTurntableAngle(moving.image, 90);
+    const AngleEstimate blurred = estimateTurntableAngle(toRgb(moving.image), 90);
     BOOST_TEST_MESSAGE("while moving: angle " << blurred.angleDeg << ", spread "
                                               << blurred.spreadDeg);
     BOOST_TEST_REQUIRE(blurred.valid);
@@ -224,7 +225,7 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
     BOOST_TEST(angleError(blurred.angleDeg, 90.0) > 5.0);
 
     const Frame after = camera->captureAt(grid.instantAtOrAfter(moveBegin + 150ms));
-    const AngleEstimate still = estimateTurntableAngle(after.image, 90);
+    const AngleEstimate still = estimateTurntableAngle(toRgb(after.image), 90);
     BOOST_TEST_REQUIRE(still.valid);
     BOOST_TEST(angleError(still.angleDeg, 90 + 356 * 360.0 / 3200) < 0.5);
     BOOST_TEST(still.spreadDeg < 3.0);
@@ -246,8 +247,8 @@ BOOST_AUTO_TEST_CASE(rolling_shutter_shows_a_move_during_the_readout)
     sim.writeTrack(track);
 
     const Frame frame = camera.captureAt(t);
-    const AngleEstimate top = estimateTurntableAngle(frame.image, 0, false, kTopRows);
-    const AngleEstimate bottom = estimateTurntableAngle(frame.image, 0, false, kBottomRows);
+    const AngleEstimate top = estimateTurntableAngle(toRgb(frame.image), 0, false, kTopRows);
+    const AngleEstimate bottom = estimateTurntableAngle(toRgb(frame.image), 0, false, kBottomRows);
     BOOST_TEST_MESSAGE("top " << top.angleDeg << " deg, bottom " << bottom.angleDeg << " deg");
     BOOST_TEST_REQUIRE(top.valid);
     BOOST_TEST_REQUIRE(bottom.valid);
@@ -256,10 +257,10 @@ BOOST_AUTO_TEST_CASE(rolling_shutter_shows_a_move_during_the_readout)
 
     /* The next frame starts after the jump: every row shows 45 deg. */
     const Frame next = camera.captureAt(t + grid.period);
-    BOOST_TEST(angleError(estimateTurntableAngle(next.image, 0, false, kTopRows).angleDeg, 45.0) <
-               0.5);
-    BOOST_TEST(
-        angleError(estimateTurntableAngle(next.image, 0, false, kBottomRows).angleDeg, 45.0) < 0.5);
+    BOOST_TEST(angleError(estimateTurntableAngle(toRgb(next.image), 0, false, kTopRows).angleDeg,
+                          45.0) < 0.5);
+    BOOST_TEST(angleError(estimateTurntableAngle(toRgb(next.image), 0, false, kBottomRows).angleDeg,
+                          45.0) < 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(rotated_camera_and_missing_track)
@@ -270,8 +271,10 @@ BOOST_AUTO_TEST_CASE(rotated_camera_and_missing_track)
     startAlone(*camera, settings());
     /* No track file yet: the motor never moved, the table stands at step 0. */
     const Frame frame = camera->captureNext();
-    BOOST_TEST(angleError(estimateTurntableAngle(frame.image, 30, true).angleDeg, 0.0) < 0.5);
-    BOOST_TEST(angleError(estimateTurntableAngle(frame.image, 30, false).angleDeg, 180.0) < 0.5);
+    BOOST_TEST(angleError(estimateTurntableAngle(toRgb(frame.image), 30, true).angleDeg, 0.0) <
+               0.5);
+    BOOST_TEST(angleError(estimateTurntableAngle(toRgb(frame.image), 30, false).angleDeg, 180.0) <
+               0.5);
 }
 
 BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
@@ -296,7 +299,7 @@ BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
     BOOST_CHECK_EXCEPTION(camera.takeLockStats(), RunError, says("while configured"));
     camera.stop();                  /* harmless */
     startAlone(camera, settings()); /* Configured -> Streaming again */
-    BOOST_TEST(camera.captureNext().image.width == 320u);
+    BOOST_TEST(camera.captureNext().image.width() == 320u);
 
     sim.camera.simMotor = "nowhere";
     BOOST_CHECK_EXCEPTION(openCamera(sim.rig, sim.camera), RunError, says("nowhere"));

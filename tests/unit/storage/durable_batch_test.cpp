@@ -47,13 +47,14 @@ std::vector<std::string> temporariesIn(const std::string &dir)
 Frame frameNumber(unsigned n)
 {
     Frame frame;
-    frame.image = Image(32, 24);
+    frame.image = Yuv420Image(32, 24);
     for (unsigned y = 0; y < 24; ++y)
-        for (unsigned x = 0; x < 32; ++x) {
-            uint8_t *p = frame.image.pixel(x, y);
-            p[0] = static_cast<uint8_t>(x * 8 + n);
-            p[1] = static_cast<uint8_t>(y * 10);
-            p[2] = static_cast<uint8_t>(n * 61);
+        for (unsigned x = 0; x < 32; ++x)
+            frame.image.yRow(y)[x] = static_cast<uint8_t>(x * 8 + n);
+    for (unsigned y = 0; y < 12; ++y)
+        for (unsigned x = 0; x < 16; ++x) {
+            frame.image.cbRow(y)[x] = static_cast<uint8_t>(y * 10);
+            frame.image.crRow(y)[x] = static_cast<uint8_t>(n * 61);
         }
     frame.sequence = n;
     return frame;

@@ -6,7 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include "image/capture_exif.h"
 #include "image/image.h"
+#include "image/yuv_to_rgb.h"
 #include "scratch_dirs.h"
 #include "storage/writer_pool.h"
 #include "util/atomic_file.h"
@@ -18,16 +20,18 @@ using namespace lockstep::test;
 namespace
 {
 
+/* A 64x48 frame of gradients numbered by n, in padded planes as a pipeline gives them. */
 Frame frameNumber(unsigned n)
 {
     Frame frame;
-    frame.image = Image(64, 48);
+    frame.image = Yuv420Image(64, 48, kJpegYuv, 80, 40);
     for (unsigned y = 0; y < 48; ++y)
-        for (unsigned x = 0; x < 64; ++x) {
-            uint8_t *p = frame.image.pixel(x, y);
-            p[0] = static_cast<uint8_t>(x * 4 + n);
-            p[1] = static_cast<uint8_t>(y * 5);
-            p[2] = static_cast<uint8_t>(n * 37);
+        for (unsigned x = 0; x < 64; ++x)
+            frame.image.yRow(y)[x] = static_cast<uint8_t>(x * 3 + y + n);
+    for (unsigned y = 0; y < 24; ++y)
+        for (unsigned x = 0; x < 32; ++x) {
+            frame.image.cbRow(y)[x] = static_cast<uint8_t>(100 + y + n);
+            frame.image.crRow(y)[x] = static_cast<uint8_t>(150 - x + n);
         }
     frame.sequence = n;
     return frame;
@@ -91,9 +95,14 @@ BOOST_AUTO_TEST_CASE(pool_writes_every_frame_with_its_checksum)
         BOOST_TEST(result.sha256 == sha256Hex(bytes), path);
         const Image image = decodeImage(bytes);
         BOOST_TEST((image.width == 64 && image.height == 48), path);
+        /* The EXIF written around the encoded frame is in the file, where readers look. */
+        const std::optional<CaptureExif> exif = readCaptureExif(bytes);
+        BOOST_TEST_REQUIRE(exif.has_value(), path);
+        BOOST_TEST((exif->width == 64 && exif->height == 48), path);
     }
-    /* PNG is lossless: the decoded pixels are the submitted ones. */
-    BOOST_TEST(readImageFile(dir.path() + "/pos-1/frame-7.png").rgb == frameNumber(7).image.rgb);
+    /* PNG is lossless: the decoded pixels are the submitted ones, converted to RGB. */
+    BOOST_TEST(readImageFile(dir.path() + "/pos-1/frame-7.png").rgb ==
+               toRgb(frameNumber(7).image).rgb);
 }
 
 BOOST_AUTO_TEST_CASE(submit_blocks_while_the_queue_is_full)
