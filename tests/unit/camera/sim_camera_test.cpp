@@ -22,6 +22,9 @@ using namespace std::chrono_literals;
 namespace
 {
 
+/* How far ahead of now a test that writes a motor track picks its first capture instant. */
+constexpr auto kTrackLead = 250ms;
+
 /* A rig with one turntable (3200 microsteps per turn) and one simulated camera, in a temporary
  * sim directory removed afterwards. */
 struct SimRig {
@@ -199,7 +202,9 @@ BOOST_AUTO_TEST_CASE(frame_shows_the_motor_position_from_the_track)
     const SimRig sim(90);
     auto camera = openCamera(sim.rig, sim.camera);
     const FrameGrid grid = startAlone(*camera, settings(20ms));
-    const RealtimeInstant t0 = grid.instantAtOrAfter(RealtimeClock::now() + 30ms);
+    /* Far enough ahead for the track to be written first even on a loaded machine under ASan
+     * (with 30 ms the frame for t0 had once gone by: 34 ms, one period, late). */
+    const RealtimeInstant t0 = grid.instantAtOrAfter(RealtimeClock::now() + kTrackLead);
     /* At step 800 (90 deg) until t0 + 100 ms, then 40 deg further (356 steps) spread evenly
      * over 100 ms, then still. */
     std::vector<TrackRecord> track{{t0 - 1s, 800}};
@@ -237,7 +242,7 @@ BOOST_AUTO_TEST_CASE(rolling_shutter_shows_a_move_during_the_readout)
     sim.camera.simSensor = SimSensor::Imx477; /* 87 ms readout */
     SimCamera camera(sim.rig, sim.camera);
     const FrameGrid grid = startAlone(camera, settings(5ms));
-    const RealtimeInstant t = grid.instantAtOrAfter(RealtimeClock::now() + 30ms);
+    const RealtimeInstant t = grid.instantAtOrAfter(RealtimeClock::now() + kTrackLead);
     /* The table jumps 45 deg (400 steps over 10 ms) once the top rows are done but while the
      * bottom rows are still to be exposed: after exposure, before exposure + readout. */
     const RealtimeInstant jump = t + 5ms + 30ms;
