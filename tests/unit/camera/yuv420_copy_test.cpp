@@ -18,7 +18,7 @@ constexpr uint8_t kPadding = 0xee;
  * shows; padding bytes kPadding. */
 struct Buffer {
     size_t yStride = 8;
-    std::vector<uint8_t> y = std::vector<uint8_t>(8 * kHeight, kPadding);
+    std::vector<uint8_t> y = std::vector<uint8_t>(size_t{8} * kHeight, kPadding);
     std::vector<uint8_t> cb, cr, cbcr;
     size_t cStride = 0;
 
@@ -34,8 +34,8 @@ struct Buffer {
             for (unsigned x = 0; x < 3; ++x) {
                 cb[row * cStride + x] = uint8_t(100 + row * 10 + x);
                 cr[row * cStride + x] = uint8_t(200 + row * 10 + x);
-                cbcr[row * yStride + 2 * x] = uint8_t(100 + row * 10 + x);
-                cbcr[row * yStride + 2 * x + 1] = uint8_t(200 + row * 10 + x);
+                cbcr[row * yStride + size_t{2} * x] = uint8_t(100 + row * 10 + x);
+                cbcr[row * yStride + size_t{2} * x + 1] = uint8_t(200 + row * 10 + x);
             }
     }
     YuvPlanes planar() const { return {y.data(), cb.data(), cr.data(), yStride, cStride, 1}; }
