@@ -8,28 +8,11 @@
 #include "image/codecs.h"
 #include "image/image.h"
 #include "image/jpeg_encoder.h"
+#include "image/turbojpeg_handle.h"
 #include "util/errors.h"
 
 namespace lockstep
 {
-
-namespace
-{
-
-struct TjHandleDeleter {
-    void operator()(void *handle) const { tjDestroy(handle); }
-};
-using TjHandle = std::unique_ptr<void, TjHandleDeleter>;
-
-TjHandle makeHandle(tjhandle handle, const char *what)
-{
-    if (!handle)
-        throw RunError(std::string("cannot create a TurboJPEG ") + what + ": " +
-                       tjGetErrorStr2(nullptr));
-    return TjHandle(handle);
-}
-
-} // namespace
 
 std::vector<uint8_t> encodeJpeg(const Image &image, int quality)
 {
@@ -67,13 +50,13 @@ ImageSize readJpegHeader(tjhandle handle, std::span<const uint8_t> bytes)
 
 ImageSize jpegSize(std::span<const uint8_t> bytes)
 {
-    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+    TjHandle handle = makeTjHandle(tjInitDecompress(), "decompressor");
     return readJpegHeader(handle.get(), bytes);
 }
 
 Image decodeJpeg(std::span<const uint8_t> bytes, unsigned minWidth)
 {
-    TjHandle handle = makeHandle(tjInitDecompress(), "decompressor");
+    TjHandle handle = makeTjHandle(tjInitDecompress(), "decompressor");
     const ImageSize size = readJpegHeader(handle.get(), bytes);
     checkDecodedSize("JPEG", size.width, size.height);
     int width = int(size.width);

@@ -1,11 +1,13 @@
 #include "image/jpeg_encoder.h"
 
 #include <array>
+#include <memory>
 #include <string>
 
 #include <turbojpeg.h>
 
 #include "image/codecs.h"
+#include "image/turbojpeg_handle.h"
 #include "image/yuv_to_rgb.h"
 #include "util/errors.h"
 
@@ -24,17 +26,14 @@ void checkQuality(int quality)
 
 } // namespace
 
-struct JpegEncoder::State {
-    tjhandle handle = nullptr;
-    unsigned char *buffer = nullptr; /* tjAlloc'd */
-    unsigned long capacity = 0;
+struct TjBufferDeleter {
+    void operator()(unsigned char *buffer) const { tjFree(buffer); }
+};
 
-    ~State()
-    {
-        tjFree(buffer);
-        if (handle != nullptr)
-            tjDestroy(handle);
-    }
+struct JpegEncoder::State {
+    TjHandle handle = makeTjHandle(tjInitCompress(), "compressor");
+    std::unique_ptr<unsigned char, TjBufferDeleter> buffer; /* tjAlloc'd */
+    unsigned long capacity = 0;
 
     /* Room for the worst case of a width x height 4:2:0 JPEG. */
     void reserve(unsigned width, unsigned height)
@@ -45,10 +44,10 @@ struct JpegEncoder::State {
                            std::to_string(height) + " is too large");
         if (needed <= capacity)
             return;
-        tjFree(buffer);
+        buffer.reset();
         capacity = 0;
-        buffer = tjAlloc(int(needed));
-        if (buffer == nullptr)
+        buffer.reset(tjAlloc(int(needed)));
+        if (!buffer)
             throw RunError("cannot encode JPEG: out of memory for the output buffer");
         capacity = needed;
     }
@@ -56,18 +55,12 @@ struct JpegEncoder::State {
     std::span<const uint8_t> result(int rc, unsigned long size) const
     {
         if (rc != 0)
-            throw RunError(std::string("cannot encode JPEG: ") + tjGetErrorStr2(handle));
-        return {buffer, size_t(size)};
+            throw RunError(std::string("cannot encode JPEG: ") + tjGetErrorStr2(handle.get()));
+        return {buffer.get(), size_t(size)};
     }
 };
 
-JpegEncoder::JpegEncoder() : state_(std::make_unique<State>())
-{
-    state_->handle = tjInitCompress();
-    if (state_->handle == nullptr)
-        throw RunError(std::string("cannot create a TurboJPEG compressor: ") +
-                       tjGetErrorStr2(nullptr));
-}
+JpegEncoder::JpegEncoder() : state_(std::make_unique<State>()) {}
 
 JpegEncoder::~JpegEncoder() = default;
 
@@ -83,9 +76,10 @@ std::span<const uint8_t> JpegEncoder::encode(const Yuv420Image &image, int quali
     const std::array<int, 3> strides{int(image.yStride()), int(image.cStride()),
                                      int(image.cStride())};
     unsigned long size = state_->capacity;
-    const int rc = tjCompressFromYUVPlanes(state_->handle, planes.data(), int(image.width()),
-                                           strides.data(), int(image.height()), TJSAMP_420,
-                                           &state_->buffer, &size, quality, TJFLAG_NOREALLOC);
+    unsigned char *out = state_->buffer.get(); /* TJFLAG_NOREALLOC: TurboJPEG keeps it */
+    const int rc = tjCompressFromYUVPlanes(state_->handle.get(), planes.data(), int(image.width()),
+                                           strides.data(), int(image.height()), TJSAMP_420, &out,
+                                           &size, quality, TJFLAG_NOREALLOC);
     return state_->result(rc, size);
 }
 
@@ -95,9 +89,10 @@ std::span<const uint8_t> JpegEncoder::encode(const Image &image, int quality)
     checkQuality(quality);
     state_->reserve(image.width, image.height);
     unsigned long size = state_->capacity;
+    unsigned char *out = state_->buffer.get(); /* TJFLAG_NOREALLOC: TurboJPEG keeps it */
     const int rc =
-        tjCompress2(state_->handle, image.rgb.data(), int(image.width), 0, int(image.height),
-                    TJPF_RGB, &state_->buffer, &size, TJSAMP_420, quality, TJFLAG_NOREALLOC);
+        tjCompress2(state_->handle.get(), image.rgb.data(), int(image.width), 0, int(image.height),
+                    TJPF_RGB, &out, &size, TJSAMP_420, quality, TJFLAG_NOREALLOC);
     return state_->result(rc, size);
 }
 
