@@ -161,7 +161,8 @@ void PlanLoader::readSweep(const Field &field)
         const double at = count == 1 ? *from
                                      : *from + static_cast<double>(i) * (*to - *from) /
                                                    static_cast<double>(count - 1);
-        plan_.positions.push_back(Position{{{motor->name, at}}});
+        Position &position = plan_.positions.emplace_back();
+        position.targets.emplace(motor->name, at);
     }
 }
 
