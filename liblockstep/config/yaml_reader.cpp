@@ -402,10 +402,17 @@ void Reader::throwIfFailed()
 std::vector<Field> mapEntries(Reader &reader, const Field &field)
 {
     std::vector<Field> entries;
+    mapEntries(reader, field, entries);
+    return entries;
+}
+
+void mapEntries(Reader &reader, const Field &field, std::vector<Field> &entries)
+{
+    entries.clear();
     const Node &map = field.value;
     if (!map.isMap()) {
         reader.error(field, label(field) + " must be a mapping, got " + describe(map));
-        return entries;
+        return;
     }
     const std::size_t size = map.size();
     entries.reserve(size);
@@ -440,7 +447,6 @@ std::vector<Field> mapEntries(Reader &reader, const Field &field)
         }
         entries.push_back({std::string(name), key.mark(), map.value(i)});
     }
-    return entries;
 }
 
 MapReader::MapReader(Reader &reader, const Field &field, std::initializer_list<const char *> keys)
@@ -486,12 +492,20 @@ SequenceItems sequenceEntries(Reader &reader, const Field &field, bool allowEmpt
 
 Field SequenceItems::at(std::size_t index) const
 {
+    Field field;
+    fill(index, field);
+    return field;
+}
+
+void SequenceItems::fill(std::size_t index, Field &field) const
+{
     const Node item = list_.item(index);
-    std::string name;
-    name.reserve(name_.size() + 22);
-    name.append(name_).append("[").append(std::to_string(index)).append("]");
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), index).ptr;
+    field.name.assign(name_).append("[").append(digits.data(), end).append("]");
     /* An empty item has no mark of its own: fall back to the list's. */
-    return {std::move(name), item.isNull() ? mark_ : item.mark(), item};
+    field.keyMark = item.isNull() ? mark_ : item.mark();
+    field.value = item;
 }
 
 std::optional<double> readNumber(Reader &reader, const Field &field, const Range &range)
