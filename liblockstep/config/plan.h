@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/motor_targets.h"
 #include "config/rig.h"
 
 namespace lockstep
@@ -37,7 +38,7 @@ struct MotionOverride {
 
 /* One stop of the scan: absolute targets (units) for some motors; others stay where they are. */
 struct Position {
-    std::map<std::string, double> targets;
+    MotorTargets targets;
 };
 
 struct ScanPlan {

@@ -161,7 +161,8 @@ void PlanLoader::readSweep(const Field &field)
         const double at = count == 1 ? *from
                                      : *from + static_cast<double>(i) * (*to - *from) /
                                                    static_cast<double>(count - 1);
-        plan_.positions.push_back(Position{{{motor->name, at}}});
+        Position &position = plan_.positions.emplace_back();
+        position.targets.emplace(motor->name, at);
     }
 }
 
@@ -169,12 +170,14 @@ void PlanLoader::readPositionList(const Field &field)
 {
     const auto entries = config::sequenceEntries(reader_, field);
     plan_.positions.reserve(entries.size());
+    std::vector<Field> targets; /* one position's, reused */
     for (const Field &entry : entries) {
         if (entry.value.isMap() && entry.value.size() == 0)
             reader_.error(entry, "'" + entry.name +
                                      "' is empty: a position gives at least one motor a target");
         Position position;
-        for (const Field &target : config::mapEntries(reader_, entry)) {
+        config::mapEntries(reader_, entry, targets);
+        for (const Field &target : targets) {
             if (!rig_) {
                 config::readNumber(reader_, target);
             } else if (const MotorConfig *motor = motorOf(target)) {
