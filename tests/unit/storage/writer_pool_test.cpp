@@ -120,11 +120,13 @@ BOOST_AUTO_TEST_CASE(submit_blocks_while_the_queue_is_full)
             mostQueued = std::max(mostQueued.load(), pool.queuedJobs());
         }
     });
-    /* One job held by the worker, two queued: the fourth submit must wait. */
-    while (submitted < 3 || pool.queuedJobs() < 2)
+    /* One job held in its completion (on the durability stage), one staged and waiting for
+     * the stage, one staged by the worker that waits to hand it over, two queued: the sixth
+     * submit must wait. */
+    while (submitted < 5 || pool.queuedJobs() < 2)
         std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    BOOST_TEST(submitted == 3u);
+    BOOST_TEST(submitted == 5u);
     BOOST_TEST(pool.queuedJobs() == 2u);
 
     gate.open();
