@@ -532,10 +532,11 @@ int main(int argc, char **argv)
         std::cout << "\n2. Encode + write, " << options.threads << " threads\n\n"
                   << "| what | frames/s | / tjbench | goal |\n"
                   << "| --- | ---: | ---: | ---: |\n"
-                  << "| WriterPool: JPEG from YUV planes + EXIF + SHA-256 + DurableBatch, "
-                  << options.threads << " threads, queue " << options.queue << ", " << options.batch
-                  << " frames per position, " << poolFrames << " frames | " << fixed(poolMedian, 2)
-                  << " | " << fixed(poolMedian / tjMedian, 2) << " | >= 0.9 |\n"
+                  << "| WriterPool: JPEG from YUV planes + EXIF + SHA-256 + DurableBatch on the "
+                  << "DurabilityStage, " << options.threads << " threads, queue " << options.queue
+                  << ", " << options.batch << " frames per position, " << poolFrames << " frames | "
+                  << fixed(poolMedian, 2) << " | " << fixed(poolMedian / tjMedian, 2)
+                  << " | >= 0.9 |\n"
                   << "| floor: " << sources << " x `tjbench FRAME.ppm " << options.quality
                   << " -rgb -subsamp 420 -componly -nowrite -quiet -benchtime "
                   << fixed(options.tjbenchSeconds, 1) << " -yuv` at once (Comp Perf) | "
