@@ -1,9 +1,12 @@
 /* Storage benchmarks of issue 13, in one run, each beside its floor:
- *   1. the writer alone: already encoded 12 MP JPEG frames staged and made durable a position
- *      at a time (DurableBatch, --batch frames per position) and, as the design before it, one
- *      writeFileAtomic per frame (temporary, fsync, rename, directory fsync), both with their
- *      SHA-256, beside `dd ... conv=fsync` writing the same number of bytes into the same
- *      directory (goal: >= 0.8x dd);
+ *   1. the writer alone: already encoded 12 MP JPEG frames staged a position at a time
+ *      (DurableBatch, --batch frames per position) and made durable by the DurabilityStage
+ *      as the pool does (on its own thread, positions that wait committed as one group),
+ *      beside `dd ... conv=fsync` writing the same number of bytes into the same directory
+ *      (goal: >= 0.8x dd); neither computes a checksum. Beside them: the same with the SHA-256
+ *      a pool worker computes of each frame, and the designs before: each position committed
+ *      by the thread that staged it, and one writeFileAtomic per frame (temporary, fsync,
+ *      rename, directory fsync);
  *   2. the WriterPool end to end (encode + EXIF + SHA-256 + durable write) beside --threads
  *      parallel tjbench processes compressing the same frames the same way: from 4:2:0 planes
  *      (tjbench -yuv, its "Comp Perf" column: tjCompressFromYUVPlanes, as the pool does), the
@@ -23,6 +26,7 @@
  * only what the benchmark made there is removed afterwards. --writer-only 1 runs part 1 alone
  * (no encoding: quick on a Pi). */
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +37,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -44,10 +49,12 @@
 #include "image/image.h"
 #include "image/jpeg_encoder.h"
 #include "image/yuv_to_rgb.h"
+#include "storage/durability_stage.h"
 #include "storage/durable_batch.h"
 #include "storage/writer_pool.h"
 #include "util/atomic_file.h"
 #include "util/chrono_clocks.h"
+#include "util/unique_fd.h"
 
 using namespace lockstep;
 using namespace lockstep::bench;
@@ -150,6 +157,14 @@ void removeAll(const std::string &path)
 {
     std::error_code ignored;
     std::filesystem::remove_all(path, ignored);
+}
+
+/* syncfs of the file system holding `dir`: nothing left for the next timed run to flush. */
+void settle(const std::string &dir)
+{
+    const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::syncfs(fd.get()) != 0)
+        throw std::runtime_error("cannot sync the file system of " + dir);
 }
 
 /* Part 3, in its own process so nothing of parts 1 and 2 counts: what a scan rank holds at 12
@@ -310,54 +325,110 @@ int main(int argc, char **argv)
     for (unsigned n = 0; n < options.frames; ++n)
         frameBytes += static_cast<double>(jpegs[n % sources].size());
 
-    /* Part 1: the writer alone, the design before it, dd; interleaved per repetition. */
-    std::vector<double> batchMBs, perFrameMBs, ddMBs;
+    /* Part 1: the writer alone, the designs before it, dd; interleaved per repetition. The
+     * writer's rows time the storage path only, as dd does (no checksum), except the one
+     * that adds the SHA-256 a pool worker computes of each frame before staging it. */
+    std::vector<double> stageMBs, stageShaMBs, batchMBs, perFrameMBs, ddMBs;
     const uint64_t block = 1 << 20;
     const uint64_t count = (static_cast<uint64_t>(frameBytes) + block - 1) / block;
     const double ddBytes = static_cast<double>(count * block);
-    for (unsigned r = 0; r < options.reps; ++r) {
-        const std::string batchDir = work + "/batch";
-        const MonotonicInstant batchStart = MonotonicClock::now();
+    const auto positionOf = [&](const std::string &dir, unsigned n) {
+        return dir + "/pos-" + std::to_string(n / options.batch * options.batch);
+    };
+    const auto frameIn = [&](const std::string &position, unsigned n) {
+        return position + "/frame-" + std::to_string(n) + ".jpg";
+    };
+    const auto rate = [&](MonotonicInstant start) {
+        return frameBytes / kMB / seconds(MonotonicClock::now() - start);
+    };
+    /* As the pool writes: each position staged on this thread and handed to the durability
+     * stage, which commits it (with any that wait, as one group) while the next is staged.
+     * Done when every position is durable. */
+    const auto writeStaged = [&](const std::string &dir, bool checksum) {
+        const MonotonicInstant start = MonotonicClock::now();
+        std::string failure;
+        {
+            DurabilityStage stage(options.threads);
+            for (unsigned first = 0; first < options.frames; first += options.batch) {
+                const std::string position = positionOf(dir, first);
+                makeDirectories(position);
+                DurableBatch files;
+                for (unsigned n = first; n < std::min(options.frames, first + options.batch); ++n) {
+                    const std::vector<uint8_t> &jpeg = jpegs[n % sources];
+                    if (checksum)
+                        (void)sha256Hex(jpeg);
+                    files.add(frameIn(position, n), jpeg);
+                }
+                stage.commit(std::move(files), [&](const std::string &error) {
+                    if (failure.empty())
+                        failure = error;
+                });
+            }
+            stage.drain();
+        }
+        if (!failure.empty())
+            throw std::runtime_error(failure);
+        return rate(start);
+    };
+    /* Before issue 13 item 5: each position committed by the thread that staged it. */
+    const auto writeInline = [&](const std::string &dir) {
+        const MonotonicInstant start = MonotonicClock::now();
         for (unsigned first = 0; first < options.frames; first += options.batch) {
-            const std::string position = batchDir + "/pos-" + std::to_string(first);
+            const std::string position = positionOf(dir, first);
             makeDirectories(position);
             DurableBatch files;
-            for (unsigned n = first; n < std::min(options.frames, first + options.batch); ++n) {
-                const std::vector<uint8_t> &jpeg = jpegs[n % sources];
-                (void)sha256Hex(jpeg);
-                files.add(position + "/frame-" + std::to_string(n) + ".jpg", jpeg);
-            }
+            for (unsigned n = first; n < std::min(options.frames, first + options.batch); ++n)
+                files.add(frameIn(position, n), jpegs[n % sources]);
             files.commit();
         }
-        batchMBs.push_back(frameBytes / kMB / seconds(MonotonicClock::now() - batchStart));
-
-        const std::string frameDir = work + "/per-frame";
-        const MonotonicInstant frameStart = MonotonicClock::now();
+        return rate(start);
+    };
+    /* Before issue 13 item 3: each frame on its own. */
+    const auto writePerFrame = [&](const std::string &dir) {
+        const MonotonicInstant start = MonotonicClock::now();
         for (unsigned n = 0; n < options.frames; ++n) {
-            const std::string position =
-                frameDir + "/pos-" + std::to_string(n / options.batch * options.batch);
+            const std::string position = positionOf(dir, n);
             makeDirectories(position);
-            const std::vector<uint8_t> &jpeg = jpegs[n % sources];
-            (void)sha256Hex(jpeg);
-            writeFileAtomic(position + "/frame-" + std::to_string(n) + ".jpg", jpeg);
+            writeFileAtomic(frameIn(position, n), jpegs[n % sources]);
         }
-        perFrameMBs.push_back(frameBytes / kMB / seconds(MonotonicClock::now() - frameStart));
-
-        const MonotonicInstant ddStart = MonotonicClock::now();
-        const int status = run({"dd", "if=/dev/zero", "of=" + work + "/ddtest", "bs=1M",
+        return rate(start);
+    };
+    const auto writeDd = [&](const std::string &file) {
+        const MonotonicInstant start = MonotonicClock::now();
+        const int status = run({"dd", "if=/dev/zero", "of=" + file, "bs=1M",
                                 "count=" + std::to_string(count), "conv=fsync"},
                                work + "/dd.log");
         if (status != 0)
             throw std::runtime_error("dd exited with status " + std::to_string(status));
-        ddMBs.push_back(ddBytes / kMB / seconds(MonotonicClock::now() - ddStart));
-        removeAll(batchDir);
-        removeAll(frameDir);
-        removeAll(work + "/ddtest");
+        return ddBytes / kMB / seconds(MonotonicClock::now() - start);
+    };
+    /* Every run writes into a folder of its own, all removed at the end: removing files
+     * between runs would slow the runs after it (discarded blocks, recently freed inodes
+     * skipped by ext4), and a scan does not remove files either. */
+    std::string runDir;
+    const std::vector<std::function<void()>> part1 = {
+        [&] { stageMBs.push_back(writeStaged(runDir + "/stage", false)); },
+        [&] { stageShaMBs.push_back(writeStaged(runDir + "/stage-sha", true)); },
+        [&] { batchMBs.push_back(writeInline(runDir + "/batch")); },
+        [&] { perFrameMBs.push_back(writePerFrame(runDir + "/per-frame")); },
+        [&] { ddMBs.push_back(writeDd(runDir + "/ddtest")); },
+    };
+    for (unsigned r = 0; r < options.reps; ++r) {
+        runDir = work + "/run-" + std::to_string(r);
+        makeDirectories(runDir);
+        /* Each repetition starts with another of them, and each starts on a settled file
+         * system: nothing left in the journal or the page cache for it to flush. */
+        for (size_t i = 0; i < part1.size(); ++i) {
+            settle(work);
+            part1[(r + i) % part1.size()]();
+        }
     }
+    for (unsigned r = 0; r < options.reps; ++r)
+        removeAll(work + "/run-" + std::to_string(r));
 
     /* Part 2: the WriterPool end to end against parallel tjbench processes. */
     std::vector<double> poolFps, tjFps, tjRgbFps;
-    double encodeShare = 0;
+    double encodeSeconds = 0; /* per frame, the last run */
     const double megapixels = double(kWidth) * kHeight / 1e6;
     /* At most 24 frames (440 MB) made ready before each timed run. */
     const unsigned poolFrames = std::min(options.frames, 24U);
@@ -382,21 +453,20 @@ int main(int argc, char **argv)
                 }
                 positions.push_back(std::move(position));
             }
-            /* Nanoseconds, as counts: the writers add to them from their threads. */
-            std::atomic<int64_t> encodeNs{0}, writeNs{0};
+            /* Nanoseconds, as a count: the writers add to it from their threads. */
+            std::atomic<int64_t> encodeNs{0};
             const MonotonicInstant start = MonotonicClock::now();
             {
                 WriterPool pool(options.threads, options.queue,
                                 [&](const WriteJob &, const WriteResult &result) {
                                     encodeNs += result.encode.count();
-                                    writeNs += result.write.count();
                                 });
                 for (std::vector<WriteJob> &position : positions)
                     pool.submit(std::move(position));
                 pool.drain();
             }
             poolFps.push_back(poolFrames / seconds(MonotonicClock::now() - start));
-            encodeShare = seconds(Nanoseconds(encodeNs)) / seconds(Nanoseconds(encodeNs + writeNs));
+            encodeSeconds = seconds(Nanoseconds(encodeNs)) / poolFrames;
             removeAll(work + "/pool");
 
             tjFps.push_back(parallelTjbench(work, sources, options, true) / megapixels);
@@ -421,6 +491,8 @@ int main(int argc, char **argv)
     }
     const std::string loadAfter = loadAverage();
 
+    const double stageMedian = median(stageMBs);
+    const double stageShaMedian = median(stageShaMBs);
     const double batchMedian = median(batchMBs);
     const double perFrameMedian = median(perFrameMBs);
     const double ddMedian = median(ddMBs);
@@ -435,13 +507,20 @@ int main(int argc, char **argv)
               << "frames: 4056x3040 simulated turntable, JPEG q" << options.quality << " "
               << fixed(frameBytes / options.frames / kMB, 2) << " MB on average; medians of "
               << options.reps << " interleaved runs\n\n"
-              << "1. Writer alone (encoded frames, SHA-256 each), " << options.frames << " frames, "
+              << "1. Writer alone (encoded frames), " << options.frames << " frames, "
               << fixed(frameBytes / kMB, 1) << " MB\n\n"
               << "| what | MB/s | / dd | goal |\n"
               << "| --- | ---: | ---: | ---: |\n"
-              << "| DurableBatch, " << options.batch << " frames per position (now) | "
-              << fixed(batchMedian, 1) << " | " << fixed(batchMedian / ddMedian, 2)
-              << " | >= 0.8 |\n"
+              << "| DurableBatch per position, committed on the DurabilityStage (group commit, "
+              << options.threads << " waiting at most), " << options.batch
+              << " frames per position (now) | " << fixed(stageMedian, 1) << " | "
+              << fixed(stageMedian / ddMedian, 2) << " | >= 0.8 |\n"
+              << "| the same with SHA-256 of each frame before staging it (a pool worker's "
+              << "share) | " << fixed(stageShaMedian, 1) << " | "
+              << fixed(stageShaMedian / ddMedian, 2) << " | |\n"
+              << "| DurableBatch committed by the staging thread, one position after another "
+              << "(before) | " << fixed(batchMedian, 1) << " | " << fixed(batchMedian / ddMedian, 2)
+              << " | |\n"
               << "| writeFileAtomic per frame (before) | " << fixed(perFrameMedian, 1) << " | "
               << fixed(perFrameMedian / ddMedian, 2) << " | |\n"
               << "| floor: `dd if=/dev/zero of=DIR/ddtest bs=1M count=" << count
@@ -453,18 +532,21 @@ int main(int argc, char **argv)
         std::cout << "\n2. Encode + write, " << options.threads << " threads\n\n"
                   << "| what | frames/s | / tjbench | goal |\n"
                   << "| --- | ---: | ---: | ---: |\n"
-                  << "| WriterPool: JPEG from YUV planes + EXIF + SHA-256 + DurableBatch, "
-                  << options.threads << " threads, queue " << options.queue << ", " << options.batch
-                  << " frames per position, " << poolFrames << " frames | " << fixed(poolMedian, 2)
-                  << " | " << fixed(poolMedian / tjMedian, 2) << " | >= 0.9 |\n"
+                  << "| WriterPool: JPEG from YUV planes + EXIF + SHA-256 + DurableBatch on the "
+                  << "DurabilityStage, " << options.threads << " threads, queue " << options.queue
+                  << ", " << options.batch << " frames per position, " << poolFrames << " frames | "
+                  << fixed(poolMedian, 2) << " | " << fixed(poolMedian / tjMedian, 2)
+                  << " | >= 0.9 |\n"
                   << "| floor: " << sources << " x `tjbench FRAME.ppm " << options.quality
                   << " -rgb -subsamp 420 -componly -nowrite -quiet -benchtime "
                   << fixed(options.tjbenchSeconds, 1) << " -yuv` at once (Comp Perf) | "
                   << fixed(tjMedian, 2) << " | 1 | |\n"
                   << "| the same without -yuv (compressing from RGB) | " << fixed(tjRgbMedian, 2)
                   << " | " << fixed(tjRgbMedian / tjMedian, 2) << " | |\n\n"
-                  << "pool worker time (last run): " << fixed(100 * encodeShare, 0)
-                  << "% encoding, the rest checksum and durable write\n\n"
+                  << "encoding per frame on a pool worker (last run): "
+                  << fixed(1000 * encodeSeconds, 1)
+                  << " ms; per frame in one tjbench -yuv: " << fixed(1000 * sources / tjMedian, 1)
+                  << " ms\n\n"
                   << "3. Peak memory of a rank, 12 MP, writer queue full (" << options.threads
                   << " threads, queue " << options.queue << ", 1 frame per position, "
                   << memoryPositions << " positions; one YUV 4:2:0 frame = " << fixed(kFrameMiB, 1)

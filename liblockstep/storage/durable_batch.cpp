@@ -45,6 +45,14 @@ void DurableBatch::add(const std::string &target, std::span<const std::span<cons
     step(CommitStep::Staged, files_.size() - 1);
 }
 
+void DurableBatch::append(DurableBatch &&other)
+{
+    files_.reserve(files_.size() + other.files_.size());
+    for (StagedFile &file : other.files_)
+        files_.push_back(std::move(file));
+    other.files_.clear();
+}
+
 void DurableBatch::commit()
 {
     /* Every file's data first: a rename must never reach the disk before the data it names,

@@ -42,6 +42,10 @@ public:
     void add(const std::string &target, std::span<const uint8_t> bytes);
     /* The same for a file written as pieces, one after another (a frame and its EXIF). */
     void add(const std::string &target, std::span<const std::span<const uint8_t>> pieces);
+    /* Takes over another batch's staged files, after this one's (group commit: several
+     * positions flushed, published and synced as one; the hook stays this batch's, and the
+     * hook's indices count the files of the whole group). */
+    void append(DurableBatch &&other);
     /* Flushes, publishes and syncs every file added. Throws RunError with the first failure:
      * the files not yet published are removed, those published stay (complete). */
     void commit();

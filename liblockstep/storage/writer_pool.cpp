@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 #include "image/image.h"
 #include "image/jpeg_encoder.h"
 #include "image/yuv_to_rgb.h"
+#include "storage/durability_stage.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
@@ -54,14 +56,13 @@ Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
     return out;
 }
 
-/* Encodes, checksums and stages each frame of a batch, then commits the batch: every result
- * has an error or is durable. Each frame's pixels are let go once its file is staged, so a
- * batch waiting for the disk holds files, not frames. */
-std::vector<WriteResult> runBatch(std::vector<WriteJob> &batch, std::optional<JpegEncoder> &jpeg,
-                                  const DurableBatch::StepHook &hook)
+/* Encodes, checksums and stages each frame of a batch into `files`; a failure fails the whole
+ * batch (every result gets the error, `files` is dropped: none of it stays). Each frame's pixels
+ * are let go once its file is staged, so a batch waiting for the disk holds files, not frames. */
+std::vector<WriteResult> stageBatch(std::vector<WriteJob> &batch, std::optional<JpegEncoder> &jpeg,
+                                    DurableBatch &files)
 {
     std::vector<WriteResult> results(batch.size());
-    DurableBatch files(hook);
     try {
         for (size_t i = 0; i < batch.size(); ++i) {
             WriteResult &result = results[i];
@@ -80,18 +81,21 @@ std::vector<WriteResult> runBatch(std::vector<WriteJob> &batch, std::optional<Jp
             result.encode = encodedAt - start;
             result.write = MonotonicClock::now() - encodedAt;
         }
-        const MonotonicInstant commitStart = MonotonicClock::now();
-        files.commit();
-        const Nanoseconds commit = MonotonicClock::now() - commitStart;
-        for (WriteResult &result : results)
-            result.write += commit;
     } catch (const std::exception &e) {
         /* The batch fails whole: none of it is reported written. */
         for (WriteResult &result : results)
             result.error = e.what();
+        files = DurableBatch();
     }
     return results;
 }
+
+/* A batch between its staging and its completions (it travels to the durability stage). */
+struct StagedBatch {
+    std::vector<WriteJob> jobs;
+    std::vector<WriteResult> results;
+    MonotonicInstant handedOver;
+};
 
 } // namespace
 
@@ -100,7 +104,7 @@ class WriterPool::Impl
 public:
     Impl(unsigned threads, size_t maxQueuedJobs, Completion completion, DurableBatch::StepHook hook)
         : maxQueued_(maxQueuedJobs == 0 ? 1 : maxQueuedJobs), completion_(std::move(completion)),
-          hook_(std::move(hook))
+          hook_(std::move(hook)), durability_(threads == 0 ? 1 : threads)
     {
         const unsigned count = threads == 0 ? 1 : threads;
         workers_.reserve(count);
@@ -174,32 +178,55 @@ private:
             lock.unlock();
             spaceFree_.notify_all();
 
-            std::vector<WriteResult> results = runBatch(batch, jpeg, hook_);
-            std::string error;
-            for (size_t i = 0; i < batch.size(); ++i) {
-                WriteResult &result = results[i];
-                if (completion_) {
-                    const std::lock_guard completionLock(completionMutex_);
-                    try {
-                        completion_(batch[i], result);
-                    } catch (const std::exception &e) {
-                        if (result.error.empty())
-                            result.error = batch[i].path + ": completion failed: " + e.what();
-                    }
+            DurableBatch files(hook_);
+            auto staged = std::make_shared<StagedBatch>();
+            staged->results = stageBatch(batch, jpeg, files);
+            staged->jobs = std::move(batch);
+            if (!staged->results.empty() && !staged->results.front().error.empty()) {
+                finish(*staged);
+                continue;
+            }
+            /* The disk's part goes on without this thread: it encodes its next batch. */
+            staged->handedOver = MonotonicClock::now();
+            durability_.commit(std::move(files), [this, staged](const std::string &error) {
+                const Nanoseconds commit = MonotonicClock::now() - staged->handedOver;
+                for (WriteResult &result : staged->results) {
+                    result.write += commit;
+                    if (!error.empty())
+                        result.error = error;
                 }
-                if (error.empty())
-                    error = result.error;
-            }
-
-            lock.lock();
-            --active_;
-            if (!error.empty() && error_.empty()) {
-                error_ = error;
-                spaceFree_.notify_all(); /* blocked submitters must see the failure */
-            }
-            if (queue_.empty() && active_ == 0)
-                idle_.notify_all();
+                finish(*staged);
+            });
         }
+    }
+
+    /* Reports a batch's frames (once durable, or failed) and retires it. */
+    void finish(StagedBatch &staged)
+    {
+        std::string error;
+        for (size_t i = 0; i < staged.jobs.size(); ++i) {
+            WriteResult &result = staged.results[i];
+            if (completion_) {
+                const std::lock_guard completionLock(completionMutex_);
+                try {
+                    completion_(staged.jobs[i], result);
+                } catch (const std::exception &e) {
+                    if (result.error.empty())
+                        result.error = staged.jobs[i].path + ": completion failed: " + e.what();
+                }
+            }
+            if (error.empty())
+                error = result.error;
+        }
+
+        const std::lock_guard lock(mutex_);
+        --active_;
+        if (!error.empty() && error_.empty()) {
+            error_ = error;
+            spaceFree_.notify_all(); /* blocked submitters must see the failure */
+        }
+        if (queue_.empty() && active_ == 0)
+            idle_.notify_all();
     }
 
     const size_t maxQueued_;
@@ -217,6 +244,9 @@ private:
     std::string error_; /* the first failure; sticky */
 
     std::mutex completionMutex_;
+    /* Destroyed after the workers are joined and before what its callbacks use: at most one
+     * batch per worker waits for it, besides the group being committed. */
+    DurabilityStage durability_;
     std::vector<std::thread> workers_;
 };
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "image/image.h"
+#include "numbered_frame.h"
 #include "scratch_dirs.h"
 #include "storage/durable_batch.h"
 #include "storage/writer_pool.h"
@@ -44,22 +45,6 @@ std::vector<std::string> temporariesIn(const std::string &dir)
     return found;
 }
 
-Frame frameNumber(unsigned n)
-{
-    Frame frame;
-    frame.image = Yuv420Image(32, 24);
-    for (unsigned y = 0; y < 24; ++y)
-        for (unsigned x = 0; x < 32; ++x)
-            frame.image.yRow(y)[x] = static_cast<uint8_t>(x * 8 + n);
-    for (unsigned y = 0; y < 12; ++y)
-        for (unsigned x = 0; x < 16; ++x) {
-            frame.image.cbRow(y)[x] = static_cast<uint8_t>(y * 10);
-            frame.image.crRow(y)[x] = static_cast<uint8_t>(n * 61);
-        }
-    frame.sequence = n;
-    return frame;
-}
-
 /* One position: three frames, two of them in one folder, one in another. */
 const std::vector<std::string> kFrames = {"a/frame-0.jpg", "a/frame-1.jpg", "b/frame-2.jpg"};
 /* Hook calls of that position: 3 staged, 3 flushed, 3 published, 2 directories synced. */
@@ -70,7 +55,7 @@ std::vector<WriteJob> positionIn(const std::string &dir)
     std::vector<WriteJob> batch;
     for (unsigned n = 0; n < kFrames.size(); ++n) {
         WriteJob job;
-        job.frame = frameNumber(n);
+        job.frame = frameNumber(n, 32, 24);
         job.path = dir + "/" + kFrames[n];
         job.camera = "pi01/cam";
         batch.push_back(std::move(job));

@@ -9,6 +9,7 @@
 #include "image/capture_exif.h"
 #include "image/image.h"
 #include "image/yuv_to_rgb.h"
+#include "numbered_frame.h"
 #include "scratch_dirs.h"
 #include "storage/writer_pool.h"
 #include "util/atomic_file.h"
@@ -20,27 +21,10 @@ using namespace lockstep::test;
 namespace
 {
 
-/* A 64x48 frame of gradients numbered by n, in padded planes as a pipeline gives them. */
-Frame frameNumber(unsigned n)
-{
-    Frame frame;
-    frame.image = Yuv420Image(64, 48, kJpegYuv, 80, 40);
-    for (unsigned y = 0; y < 48; ++y)
-        for (unsigned x = 0; x < 64; ++x)
-            frame.image.yRow(y)[x] = static_cast<uint8_t>(x * 3 + y + n);
-    for (unsigned y = 0; y < 24; ++y)
-        for (unsigned x = 0; x < 32; ++x) {
-            frame.image.cbRow(y)[x] = static_cast<uint8_t>(100 + y + n);
-            frame.image.crRow(y)[x] = static_cast<uint8_t>(150 - x + n);
-        }
-    frame.sequence = n;
-    return frame;
-}
-
 WriteJob jobFor(const std::string &dir, unsigned n, ImageFormat format)
 {
     WriteJob job;
-    job.frame = frameNumber(n);
+    job.frame = frameNumber(n, 64, 48); /* padded planes, as a pipeline gives them */
     job.format = format;
     job.path = dir + "/pos-" + std::to_string(n % 3) + "/frame-" + std::to_string(n) +
                (format == ImageFormat::Png ? ".png" : ".jpg");
@@ -102,7 +86,7 @@ BOOST_AUTO_TEST_CASE(pool_writes_every_frame_with_its_checksum)
     }
     /* PNG is lossless: the decoded pixels are the submitted ones, converted to RGB. */
     BOOST_TEST(readImageFile(dir.path() + "/pos-1/frame-7.png").rgb ==
-               toRgb(frameNumber(7).image).rgb);
+               toRgb(frameNumber(7, 64, 48).image).rgb);
 }
 
 BOOST_AUTO_TEST_CASE(submit_blocks_while_the_queue_is_full)
@@ -120,11 +104,13 @@ BOOST_AUTO_TEST_CASE(submit_blocks_while_the_queue_is_full)
             mostQueued = std::max(mostQueued.load(), pool.queuedJobs());
         }
     });
-    /* One job held by the worker, two queued: the fourth submit must wait. */
-    while (submitted < 3 || pool.queuedJobs() < 2)
+    /* One job held in its completion (on the durability stage), one staged and waiting for
+     * the stage, one staged by the worker that waits to hand it over, two queued: the sixth
+     * submit must wait. */
+    while (submitted < 5 || pool.queuedJobs() < 2)
         std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    BOOST_TEST(submitted == 3u);
+    BOOST_TEST(submitted == 5u);
     BOOST_TEST(pool.queuedJobs() == 2u);
 
     gate.open();
