@@ -139,22 +139,6 @@ std::string because(const MemoryTiff &file)
     return file.errors.empty() ? std::string() : ": " + file.errors;
 }
 
-/* CFAPattern's colour codes (0 red, 1 green, 2 blue) of the 2x2 cell, row by row. */
-std::array<uint8_t, 4> cfaColours(CfaPattern cfa)
-{
-    switch (cfa) {
-    case CfaPattern::Rggb:
-        return {0, 1, 1, 2};
-    case CfaPattern::Grbg:
-        return {1, 0, 2, 1};
-    case CfaPattern::Gbrg:
-        return {1, 2, 0, 1};
-    case CfaPattern::Bggr:
-        return {2, 1, 1, 0};
-    }
-    throw RunError("DNG: unknown CFA pattern");
-}
-
 constexpr std::array<uint8_t, 4> kDngVersion = {1, 4, 0, 0};
 constexpr std::array<uint8_t, 4> kDngBackwardVersion = {1, 1, 0, 0};
 constexpr uint16_t kIlluminantD65 = 21;

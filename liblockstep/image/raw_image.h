@@ -2,6 +2,7 @@
  * balance or gamma, so that a DNG of it keeps everything the camera measured. */
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -10,6 +11,29 @@ namespace lockstep
 
 /* The colours of the top-left 2x2 cell, row by row. */
 enum class CfaPattern { Rggb, Grbg, Gbrg, Bggr };
+
+/* The colour of each site of the 2x2 cell, row by row: 0 red, 1 green, 2 blue (DNG's
+ * CFAPattern codes). */
+constexpr std::array<uint8_t, 4> cfaColours(CfaPattern cfa)
+{
+    switch (cfa) {
+    case CfaPattern::Rggb:
+        return {0, 1, 1, 2};
+    case CfaPattern::Grbg:
+        return {1, 0, 2, 1};
+    case CfaPattern::Gbrg:
+        return {1, 2, 0, 1};
+    case CfaPattern::Bggr:
+        return {2, 1, 1, 0};
+    }
+    return {0, 1, 1, 2};
+}
+
+/* The colour of the site at column x, row y. */
+constexpr uint8_t cfaColour(CfaPattern cfa, unsigned x, unsigned y)
+{
+    return cfaColours(cfa)[(y % 2) * 2 + x % 2];
+}
 
 /* One Bayer mosaic, unpacked: one uint16_t per pixel, rows packed (stride = width). */
 struct RawImage {
