@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace lockstep
@@ -42,6 +43,9 @@ struct RawImage {
     CfaPattern cfa = CfaPattern::Rggb;
     uint16_t blackLevel = 0;       /* in the sample's units */
     std::vector<uint16_t> samples; /* width * height */
+    /* How it was taken, kept beside the pixels because a DNG needs them to be developed. */
+    std::string sensorModel;              /* "imx708", "simulated" */
+    double redGain = 1.0, blueGain = 1.0; /* the white balance the processed frame was given */
 
     bool empty() const { return samples.empty(); }
     uint16_t whiteLevel() const { return uint16_t((1u << bitDepth) - 1); }
