@@ -12,7 +12,7 @@ apt-get install -y -qq --no-install-recommends \
     libyaml-dev libyaml-cpp-dev libgpiod-dev libhwloc-dev libcamera-dev \
     libpmix-dev openmpi-bin libopenmpi-dev \
     libslurm-dev \
-    libturbojpeg0-dev libjpeg62-turbo-dev libjpeg-turbo-progs libpng-dev libexif-dev nlohmann-json3-dev libssl-dev \
+    libturbojpeg0-dev libjpeg62-turbo-dev libjpeg-turbo-progs libpng-dev libexif-dev libtiff-dev nlohmann-json3-dev libssl-dev \
     libboost-test-dev libcli11-dev \
     rt-tests python3 procps iproute2 util-linux e2fsprogs \
     slurmctld slurmd slurm-client munge acl libacl1-dev \

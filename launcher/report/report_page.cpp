@@ -63,8 +63,13 @@ std::string positionLabel(const ScanData &data, unsigned k)
 std::string contactSheet(const ScanLayout &layout, const ScanData &data)
 {
     std::map<std::pair<unsigned, std::string>, std::string> files;
+    /* A frame's JPEG or PNG when it has one: its DNG only for a raw-only scan (decoded
+     * whole, and shown with no white balance). */
+    const bool rawOnly =
+        std::all_of(data.plan.capture.formats.begin(), data.plan.capture.formats.end(),
+                    [](ImageFormat f) { return f == ImageFormat::Dng; });
     for (const FrameRecord &f : data.manifest.frames)
-        if (f.frame == 0)
+        if (f.frame == 0 && rawOnly == (formatOfFile(f.file) == ImageFormat::Dng))
             files[{f.position, f.node + "/" + f.camera}] = layout.file(f.file);
     std::vector<std::vector<std::string>> grid;
     for (unsigned k = 0; k < data.plan.positions.size(); ++k) {

@@ -42,7 +42,7 @@ size_t expectedFramesPerPosition(const ScanPlan &plan, const RigConfig &rig)
     size_t cameras = 0;
     for (const NodeConfig &node : rig.nodes)
         cameras += scanCameras(plan, node).size();
-    return cameras * plan.framesPerPosition;
+    return cameras * plan.framesPerPosition * plan.capture.formats.size();
 }
 
 } // namespace lockstep

@@ -20,7 +20,7 @@ std::vector<const CameraConfig *> scanCameras(const ScanPlan &plan, const NodeCo
 /* Motors of a node that some position of the plan moves. */
 std::vector<std::string> scanMotors(const ScanPlan &plan, const NodeConfig &node);
 
-/* Frames every position yields across the rig. */
+/* Frame files every position yields across the rig (one per format of each frame). */
 size_t expectedFramesPerPosition(const ScanPlan &plan, const RigConfig &rig);
 
 } // namespace lockstep

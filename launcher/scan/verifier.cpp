@@ -12,8 +12,8 @@
 #include "config/diagnostic.h"
 #include "config/plan.h"
 #include "config/rig.h"
-#include "image/capture_exif.h"
 #include "image/image.h"
+#include "scan/frame_metadata_check.h"
 #include "scan/manifest.h"
 #include "scan/plan_queries.h"
 #include "scan/scan_layout.h"
@@ -51,6 +51,7 @@ struct PlannedFrame {
     const CameraConfig *camera;
     unsigned position;
     unsigned frame;
+    ImageFormat format;
 };
 
 class Verifier
@@ -72,7 +73,6 @@ private:
                     const std::map<std::string, double> &commanded,
                     RealtimeInstant positionInstant);
     void checkIdenticalFrames(const ManifestContents &manifest);
-    void checkExif(const FrameRecord &record, std::span<const uint8_t> bytes);
     void readSimAngle(const PlannedFrame &planned, const FrameRecord &record,
                       const std::vector<uint8_t> &bytes,
                       const std::map<std::string, double> &commanded);
@@ -177,7 +177,7 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     ++result_.framesChecked;
     const std::string expected =
         framePath(plan_.outputPattern, planned.position, planned.frame, planned.node->hostname,
-                  planned.camera->name, plan_.capture.format);
+                  planned.camera->name, planned.format);
     if (record.file != expected)
         problem("manifest names " + record.file + " for " + expected);
     /* A manifest is data: it must not make verify read outside the scan. */
@@ -228,7 +228,9 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     } catch (const std::exception &e) {
         where(std::string("not an image: ") + e.what());
     }
-    checkExif(record, bytes);
+    for (const std::string &text : planned.format == ImageFormat::Dng ? dngProblems(record, bytes)
+                                                                      : exifProblems(record, bytes))
+        where(text);
     /* The cameras hold this bound at capture time already; a frame outside it here was not
      * taken by lockstep as recorded. */
     if (const Nanoseconds miss = record.sensorTimestamp - record.captureInstant;
@@ -241,33 +243,6 @@ void Verifier::checkFrame(const PlannedFrame &planned, const FrameRecord &record
     readSimAngle(planned, record, bytes, commanded);
 }
 
-/* The manifest line against what the frame's own EXIF says of its capture (written with the
- * frame, before its line): a line edited afterwards no longer matches. */
-void Verifier::checkExif(const FrameRecord &record, std::span<const uint8_t> bytes)
-{
-    const auto where = [&](const std::string &text) { problem(record.file + ": " + text); };
-    const std::optional<CaptureExif> exif = readCaptureExif(bytes);
-    if (!exif) {
-        where("no capture EXIF in the file (exposure, gain, size, camera, sensor time)");
-        return;
-    }
-    const std::string says = ", the file's EXIF says ";
-    if (exif->exposure != record.exposure)
-        where("manifest exposure " + std::to_string(record.exposure.count()) + " us" + says +
-              std::to_string(exif->exposure.count()) + " us");
-    if (std::fabs(exif->gain - record.gain) > 0.005 + 1e-9) /* EXIF holds ISO = gain x 100 */
-        where("manifest gain " + std::to_string(record.gain) + says + std::to_string(exif->gain));
-    if (exif->width != record.width || exif->height != record.height)
-        where("manifest size " + std::to_string(record.width) + "x" +
-              std::to_string(record.height) + says + std::to_string(exif->width) + "x" +
-              std::to_string(exif->height));
-    if (exif->camera != record.node + "/" + record.camera)
-        where("manifest camera " + record.node + "/" + record.camera + says + exif->camera);
-    if (exif->sensorTimestamp != std::chrono::floor<Microseconds>(record.sensorTimestamp))
-        where("manifest sensor_ts " + std::to_string(wireNanos(record.sensorTimestamp)) + says +
-              std::to_string(wireNanos(exif->sensorTimestamp)) + " (to the us)");
-}
-
 void Verifier::checkPositions(const ManifestContents &manifest)
 {
     std::map<unsigned, const PositionRecord *> positions;
@@ -275,12 +250,19 @@ void Verifier::checkPositions(const ManifestContents &manifest)
         if (!positions.emplace(p.position, &p).second)
             problem("position " + std::to_string(p.position) + " appears twice in the manifest");
 
-    std::map<std::string, std::vector<const FrameRecord *>> frames; /* by node/camera/pos/frame */
-    auto key = [](const std::string &node, const std::string &camera, unsigned p, unsigned f) {
-        return node + "/" + camera + "/" + std::to_string(p) + "/" + std::to_string(f);
+    /* by node/camera/pos/frame/format: a frame has a file per format */
+    std::map<std::string, std::vector<const FrameRecord *>> frames;
+    auto key = [](const std::string &node, const std::string &camera, unsigned p, unsigned f,
+                  std::string_view extension) {
+        return node + "/" + camera + "/" + std::to_string(p) + "/" + std::to_string(f) + "/" +
+               std::string(extension);
     };
-    for (const FrameRecord &f : manifest.frames)
-        frames[key(f.node, f.camera, f.position, f.frame)].push_back(&f);
+    for (const FrameRecord &f : manifest.frames) {
+        /* A file of no known format is taken for the plan's first, so that checkFrame names
+         * what is wrong with it. */
+        const ImageFormat format = formatOfFile(f.file).value_or(plan_.capture.formats.front());
+        frames[key(f.node, f.camera, f.position, f.frame, fileExtension(format))].push_back(&f);
+    }
 
     std::set<std::string> planned;
     for (unsigned k = 0; k < plan_.positions.size(); ++k) {
@@ -296,21 +278,26 @@ void Verifier::checkPositions(const ManifestContents &manifest)
                 const CameraConfig &camera = *cameraConfig;
                 const std::string id = node.hostname + "/" + camera.name;
                 for (unsigned f = 0; f < plan_.framesPerPosition; ++f) {
-                    const std::string name = key(node.hostname, camera.name, k, f);
-                    planned.insert(name);
-                    const auto it = frames.find(name);
-                    const std::string what = "position " + std::to_string(k) + " frame " +
-                                             std::to_string(f) + " of " + id;
-                    if (it == frames.end()) {
-                        problem(what + " is missing from the manifest");
-                        continue;
+                    for (const ImageFormat format : plan_.capture.formats) {
+                        const std::string name =
+                            key(node.hostname, camera.name, k, f, fileExtension(format));
+                        planned.insert(name);
+                        const auto it = frames.find(name);
+                        std::string what = "position " + std::to_string(k) + " frame " +
+                                           std::to_string(f) + " of " + id;
+                        if (plan_.capture.formats.size() > 1)
+                            what += std::string(" (") + (fileExtension(format) + 1) + ")";
+                        if (it == frames.end()) {
+                            problem(what + " is missing from the manifest");
+                            continue;
+                        }
+                        if (it->second.size() > 1)
+                            problem(what + " is recorded " + std::to_string(it->second.size()) +
+                                    " times");
+                        checkFrame({&node, &camera, k, f, format}, *it->second.front(), commanded,
+                                   p == positions.end() ? it->second.front()->captureInstant
+                                                        : p->second->captureInstant);
                     }
-                    if (it->second.size() > 1)
-                        problem(what + " is recorded " + std::to_string(it->second.size()) +
-                                " times");
-                    checkFrame({&node, &camera, k, f}, *it->second.front(), commanded,
-                               p == positions.end() ? it->second.front()->captureInstant
-                                                    : p->second->captureInstant);
                 }
             }
         }

@@ -19,6 +19,7 @@
 #include "camera/grid_lock.h"
 #include "config/plan.h"
 #include "config/rig.h"
+#include "image/raw_image.h"
 #include "image/yuv420_image.h"
 #include "util/chrono_clocks.h"
 #include "util/errors.h"
@@ -30,6 +31,7 @@ namespace lockstep
  * RGB; a JPEG is encoded from them as they are), and how it was taken. */
 struct Frame {
     Yuv420Image image;
+    RawImage raw; /* the sensor's mosaic, only when the plan writes DNG (empty otherwise) */
     RealtimeInstant sensorTimestamp; /* exposure start of the first row */
     Microseconds exposure{0};
     Nanoseconds readout{0}; /* first row start to last row start (rolling shutter) */

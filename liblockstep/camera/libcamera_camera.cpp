@@ -188,6 +188,12 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
 {
     if (state_ == State::Streaming)
         throw RunError("camera " + name_ + ": configure() while streaming; stop() it first");
+    /* A DNG needs the sensor's raw stream beside the processed one, and its CSI-2 packed
+     * samples unpacked; this backend does not request it yet. */
+    if (settings.writes(ImageFormat::Dng))
+        throw RunError("camera " + name_ +
+                       ": format dng is not supported by the libcamera backend yet (it needs "
+                       "the sensor's raw stream); write jpeg or png");
     releaseBuffers();
     state_ = State::Opened;
     settings_ = settings;

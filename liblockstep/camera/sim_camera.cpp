@@ -8,6 +8,7 @@
 #include "camera/sim_scene.h"
 #include "gpio/motor_track.h"
 #include "gpio/sim_gpio.h"
+#include "image/bayer.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -295,6 +296,12 @@ Frame SimCamera::render(const SensorFrame &frame)
     out.image =
         renderTurntableBands(settings_.width, settings_.height, bands, azimuthDeg_, rotation180_,
                              noiseSeed_ ^ unsigned(frame.sequence * 0x9e3779b9u));
+    if (settings_.writes(ImageFormat::Dng)) {
+        /* What a 12-bit sensor with a black level of 256 (the IMX708's, at 12 bits) would
+         * have counted for the rendered picture. */
+        out.raw = bayerFromYuv(out.image, CfaPattern::Rggb, 12, 256);
+        out.raw.sensorModel = "simulated";
+    }
     out.sensorTimestamp = frame.reportedStart;
     out.exposure = settings_.exposure;
     out.readout = mode_.readout;

@@ -24,6 +24,32 @@ std::string zeroPadded(unsigned value, int width)
 
 } // namespace
 
+const char *fileExtension(ImageFormat format)
+{
+    switch (format) {
+    case ImageFormat::Jpeg:
+        return ".jpg";
+    case ImageFormat::Png:
+        return ".png";
+    case ImageFormat::Dng:
+        return ".dng";
+    }
+    return "";
+}
+
+std::optional<ImageFormat> formatOfFile(const std::string &path)
+{
+    for (const ImageFormat format : {ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Dng})
+        if (path.ends_with(fileExtension(format)))
+            return format;
+    return std::nullopt;
+}
+
+bool CaptureSettings::writes(ImageFormat format) const
+{
+    return std::find(formats.begin(), formats.end(), format) != formats.end();
+}
+
 std::string framePath(const std::string &pattern, unsigned position, unsigned frame,
                       const std::string &node, const std::string &camera, ImageFormat format)
 {
@@ -48,7 +74,7 @@ std::string framePath(const std::string &pattern, unsigned position, unsigned fr
             out += pattern.substr(i, close - i + 1); /* unknown: the loader rejects these */
         i = close + 1;
     }
-    out += format == ImageFormat::Jpeg ? ".jpg" : ".png";
+    out += fileExtension(format);
     return out;
 }
 

@@ -13,7 +13,14 @@
 namespace lockstep
 {
 
-enum class ImageFormat { Jpeg, Png };
+/* What a frame is written as: a processed picture (JPEG, PNG) and/or the sensor's raw Bayer
+ * mosaic as DNG. */
+enum class ImageFormat { Jpeg, Png, Dng };
+
+/* ".jpg", ".png", ".dng" */
+const char *fileExtension(ImageFormat format);
+/* The format a frame file is written in, by its extension; nullopt for any other file. */
+std::optional<ImageFormat> formatOfFile(const std::string &path);
 
 /* How cameras keep capture instants: held on a shared frame grid (the default), or the scheme
  * lockstep used before, retiming a free-running sensor once per capture with an assumed control
@@ -25,9 +32,13 @@ struct CaptureSettings {
     double gain = 1.0;
     unsigned width = 640;
     unsigned height = 480;
-    ImageFormat format = ImageFormat::Jpeg;
+    /* `format: F` or `formats: [F, ...]`: each frame is written once per format, in file
+     * order, under the same name with the format's extension. */
+    std::vector<ImageFormat> formats{ImageFormat::Jpeg};
     int jpegQuality = 90;
     CaptureSync sync = CaptureSync::PhaseLocked;
+
+    bool writes(ImageFormat format) const;
 };
 
 /* Per-motor overrides of the rig's limits for this plan; must not exceed the rig's. */
@@ -63,7 +74,7 @@ struct ScanPlan {
     std::string outputPattern = "pos-{position}/{node}-{camera}";
 };
 
-/* Expands a (validated) output pattern and appends ".jpg" or ".png". */
+/* Expands a (validated) output pattern and appends the format's extension. */
 std::string framePath(const std::string &pattern, unsigned position, unsigned frame,
                       const std::string &node, const std::string &camera, ImageFormat format);
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -59,7 +60,10 @@ private:
     std::optional<double> readTarget(const Field &field, const MotorConfig &motor);
     void readMotion(const Field &field);
     void readCapture(const Field &field);
+    void readFormats(const MapReader &map);
     void readCameras(const Field &field);
+    /* DNG needs a camera backend that delivers the raw mosaic: the simulated one, for now. */
+    void checkRawCapture();
     /* The pattern's field if it is valid and taken. */
     std::optional<Field> readOutput(const Field &field);
     /* Distinct frames must not share a file: expand the pattern for two positions, two frames
@@ -69,6 +73,7 @@ private:
     Reader reader_;
     const RigConfig *rig_;
     ScanPlan plan_;
+    std::optional<config::Mark> formatsMark_; /* the `format`/`formats` key, when given */
 };
 
 ScanPlan PlanLoader::load()
@@ -110,6 +115,8 @@ ScanPlan PlanLoader::load()
             config::readInteger(reader_, *f, kMaxSkewUs).value_or(plan_.maxSkew.count()));
     if (const Field *f = map.find("cameras"))
         readCameras(*f);
+    if (rig_ && formatsMark_)
+        checkRawCapture();
     if (const Field *f = map.find("return_home"))
         plan_.returnHome = config::readBool(reader_, *f).value_or(false);
     const Field *output = map.find("output");
@@ -264,8 +271,9 @@ void PlanLoader::readMotion(const Field &field)
 
 void PlanLoader::readCapture(const Field &field)
 {
-    MapReader map(reader_, field,
-                  {"exposure_us", "gain", "width", "height", "format", "quality", "sync"});
+    MapReader map(
+        reader_, field,
+        {"exposure_us", "gain", "width", "height", "format", "formats", "quality", "sync"});
     CaptureSettings &capture = plan_.capture;
     if (const Field *f = map.find("exposure_us"))
         capture.exposure = Microseconds(config::readInteger(reader_, *f, kExposureUs).value_or(0));
@@ -277,11 +285,9 @@ void PlanLoader::readCapture(const Field &field)
     if (const Field *f = map.find("height"))
         capture.height = static_cast<unsigned>(
             config::readInteger(reader_, *f, kImageSide).value_or(capture.height));
-    if (const Field *f = map.find("format"))
-        if (auto choice = config::readChoice(reader_, *f, {"jpeg", "png"}))
-            capture.format = *choice == 0 ? ImageFormat::Jpeg : ImageFormat::Png;
+    readFormats(map);
     if (const Field *f = map.find("quality")) {
-        if (capture.format != ImageFormat::Jpeg)
+        if (!capture.writes(ImageFormat::Jpeg))
             reader_.error(f->keyMark, "'quality' applies only to format: jpeg");
         else
             capture.jpegQuality = static_cast<int>(
@@ -290,6 +296,66 @@ void PlanLoader::readCapture(const Field &field)
     if (const Field *f = map.find("sync"))
         if (auto choice = config::readChoice(reader_, *f, {"phase_locked", "open_loop"}))
             capture.sync = *choice == 0 ? CaptureSync::PhaseLocked : CaptureSync::OpenLoop;
+}
+
+/* `format: jpeg` or `formats: [jpeg, dng]`: one of the two keys, each format at most once. */
+void PlanLoader::readFormats(const MapReader &map)
+{
+    static constexpr std::array kFormats{ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Dng};
+    const auto choose = [&](const Field &f) -> std::optional<ImageFormat> {
+        if (auto choice = config::readChoice(reader_, f, {"jpeg", "png", "dng"}))
+            return kFormats[*choice];
+        return std::nullopt;
+    };
+    const Field *single = map.find("format");
+    const Field *list = map.find("formats");
+    if (single && list) {
+        reader_.error(list->keyMark, "give 'format' or 'formats', not both");
+        return;
+    }
+    if (single || list)
+        formatsMark_ = (single ? single : list)->keyMark;
+    if (single) {
+        if (auto format = choose(*single))
+            plan_.capture.formats = {*format};
+        return;
+    }
+    if (!list)
+        return;
+    std::vector<ImageFormat> formats;
+    for (const Field &entry : config::sequenceEntries(reader_, *list)) {
+        const auto format = choose(entry);
+        if (!format)
+            continue;
+        if (std::find(formats.begin(), formats.end(), *format) != formats.end()) {
+            reader_.error(entry, "format '" + std::string(fileExtension(*format) + 1) +
+                                     "' is listed twice");
+            continue;
+        }
+        formats.push_back(*format);
+    }
+    if (!formats.empty())
+        plan_.capture.formats = std::move(formats);
+}
+
+void PlanLoader::checkRawCapture()
+{
+    if (!plan_.capture.writes(ImageFormat::Dng))
+        return;
+    for (const NodeConfig &node : rig_->nodes)
+        for (const CameraConfig &camera : node.cameras) {
+            const std::string id = node.hostname + "/" + camera.name;
+            const bool scanned =
+                plan_.cameras.empty() ||
+                std::find(plan_.cameras.begin(), plan_.cameras.end(), id) != plan_.cameras.end();
+            if (scanned && camera.backend != Backend::Sim) {
+                reader_.error(*formatsMark_,
+                              "format 'dng' is not supported by camera " + id +
+                                  ": its libcamera backend does not deliver the raw mosaic yet "
+                                  "(write jpeg or png)");
+                return;
+            }
+        }
 }
 
 void PlanLoader::readCameras(const Field &field)
@@ -369,7 +435,7 @@ void PlanLoader::checkOutputCollisions(const Field &where)
         for (unsigned frame = 0; frame < frames; ++frame)
             for (const auto &[node, camera] : cameras) {
                 std::string path = framePath(plan_.outputPattern, position, frame, node, camera,
-                                             plan_.capture.format);
+                                             plan_.capture.formats.front());
                 if (!paths.insert(path).second) {
                     reader_.error(where, "output pattern '" + plan_.outputPattern +
                                              "' gives several frames the same file '" + path +

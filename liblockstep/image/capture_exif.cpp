@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <initializer_list>
 #include <libexif/exif-data.h>
 #include <memory>
 #include <png.h>
 #include <zlib.h>
 
+#include "image/exif_date_time.h"
 #include "util/errors.h"
 
 namespace lockstep
@@ -91,33 +91,6 @@ std::optional<unsigned> unsignedValue(const ExifEntry *e, ExifByteOrder order)
     return std::nullopt;
 }
 
-/* "YYYY:MM:DD HH:MM:SS" and the microseconds, UTC. */
-std::pair<std::string, std::string> dateTime(RealtimeInstant t)
-{
-    const int64_t ns = wireNanos(t);
-    const time_t seconds = time_t(ns / 1'000'000'000);
-    tm utc{};
-    gmtime_r(&seconds, &utc);
-    char date[20];
-    std::strftime(date, sizeof date, "%Y:%m:%d %H:%M:%S", &utc);
-    char micros[24];
-    std::snprintf(micros, sizeof micros, "%06lld", static_cast<long long>(ns / 1000 % 1'000'000));
-    return {date, micros};
-}
-
-std::optional<RealtimeInstant> timestampOf(const std::string &date, const std::string &micros)
-{
-    tm utc{};
-    const char *end = strptime(date.c_str(), "%Y:%m:%d %H:%M:%S", &utc);
-    if (end == nullptr || *end != '\0' || micros.size() != 6)
-        return std::nullopt;
-    char *rest = nullptr;
-    const long long us = std::strtoll(micros.c_str(), &rest, 10);
-    if (*rest != '\0')
-        return std::nullopt;
-    return RealtimeInstant(std::chrono::seconds(timegm(&utc)) + Microseconds(us));
-}
-
 /* The eXIf chunk of a PNG, read with libpng. */
 std::optional<std::vector<uint8_t>> pngExif(std::span<const uint8_t> file)
 {
@@ -173,7 +146,7 @@ std::vector<uint8_t> exifBlock(const CaptureExif &exif)
             ->data,
         kOrder, exif.height);
     setAscii(data.get(), EXIF_IFD_0, EXIF_TAG_MODEL, exif.camera);
-    const auto [date, micros] = dateTime(exif.sensorTimestamp);
+    const auto [date, micros] = exifDateTime(exif.sensorTimestamp);
     setAscii(data.get(), EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, date);
     setAscii(data.get(), EXIF_IFD_EXIF, EXIF_TAG_SUB_SEC_TIME_ORIGINAL, micros);
 
@@ -197,8 +170,9 @@ std::optional<CaptureExif> fromData(ExifData *d)
     const auto iso = unsignedValue(exif_data_get_entry(d, EXIF_TAG_ISO_SPEED_RATINGS), order);
     const auto width = unsignedValue(exif_data_get_entry(d, EXIF_TAG_PIXEL_X_DIMENSION), order);
     const auto height = unsignedValue(exif_data_get_entry(d, EXIF_TAG_PIXEL_Y_DIMENSION), order);
-    const auto when = timestampOf(ascii(exif_data_get_entry(d, EXIF_TAG_DATE_TIME_ORIGINAL)),
-                                  ascii(exif_data_get_entry(d, EXIF_TAG_SUB_SEC_TIME_ORIGINAL)));
+    const auto when =
+        parseExifDateTime(ascii(exif_data_get_entry(d, EXIF_TAG_DATE_TIME_ORIGINAL)),
+                          ascii(exif_data_get_entry(d, EXIF_TAG_SUB_SEC_TIME_ORIGINAL)));
     if (exposure == nullptr || exposure->format != EXIF_FORMAT_RATIONAL ||
         exposure->components != 1 || !iso || !width || !height || !when)
         return std::nullopt;

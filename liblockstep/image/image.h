@@ -24,12 +24,14 @@ struct Image {
 /* Throw RunError on failure. */
 std::vector<uint8_t> encodeJpeg(const Image &image, int quality);
 std::vector<uint8_t> encodePng(const Image &image);
-/* Decodes JPEG or PNG (by signature) to RGB. minWidth > 0 (thumbnails): a JPEG may come out
- * smaller, down to an eighth, but at least that wide; a PNG always whole. */
+/* Decodes JPEG, PNG or DNG (by signature) to RGB (a DNG's mosaic as image/bayer.h shows it).
+ * minWidth > 0 (thumbnails): a JPEG may come out smaller, down to an eighth, but at least that
+ * wide; a PNG always whole. */
 Image decodeImage(std::span<const uint8_t> bytes, unsigned minWidth = 0);
 Image readImageFile(const std::string &path, unsigned minWidth = 0);
 
-/* Width and height from a JPEG's or PNG's header alone, without decoding; throws RunError. */
+/* Width and height from a JPEG's or PNG's header alone, without decoding (a DNG is read whole);
+ * throws RunError. */
 struct ImageSize {
     unsigned width = 0;
     unsigned height = 0;

@@ -7,7 +7,9 @@
 #include <iterator>
 #include <string>
 
+#include "image/bayer.h"
 #include "image/codecs.h"
+#include "image/dng_file.h"
 #include "image/image.h"
 #include "util/errors.h"
 
@@ -50,7 +52,9 @@ Image decodeImage(std::span<const uint8_t> bytes, unsigned minWidth)
         return decodeJpeg(bytes, minWidth);
     if (startsWith(bytes, kPngSignature))
         return decodePng(bytes);
-    throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
+    if (isDng(bytes))
+        return rgbFromBayer(readDng(bytes).raw);
+    throw RunError("not a JPEG, PNG or DNG image (starts with " + hexPrefix(bytes) + ")");
 }
 
 ImageSize imageSize(std::span<const uint8_t> bytes)
@@ -69,7 +73,11 @@ ImageSize imageSize(std::span<const uint8_t> bytes)
         };
         return {be32(16), be32(20)};
     }
-    throw RunError("not a JPEG or PNG image (starts with " + hexPrefix(bytes) + ")");
+    if (isDng(bytes)) {
+        const RawImage raw = readDng(bytes).raw;
+        return {raw.width, raw.height};
+    }
+    throw RunError("not a JPEG, PNG or DNG image (starts with " + hexPrefix(bytes) + ")");
 }
 
 Image readImageFile(const std::string &path, unsigned minWidth)

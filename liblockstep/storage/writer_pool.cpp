@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "image/capture_exif.h"
+#include "image/dng_file.h"
 #include "image/image.h"
 #include "image/jpeg_encoder.h"
 #include "image/yuv_to_rgb.h"
@@ -26,15 +27,16 @@ namespace
 
 /* The encoded frame and the EXIF of how it was taken, to be written around it. A JPEG comes
  * from the frame's planes into the worker's own buffer (valid until its next frame); a PNG
- * needs RGB, converted here once, on the worker. */
+ * needs RGB, converted here once, on the worker. A DNG is the raw mosaic with its metadata in
+ * its own tags (no EXIF to insert). */
 struct Encoded {
     std::span<const uint8_t> jpeg; /* in the worker's encoder */
-    std::vector<uint8_t> png;
+    std::vector<uint8_t> owned;    /* a PNG or a DNG */
     ExifInsert exif;
 
     std::span<const uint8_t> file() const
     {
-        return png.empty() ? jpeg : std::span<const uint8_t>(png);
+        return owned.empty() ? jpeg : std::span<const uint8_t>(owned);
     }
 };
 
@@ -43,8 +45,22 @@ Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
 {
     const Frame &f = job.frame;
     Encoded out;
+    if (job.format == ImageFormat::Dng) {
+        if (f.raw.empty())
+            throw RunError(job.path + ": the camera delivered no raw frame for the DNG");
+        out.owned = encodeDng(f.raw, DngMetadata{
+                                         .exposure = f.exposure,
+                                         .gain = f.gain,
+                                         .camera = job.camera,
+                                         .sensorModel = f.raw.sensorModel,
+                                         .sensorTimestamp = f.sensorTimestamp,
+                                         .redGain = f.raw.redGain,
+                                         .blueGain = f.raw.blueGain,
+                                     });
+        return out;
+    }
     if (job.format == ImageFormat::Png) {
-        out.png = encodePng(toRgb(f.image));
+        out.owned = encodePng(toRgb(f.image));
     } else {
         if (!jpeg)
             jpeg.emplace();
@@ -78,6 +94,7 @@ std::vector<WriteResult> stageBatch(std::vector<WriteJob> &batch, std::optional<
                 makeDirectories(parent);
             files.add(result.path, pieces);
             batch[i].frame.image = Yuv420Image();
+            batch[i].frame.raw = RawImage();
             result.encode = encodedAt - start;
             result.write = MonotonicClock::now() - encodedAt;
         }

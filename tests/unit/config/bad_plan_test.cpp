@@ -166,7 +166,19 @@ const std::vector<BadPlan> kBadPlans = {
      {4, 17, "'sync' must be one of phase_locked, open_loop, got 'closed_loop'"}},
     {"unknown_format",
      planWith("capture: {format: tiff}\n"),
-     {4, 19, "'format' must be one of jpeg, png, got 'tiff'"}},
+     {4, 19, "'format' must be one of jpeg, png, dng, got 'tiff'"}},
+    {"format_and_formats",
+     planWith("capture: {format: jpeg, formats: [dng]}\n"),
+     {4, 25, "give 'format' or 'formats', not both"}},
+    {"format_listed_twice",
+     planWith("capture: {formats: [dng, jpeg, dng]}\n"),
+     {4, 32, "format 'dng' is listed twice"}},
+    {"unknown_format_in_list",
+     planWith("capture: {formats: [jpeg, raw]}\n"),
+     {4, 27, "'formats[1]' must be one of jpeg, png, dng, got 'raw'"}},
+    {"quality_without_jpeg",
+     planWith("capture: {formats: [png, dng], quality: 90}\n"),
+     {4, 32, "'quality' applies only to format: jpeg"}},
     {"gain_below_1",
      planWith("capture: {gain: 0.5}\n"),
      {4, 17, "'gain' must be between 1 and 64, got 0.5"}},
@@ -305,3 +317,40 @@ BOOST_AUTO_TEST_CASE(a_valid_rig_checks_the_plan_against_it)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(formats_name_every_file_of_a_frame)
+{
+    const ScratchDir dir;
+    const std::string file =
+        dir.write("plan.yaml", planWith("capture: {formats: [dng, jpeg], quality: 80}\n"));
+    const ScanPlan plan = loadPlan(file, twoNodeRig());
+    BOOST_TEST(
+        (plan.capture.formats == std::vector<ImageFormat>{ImageFormat::Dng, ImageFormat::Jpeg}));
+    BOOST_TEST(plan.capture.jpegQuality == 80);
+    BOOST_TEST(plan.capture.writes(ImageFormat::Dng));
+    BOOST_TEST(!plan.capture.writes(ImageFormat::Png));
+    BOOST_TEST(framePath(plan.outputPattern, 3, 0, "pi01", "cam", ImageFormat::Dng) ==
+               "pos-0003/pi01-cam.dng");
+    BOOST_TEST((formatOfFile("pos-0003/pi01-cam.dng") == ImageFormat::Dng));
+    BOOST_TEST(!formatOfFile("pos-0003/pi01-cam.tif").has_value());
+    const ScanPlan single =
+        loadPlan(dir.write("single.yaml", planWith("capture: {format: dng}\n")), twoNodeRig());
+    BOOST_TEST((single.capture.formats == std::vector<ImageFormat>{ImageFormat::Dng}));
+}
+
+BOOST_AUTO_TEST_CASE(dng_is_refused_for_a_camera_that_cannot_deliver_raw)
+{
+    const ScratchDir dir;
+    RigConfig rig = twoNodeRig();
+    rig.nodes[1].cameras[0].backend = Backend::Real;
+    const std::string file =
+        dir.write("plan.yaml", planWith("capture: {width: 64, formats: [jpeg, dng]}\n"));
+    test::checkDiagnostics([&] { loadPlan(file, rig); }, file,
+                           {{4, 22,
+                             "format 'dng' is not supported by camera pi02/cam: its libcamera "
+                             "backend does not deliver the raw mosaic yet (write jpeg or png)"}});
+    /* A plan that leaves that camera out may write DNG. */
+    const std::string subset = dir.write(
+        "subset.yaml", planWith("capture: {formats: [jpeg, dng]}\ncameras: [pi01/cam]\n"));
+    BOOST_TEST(loadPlan(subset, rig).capture.writes(ImageFormat::Dng));
+}

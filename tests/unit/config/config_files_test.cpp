@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(demo_scan)
     BOOST_TEST((plan.capture.exposure == Microseconds(8000)));
     BOOST_TEST(plan.capture.width == 640U);
     BOOST_TEST(plan.capture.height == 480U);
-    BOOST_TEST((plan.capture.format == ImageFormat::Jpeg));
+    BOOST_TEST((plan.capture.formats == std::vector<ImageFormat>{ImageFormat::Jpeg}));
     BOOST_TEST(plan.capture.jpegQuality == 90);
     BOOST_TEST((plan.captureMargin == Milliseconds(50)));
     BOOST_TEST(plan.cameras ==

@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(corrupt_data_gives_clear_errors)
                           [](const RunError &e) { return messageContains(e, "no data"); });
     const std::vector<uint8_t> text{'h', 'e', 'l', 'l', 'o'};
     BOOST_CHECK_EXCEPTION(decodeImage(text), RunError, [](const RunError &e) {
-        return messageContains(e, "not a JPEG or PNG image (starts with 68 65");
+        return messageContains(e, "not a JPEG, PNG or DNG image (starts with 68 65");
     });
 
     const std::span<const uint8_t> jpegHalf(jpeg.data(), jpeg.size() / 2);
@@ -230,6 +230,6 @@ BOOST_AUTO_TEST_CASE(read_image_file_names_the_file)
     const auto junkPath = dir.path / "junk.jpg";
     std::ofstream(junkPath) << "not an image";
     BOOST_CHECK_EXCEPTION(readImageFile(junkPath.string()), RunError, [&](const RunError &e) {
-        return messageContains(e, junkPath.string() + ": not a JPEG or PNG image");
+        return messageContains(e, junkPath.string() + ": not a JPEG, PNG or DNG image");
     });
 }
