@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <utility>
 
 #include "util/atomic_file.h"
@@ -37,11 +38,17 @@ void FrameSink::written(const WriteJob &job, const WriteResult &result)
 void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
                     const std::string &node, const std::string &camera, Frame frame)
 {
-    /* One file, one record and one write job per format; the JPEG or PNG job takes the
-     * picture, the DNG job the mosaic, so neither is copied. */
+    /* One file, one record and one write job per format. The picture and the mosaic leave
+     * the frame once: the last JPEG or PNG job takes the picture, the DNG job the mosaic. */
+    Yuv420Image picture = std::exchange(frame.image, {});
+    RawImage mosaic = std::exchange(frame.raw, {});
+    const Frame &metadata = frame; /* timestamps, exposure, gain: copied into every job */
     const std::vector<ImageFormat> &formats = plan_.capture.formats;
-    for (size_t i = 0; i < formats.size(); ++i) {
-        const ImageFormat format = formats[i];
+    const auto lastPicture = std::find_if(formats.rbegin(), formats.rend(),
+                                          [](ImageFormat f) { return f != ImageFormat::Dng; });
+    for (auto it = formats.begin(); it != formats.end(); ++it) {
+        const ImageFormat format = *it;
+        const bool raw = format == ImageFormat::Dng;
         FrameRecord record;
         record.position = position;
         record.frame = frameIndex;
@@ -49,37 +56,25 @@ void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
         record.camera = camera;
         record.file = framePath(plan_.outputPattern, position, frameIndex, node, camera, format);
         record.captureInstant = T;
-        record.sensorTimestamp = frame.sensorTimestamp;
-        record.exposure = frame.exposure;
-        record.gain = frame.gain;
-        const bool raw = format == ImageFormat::Dng;
-        record.width = raw ? frame.raw.width : frame.image.width();
-        record.height = raw ? frame.raw.height : frame.image.height();
+        record.sensorTimestamp = metadata.sensorTimestamp;
+        record.exposure = metadata.exposure;
+        record.gain = metadata.gain;
+        record.width = raw ? mosaic.width : picture.width();
+        record.height = raw ? mosaic.height : picture.height();
 
         WriteJob job;
         job.path = layout_.file(record.file);
         job.format = format;
         job.jpegQuality = plan_.capture.jpegQuality;
         job.camera = node + "/" + camera;
-        if (i + 1 == formats.size()) {
-            job.frame = std::move(frame);
-        } else {
-            job.frame.sensorTimestamp = frame.sensorTimestamp;
-            job.frame.exposure = frame.exposure;
-            job.frame.readout = frame.readout;
-            job.frame.gain = frame.gain;
-            job.frame.sequence = frame.sequence;
-            /* At most one DNG; a JPEG and a PNG of one frame share the picture. */
-            const bool pictureLater =
-                std::any_of(formats.begin() + i + 1, formats.end(),
-                            [](ImageFormat later) { return later != ImageFormat::Dng; });
-            if (raw)
-                job.frame.raw = std::move(frame.raw);
-            else if (pictureLater)
-                job.frame.image = frame.image;
-            else
-                job.frame.image = std::move(frame.image);
-        }
+        job.frame = metadata;
+        /* At most one DNG; a JPEG and a PNG of one frame share the picture. */
+        if (raw)
+            job.frame.raw = std::exchange(mosaic, {});
+        else if (lastPicture != formats.rend() && it == std::prev(lastPicture.base()))
+            job.frame.image = std::exchange(picture, {});
+        else
+            job.frame.image = picture;
         makeDirectories(std::filesystem::path(job.path).parent_path().string());
         {
             const std::lock_guard lock(mutex_);

@@ -60,9 +60,10 @@ RawImage bayerFromYuv(const Yuv420Image &yuv, CfaPattern cfa, unsigned bitDepth,
         const uint8_t *cr = yuv.crRow(y / 2);
         uint16_t *out = &raw.samples[size_t(y) * raw.width];
         for (unsigned x = 0; x < raw.width; ++x) {
+            const unsigned chroma = x / 2; /* 4:2:0: one chroma sample per two columns */
             const double l = luma[x];
-            const double b = cb[x / 2] - 128.0;
-            const double r = cr[x / 2] - 128.0;
+            const double b = cb[chroma] - 128.0;
+            const double r = cr[chroma] - 128.0;
             double value = 0;
             switch (cfaColour(cfa, x, y)) {
             case 0:
