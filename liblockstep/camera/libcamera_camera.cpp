@@ -188,19 +188,23 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
 {
     if (state_ == State::Streaming)
         throw RunError("camera " + name_ + ": configure() while streaming; stop() it first");
-    /* A DNG needs the sensor's raw stream beside the processed one, and its CSI-2 packed
-     * samples unpacked; this backend does not request it yet. */
-    if (settings.writes(ImageFormat::Dng))
-        throw RunError("camera " + name_ +
-                       ": format dng is not supported by the libcamera backend yet (it needs "
-                       "the sensor's raw stream); write jpeg or png");
     releaseBuffers();
     state_ = State::Opened;
     settings_ = settings;
 
-    config_ = camera_->generateConfiguration({lc::StreamRole::StillCapture});
+    rawStream_ = nullptr;
+    rawLayout_.reset();
+    /* DNG: the sensor's raw stream beside the processed one, as rpicam-apps asks for it, and
+     * only then: its buffers take as much of the contiguous memory pool again. */
+    const bool raw = settings.writes(ImageFormat::Dng);
+    config_ =
+        raw ? camera_->generateConfiguration({lc::StreamRole::StillCapture, lc::StreamRole::Raw})
+            : camera_->generateConfiguration({lc::StreamRole::StillCapture});
     if (!config_ || config_->empty())
-        throw RunError("camera " + name_ + " offers no still capture stream");
+        throw RunError("camera " + name_ + " offers no still capture stream" +
+                       (raw ? " with a raw stream beside it (format dng needs one)" : ""));
+    if (raw && config_->size() < 2)
+        throw RunError("camera " + name_ + " offers no raw stream (format dng needs one)");
     lc::StreamConfiguration &stream = config_->at(0);
     /* Planar 4:2:0, as rpicam-apps takes stills: a Pi's ISP writes it, and the JPEG is encoded
      * from the planes as they come (half the bytes of RGB in every buffer, in the contiguous
@@ -211,6 +215,8 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
     stream.pixelFormat = lc::formats::YUV420;
     stream.size = lc::Size(settings.width, settings.height);
     stream.bufferCount = std::max(stream.bufferCount, kBufferCount + kSpareBuffers);
+    if (raw)
+        config_->at(1).bufferCount = stream.bufferCount; /* one raw buffer in every request */
 #if LOCKSTEP_LIBCAMERA_AT_LEAST(0, 2)
     config_->orientation = rotation_ == 180 ? lc::Orientation::Rotate180 : lc::Orientation::Rotate0;
 #else
@@ -234,9 +240,20 @@ SensorMode LibcameraCamera::configure(const CaptureSettings &settings)
     if (rotated != (rotation_ == 180))
         throw RunError("camera " + name_ + " cannot rotate its image by " +
                        std::to_string(rotation_) + " degrees");
+    if (raw) {
+        const std::string format = config_->at(1).pixelFormat.toString();
+        rawLayout_ = rawLayoutOf(format);
+        if (!rawLayout_)
+            throw RunError(
+                "camera " + name_ + " delivers raw frames as " + format +
+                ", which lockstep does not unpack for format dng (CSI-2 packed 10- or 12-bit, or "
+                "16-bit Bayer; a Pi 5's compressed raw is not among them)");
+    }
     if (camera_->configure(config_.get()) != 0)
         throw RunError("camera " + name_ + " failed to apply its configuration");
     stream_ = stream.stream();
+    if (raw)
+        rawStream_ = config_->at(1).stream();
     makeRequests();
 
     /* Raspberry Pi's software camera sync (rpi_sync.h): compiled in where the headers define
@@ -315,24 +332,46 @@ std::vector<lc::FrameBuffer *> LibcameraCamera::allocateBuffers()
 
 void LibcameraCamera::makeRequests()
 {
-    for (lc::FrameBuffer *buffer : allocateBuffers()) {
+    const std::vector<lc::FrameBuffer *> buffers = allocateBuffers();
+    /* The raw stream's buffers come from the pipeline's allocator only: a sensor's CSI-2
+     * receiver writes nothing else. */
+    std::vector<lc::FrameBuffer *> rawBuffers;
+    if (rawStream_) {
+        if (!allocator_)
+            allocator_ = std::make_unique<lc::FrameBufferAllocator>(camera_);
+        if (allocator_->allocate(rawStream_) <= 0)
+            throw RunError("camera " + name_ + ": cannot allocate raw frame buffers");
+        for (const std::unique_ptr<lc::FrameBuffer> &buffer : allocator_->buffers(rawStream_))
+            rawBuffers.push_back(buffer.get());
+        if (rawBuffers.size() < buffers.size())
+            throw RunError("camera " + name_ + ": fewer raw frame buffers than frame buffers");
+    }
+    for (size_t i = 0; i < buffers.size(); ++i) {
         std::unique_ptr<lc::Request> request = camera_->createRequest();
-        if (!request || request->addBuffer(stream_, buffer) != 0)
+        if (!request || request->addBuffer(stream_, buffers[i]) != 0 ||
+            (rawStream_ && request->addBuffer(rawStream_, rawBuffers[i]) != 0))
             throw RunError("camera " + name_ + ": cannot create a capture request");
         requests_.push_back(std::move(request));
-        /* Planes often share one dmabuf at different offsets: map each buffer once, whole. */
-        for (const lc::FrameBuffer::Plane &plane : buffer->planes()) {
-            const int fd = plane.fd.get();
-            if (mappings_.count(fd))
-                continue;
-            const off_t size = lseek(fd, 0, SEEK_END);
-            void *data =
-                size > 0 ? mmap(nullptr, size_t(size), PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-            if (data == MAP_FAILED)
-                throw RunError("camera " + name_ +
-                               ": cannot map a frame buffer: " + std::strerror(errno));
-            mappings_[fd] = std::span<uint8_t>(static_cast<uint8_t *>(data), size_t(size));
-        }
+        mapBuffer(*buffers[i]);
+        if (rawStream_)
+            mapBuffer(*rawBuffers[i]);
+    }
+}
+
+void LibcameraCamera::mapBuffer(const lc::FrameBuffer &buffer)
+{
+    /* Planes often share one dmabuf at different offsets: map each buffer once, whole. */
+    for (const lc::FrameBuffer::Plane &plane : buffer.planes()) {
+        const int fd = plane.fd.get();
+        if (mappings_.count(fd))
+            continue;
+        const off_t size = lseek(fd, 0, SEEK_END);
+        void *data =
+            size > 0 ? mmap(nullptr, size_t(size), PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+        if (data == MAP_FAILED)
+            throw RunError("camera " + name_ +
+                           ": cannot map a frame buffer: " + std::strerror(errno));
+        mappings_[fd] = std::span<uint8_t>(static_cast<uint8_t *>(data), size_t(size));
     }
 }
 
@@ -344,6 +383,8 @@ void LibcameraCamera::releaseBuffers()
     mappings_.clear();
     if (allocator_ && stream_)
         allocator_->free(stream_);
+    if (allocator_ && rawStream_)
+        allocator_->free(rawStream_);
     allocator_.reset();
     ownBuffers_.clear();
 }
@@ -721,19 +762,55 @@ Yuv420Image LibcameraCamera::copyOut(const lc::FrameBuffer &buffer) const
     return copyYuv420(yuv, stream.size.width, stream.size.height, encodingOf(stream));
 }
 
+RawImage LibcameraCamera::copyRaw(const lc::FrameBuffer &buffer,
+                                  const lc::ControlList &metadata) const
+{
+    const lc::StreamConfiguration &stream = config_->at(1);
+    const lc::FrameBuffer::Plane &plane = buffer.planes()[0];
+    const std::span<uint8_t> mapping = mappings_.at(plane.fd.get());
+    if (plane.offset > mapping.size())
+        throw RunError("camera " + name_ + ": a raw buffer's plane lies outside its buffer");
+    const std::span<const uint8_t> data =
+        std::span<const uint8_t>(mapping)
+            .subspan(plane.offset)
+            .first(std::min<size_t>(plane.length, mapping.size() - plane.offset));
+    /* SensorBlackLevels: one per Bayer channel, on a 16-bit scale whatever the sensor's depth
+     * (libcamera's control_ids); the DNG wants it in the samples' own units. */
+    unsigned black = 0;
+    if (const auto levels = metadata.get(lc::controls::SensorBlackLevels))
+        black = unsigned(std::max<int32_t>((*levels)[0], 0)) >> (16 - rawLayout_->bits);
+    RawImage raw =
+        unpackRaw(data, stream.size.width, stream.size.height, stream.stride, *rawLayout_, black);
+    /* The white balance the ISP gave the processed frame: a raw developer's as-shot neutral. */
+    if (const auto gains = metadata.get(lc::controls::ColourGains)) {
+        raw.redGain = (*gains)[0];
+        raw.blueGain = (*gains)[1];
+    }
+    raw.sensorModel = camera_->properties().get(lc::properties::Model).value_or("unknown");
+    return raw;
+}
+
 /* Copies the selected frame out and gives its request back to the sensor. */
 Frame LibcameraCamera::toFrame(const Completed &completed)
 {
     lc::Request *request = completed.request;
-    const lc::FrameBuffer *buffer = request->buffers().begin()->second;
+    const lc::FrameBuffer *buffer = request->findBuffer(stream_);
+    const lc::FrameBuffer *rawBuffer = rawStream_ ? request->findBuffer(rawStream_) : nullptr;
     Frame frame;
     try {
+        if (!buffer || (rawStream_ && !rawBuffer))
+            throw RunError("camera " + name_ + ": a completed request lacks a stream's buffer");
         std::set<int> fds;
         for (const lc::FrameBuffer::Plane &plane : buffer->planes())
             fds.insert(plane.fd.get());
+        if (rawBuffer)
+            for (const lc::FrameBuffer::Plane &plane : rawBuffer->planes())
+                fds.insert(plane.fd.get());
         for (const int fd : fds)
             syncDmabuf(fd, DMA_BUF_SYNC_START);
         frame.image = copyOut(*buffer);
+        if (rawBuffer)
+            frame.raw = copyRaw(*rawBuffer, request->metadata());
         for (const int fd : fds)
             syncDmabuf(fd, DMA_BUF_SYNC_END);
     } catch (...) {

@@ -18,6 +18,7 @@
 #include "camera/camera.h"
 #include "camera/rpi_sync.h"
 #include "config/rig.h"
+#include "image/csi2_unpack.h"
 #include "util/clock_mapping.h"
 
 namespace libcamera
@@ -25,6 +26,7 @@ namespace libcamera
 class Camera;
 class CameraConfiguration;
 class CameraManager;
+class ControlList;
 class FrameBuffer;
 class FrameBufferAllocator;
 class Request;
@@ -100,6 +102,12 @@ private:
     Frame toFrame(const Completed &completed);
     /* The frame's planes, copied out of the pipeline's buffer (yuv420_copy.h). */
     Yuv420Image copyOut(const libcamera::FrameBuffer &buffer) const;
+    /* The raw stream's buffer unpacked (csi2_unpack.h) with the frame's black level, colour
+     * gains and the sensor's model, for its DNG. */
+    RawImage copyRaw(const libcamera::FrameBuffer &buffer,
+                     const libcamera::ControlList &metadata) const;
+    /* Maps each dmabuf of the buffer once, whole. */
+    void mapBuffer(const libcamera::FrameBuffer &buffer);
 
     std::string name_;
     int rotation_;
@@ -109,6 +117,9 @@ private:
     std::unique_ptr<libcamera::FrameBufferAllocator> allocator_;
     std::vector<std::unique_ptr<libcamera::FrameBuffer>> ownBuffers_; /* when allocator_ cannot */
     libcamera::Stream *stream_ = nullptr;
+    /* The sensor's raw stream (config_->at(1)), only when the plan writes DNG. */
+    libcamera::Stream *rawStream_ = nullptr;
+    std::optional<RawLayout> rawLayout_;
     std::vector<std::unique_ptr<libcamera::Request>> requests_;
     std::map<int, std::span<uint8_t>> mappings_; /* dmabuf fd -> whole buffer, mapped once */
     State state_ = State::Opened;

@@ -62,8 +62,6 @@ private:
     void readCapture(const Field &field);
     void readFormats(const MapReader &map);
     void readCameras(const Field &field);
-    /* DNG needs a camera backend that delivers the raw mosaic: the simulated one, for now. */
-    void checkRawCapture();
     /* The pattern's field if it is valid and taken. */
     std::optional<Field> readOutput(const Field &field);
     /* Distinct frames must not share a file: expand the pattern for two positions, two frames
@@ -73,7 +71,6 @@ private:
     Reader reader_;
     const RigConfig *rig_;
     ScanPlan plan_;
-    std::optional<config::Mark> formatsMark_; /* the `format`/`formats` key, when given */
 };
 
 ScanPlan PlanLoader::load()
@@ -115,8 +112,6 @@ ScanPlan PlanLoader::load()
             config::readInteger(reader_, *f, kMaxSkewUs).value_or(plan_.maxSkew.count()));
     if (const Field *f = map.find("cameras"))
         readCameras(*f);
-    if (rig_ && formatsMark_)
-        checkRawCapture();
     if (const Field *f = map.find("return_home"))
         plan_.returnHome = config::readBool(reader_, *f).value_or(false);
     const Field *output = map.find("output");
@@ -313,8 +308,6 @@ void PlanLoader::readFormats(const MapReader &map)
         reader_.error(list->keyMark, "give 'format' or 'formats', not both");
         return;
     }
-    if (single || list)
-        formatsMark_ = (single ? single : list)->keyMark;
     if (single) {
         if (auto format = choose(*single))
             plan_.capture.formats = {*format};
@@ -336,26 +329,6 @@ void PlanLoader::readFormats(const MapReader &map)
     }
     if (!formats.empty())
         plan_.capture.formats = std::move(formats);
-}
-
-void PlanLoader::checkRawCapture()
-{
-    if (!plan_.capture.writes(ImageFormat::Dng))
-        return;
-    for (const NodeConfig &node : rig_->nodes)
-        for (const CameraConfig &camera : node.cameras) {
-            const std::string id = node.hostname + "/" + camera.name;
-            const bool scanned =
-                plan_.cameras.empty() ||
-                std::find(plan_.cameras.begin(), plan_.cameras.end(), id) != plan_.cameras.end();
-            if (scanned && camera.backend != Backend::Sim) {
-                reader_.error(*formatsMark_,
-                              "format 'dng' is not supported by camera " + id +
-                                  ": its libcamera backend does not deliver the raw mosaic yet "
-                                  "(write jpeg or png)");
-                return;
-            }
-        }
 }
 
 void PlanLoader::readCameras(const Field &field)

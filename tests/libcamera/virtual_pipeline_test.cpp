@@ -350,6 +350,30 @@ BOOST_AUTO_TEST_CASE(an_adjusted_size_is_refused_with_what_the_camera_offers)
     checkBars(camera->captureNext());
 }
 
+BOOST_AUTO_TEST_CASE(dng_is_refused_at_configure_by_a_camera_without_a_raw_stream)
+{
+    /* The virtual pipeline has no sensor and so no StreamRole::Raw: a plan writing DNG must
+     * stop at configure(), before any motor moves, not at its first frame. */
+    RigConfig rig;
+    auto camera = openCamera(rig, realCamera(kBarsCamera));
+    CaptureSettings settings = barsSettings();
+    settings.formats = {ImageFormat::Jpeg, ImageFormat::Dng};
+    try {
+        camera->configure(settings);
+        BOOST_FAIL("a camera without a raw stream was configured for DNG");
+    } catch (const RunError &error) {
+        BOOST_TEST_MESSAGE(error.what());
+        BOOST_TEST(contains(error.what(), "raw"));
+        BOOST_TEST(contains(error.what(), "dng"));
+    }
+    /* The refusal leaves it usable for the processed stream alone. */
+    camera->configure(barsSettings());
+    Streaming streaming(*camera);
+    const Frame frame = camera->captureNext();
+    checkBars(frame);
+    BOOST_TEST(frame.raw.empty());
+}
+
 BOOST_AUTO_TEST_CASE(the_state_machine_is_enforced)
 {
     RigConfig rig;
