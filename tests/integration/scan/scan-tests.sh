@@ -574,13 +574,16 @@ PY
     tamper() { # NAME EXPECTED-PATTERN PYTHON (s: the scan folder, frames: its frame lines)
         rm -rf "$work/copy" && cp -a "$work/out" "$work/copy"
         python3 - "$work/copy/t" <<PY
-import json, sys, hashlib
+import json, sys, hashlib, struct
 s = sys.argv[1]
 lines = [json.loads(l) for l in open(s + "/manifest.jsonl")]
 frames = [l for l in lines if l["type"] == "frame"]
 def rehash(f):
     data = open(s + "/" + f["file"], "rb").read()
     f["bytes"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+def entries(b, at): # a little-endian TIFF IFD at offset at: tag -> offset of its entry
+    return {struct.unpack_from("<H", b, at + 2 + 12 * i)[0]: at + 2 + 12 * i
+            for i in range(struct.unpack_from("<H", b, at)[0])}
 $3
 with open(s + "/manifest.jsonl", "w") as out:
     for l in lines:
@@ -597,6 +600,18 @@ f = s + "/pos-0000/pi02-cam.dng"; b = bytearray(open(f, "rb").read()); b[-100] ^
     tamper "a DNG's exposure changed in the manifest within the plan's rounding" \
         "pos-0000/pi01-cam.dng: manifest exposure 4050 us, the DNG says 4000 us" '
 [f.update(exposure_us=4050) for f in frames if f["file"] == "pos-0000/pi01-cam.dng"]'
+    # The file's own ExposureTime (EXIF 33434, a RATIONAL in the EXIF IFD that IFD0's 34665
+    # points to) doubled and the manifest's checksum made to match: only reading the tag sees it.
+    tamper "a DNG's own ExposureTime tag doubled, checksum updated" \
+        "pos-0000/pi03-cam.dng: manifest exposure 4000 us, the DNG says 8000 us" '
+f = s + "/pos-0000/pi03-cam.dng"; b = bytearray(open(f, "rb").read())
+assert b[:2] == b"II", "not a little-endian TIFF"
+ifd0 = entries(b, struct.unpack_from("<I", b, 4)[0])
+exif = entries(b, struct.unpack_from("<I", b, ifd0[34665] + 8)[0])
+at = struct.unpack_from("<I", b, exif[33434] + 8)[0]
+num, den = struct.unpack_from("<II", b, at); struct.pack_into("<II", b, at, num * 2, den)
+open(f, "wb").write(b)
+[rehash(x) for x in frames if x["file"] == "pos-0000/pi03-cam.dng"]'
     tamper "a JPEG in place of a DNG" "pos-0002/pi04-cam.dng: not a readable DNG" '
 import shutil; shutil.copy(s + "/pos-0002/pi04-cam.jpg", s + "/pos-0002/pi04-cam.dng")
 [rehash(f) for f in frames if f["file"] == "pos-0002/pi04-cam.dng"]'
