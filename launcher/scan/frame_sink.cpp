@@ -1,11 +1,8 @@
 #include "scan/frame_sink.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <iterator>
 #include <utility>
-
-#include "util/atomic_file.h"
 
 namespace lockstep
 {
@@ -75,7 +72,6 @@ void FrameSink::add(unsigned position, unsigned frameIndex, RealtimeInstant T,
             job.frame.image = std::exchange(picture, {});
         else
             job.frame.image = picture;
-        makeDirectories(std::filesystem::path(job.path).parent_path().string());
         {
             const std::lock_guard lock(mutex_);
             writing_[job.path] = std::move(record);

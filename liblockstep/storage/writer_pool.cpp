@@ -16,6 +16,7 @@
 #include "image/jpeg_encoder.h"
 #include "image/yuv_to_rgb.h"
 #include "storage/durability_stage.h"
+#include "storage/durable_directories.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
@@ -76,7 +77,7 @@ Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
  * batch (every result gets the error, `files` is dropped: none of it stays). Each frame's pixels
  * are let go once its file is staged, so a batch waiting for the disk holds files, not frames. */
 std::vector<WriteResult> stageBatch(std::vector<WriteJob> &batch, std::optional<JpegEncoder> &jpeg,
-                                    DurableBatch &files)
+                                    DurableDirectories &directories, DurableBatch &files)
 {
     std::vector<WriteResult> results(batch.size());
     try {
@@ -91,7 +92,7 @@ std::vector<WriteResult> stageBatch(std::vector<WriteJob> &batch, std::optional<
             result.bytes = encoded.file().size() + encoded.exif.bytes.size();
             const std::string parent = std::filesystem::path(result.path).parent_path().string();
             if (!parent.empty())
-                makeDirectories(parent);
+                directories.ensure(parent);
             files.add(result.path, pieces);
             batch[i].frame.image = Yuv420Image();
             batch[i].frame.raw = RawImage();
@@ -197,7 +198,7 @@ private:
 
             DurableBatch files(hook_);
             auto staged = std::make_shared<StagedBatch>();
-            staged->results = stageBatch(batch, jpeg, files);
+            staged->results = stageBatch(batch, jpeg, directories_, files);
             staged->jobs = std::move(batch);
             if (!staged->results.empty() && !staged->results.front().error.empty()) {
                 finish(*staged);
@@ -249,6 +250,7 @@ private:
     const size_t maxQueued_;
     const Completion completion_;
     const DurableBatch::StepHook hook_;
+    DurableDirectories directories_; /* the folders frames go into, shared by the workers */
 
     mutable std::mutex mutex_;
     std::condition_variable jobReady_;
