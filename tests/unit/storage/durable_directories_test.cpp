@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(each_new_folder_has_its_parent_synced_outermost_first)
     const TempDir dir;
     SyncLog log;
     DurableDirectories directories(log.hook());
-    const std::string root = dir.path();
+    const std::string &root = dir.path();
     directories.ensure(root + "/scan/node/pos-0000");
     BOOST_TEST(fs::is_directory(root + "/scan/node/pos-0000"));
     const std::vector<std::string> first = {root, root + "/scan", root + "/scan/node"};
