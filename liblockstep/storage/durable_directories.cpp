@@ -5,12 +5,11 @@
 #include <vector>
 
 #include "util/errors.h"
-#include "util/staged_file.h"
 
 namespace lockstep
 {
 
-DurableDirectories::DurableDirectories(SyncHook hook) : hook_(std::move(hook)) {}
+DurableDirectories::DurableDirectories(EntrySync sync) : sync_(std::move(sync)) {}
 
 void DurableDirectories::ensure(const std::string &path)
 {
@@ -30,10 +29,7 @@ void DurableDirectories::ensure(const std::string &path)
         std::filesystem::create_directory(folder, error);
         if (error)
             throw RunError("cannot create directory " + folder.string() + ": " + error.message());
-        /* Its entry in its parent: the parent's fsync (syncDirectoryOf takes the child). */
-        syncDirectoryOf(folder.string());
-        if (hook_)
-            hook_(folder.parent_path().string());
+        sync_(folder.string()); /* its entry in its parent */
     }
     if (!std::filesystem::is_directory(path, error))
         throw RunError("cannot create directory " + path + ": " +

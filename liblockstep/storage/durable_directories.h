@@ -14,23 +14,26 @@
 #include <set>
 #include <string>
 
+#include "util/staged_file.h"
+
 namespace lockstep
 {
 
 class DurableDirectories
 {
 public:
-    /* Called after each parent's fsync with that parent's path; for tests. */
-    using SyncHook = std::function<void(const std::string &parent)>;
+    /* Makes a new folder's entry durable in its parent; by default syncDirectoryOf(folder),
+     * an fsync of the parent. Tests pass one that records the folders instead. */
+    using EntrySync = std::function<void(const std::string &folder)>;
 
-    explicit DurableDirectories(SyncHook hook = {});
+    explicit DurableDirectories(EntrySync sync = syncDirectoryOf);
 
     /* Throws RunError("cannot create directory PATH: ..."), or one naming the folder whose
      * parent could not be synced. A folder that already existed is taken as it is. */
     void ensure(const std::string &path);
 
 private:
-    SyncHook hook_;
+    EntrySync sync_;
     std::mutex mutex_;
     std::set<std::string> ready_; /* folders ensure() returned for */
 };

@@ -14,6 +14,7 @@
 #include "storage/durable_directories.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
+#include "util/staged_file.h"
 
 using namespace lockstep;
 using namespace lockstep::test;
@@ -22,16 +23,17 @@ namespace fs = std::filesystem;
 namespace
 {
 
-/* The parents synced, in order, as the hook reports them. */
+/* The parents whose entries were synced, in order: the real sync, recorded. */
 struct SyncLog {
     std::mutex mutex;
     std::vector<std::string> parents;
 
-    DurableDirectories::SyncHook hook()
+    DurableDirectories::EntrySync hook()
     {
-        return [this](const std::string &parent) {
+        return [this](const std::string &folder) {
+            syncDirectoryOf(folder);
             const std::lock_guard lock(mutex);
-            parents.push_back(parent);
+            parents.push_back(fs::path(folder).parent_path().string());
         };
     }
     std::vector<std::string> taken()
