@@ -14,6 +14,36 @@ trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok: $*"; }
+# Changes a copy of the finished scan in $work/out and expects verify to fail, naming the
+# change: tamper NAME EXPECTED-PATTERN PYTHON. The Python sees s (the scan folder), lines
+# (manifest lines as dicts, written back afterwards), frames and positions (their frame and
+# position lines), rehash(f) (a frame line's size and checksum made to match its file) and
+# entries(b, at) (a little-endian TIFF IFD at offset at: tag -> offset of its entry).
+tamper() {
+    rm -rf "$work/copy" && cp -a "$work/out" "$work/copy"
+    python3 - "$work/copy/t" <<PY
+import json, sys, os, hashlib, struct
+s = sys.argv[1]
+lines = [json.loads(l) for l in open(s + "/manifest.jsonl")]
+frames = [l for l in lines if l["type"] == "frame"]
+positions = [l for l in lines if l["type"] == "position"]
+def rehash(f):
+    data = open(s + "/" + f["file"], "rb").read()
+    f["bytes"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+def entries(b, at):
+    return {struct.unpack_from("<H", b, at + 2 + 12 * i)[0]: at + 2 + 12 * i
+            for i in range(struct.unpack_from("<H", b, at)[0])}
+$3
+with open(s + "/manifest.jsonl", "w") as out:
+    for l in lines:
+        out.write(json.dumps(l, sort_keys=True, separators=(",", ":")) + "\n")
+PY
+    if "$LOCKSTEP" verify "$work/copy" >"$work/verify.txt" 2>&1; then
+        cat "$work/verify.txt"; fail "$1: verify passed"
+    fi
+    grep -q "$2" "$work/verify.txt" || { cat "$work/verify.txt"; fail "$1: no '$2' in verify's output"; }
+    pass "$1: $(grep -m1 "$2" "$work/verify.txt" | sed 's/.*FAIL: //')"
+}
 
 cp "$SOURCE_DIR/conf/rig-turntable-sim.yaml" "$work/rig.yaml"
 
@@ -462,28 +492,6 @@ tamper)
     write_plan 3
     scan --out "$work/out" >"$work/scan.txt" 2>&1 || { cat "$work/scan.txt"; fail "scan"; }
     "$LOCKSTEP" verify "$work/out" >/dev/null || fail "the untouched scan does not verify"
-    tamper() { # NAME EXPECTED-PATTERN PYTHON (s: the scan folder, m: manifest lines as dicts)
-        rm -rf "$work/copy" && cp -a "$work/out" "$work/copy"
-        python3 - "$work/copy/t" <<PY
-import json, sys, os, hashlib
-s = sys.argv[1]
-lines = [json.loads(l) for l in open(s + "/manifest.jsonl")]
-frames = [l for l in lines if l["type"] == "frame"]
-positions = [l for l in lines if l["type"] == "position"]
-def rehash(f):
-    data = open(s + "/" + f["file"], "rb").read()
-    f["bytes"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
-$3
-with open(s + "/manifest.jsonl", "w") as out:
-    for l in lines:
-        out.write(json.dumps(l, sort_keys=True, separators=(",", ":")) + "\n")
-PY
-        if "$LOCKSTEP" verify "$work/copy" >"$work/verify.txt" 2>&1; then
-            cat "$work/verify.txt"; fail "$1: verify passed"
-        fi
-        grep -q "$2" "$work/verify.txt" || { cat "$work/verify.txt"; fail "$1: no '$2' in verify's output"; }
-        pass "$1: $(grep -m1 "$2" "$work/verify.txt" | sed 's/.*FAIL: //')"
-    }
     tamper "one bit of a JPEG header flipped, same size" "pos-0000/pi02-cam.jpg: checksum does not match" '
 f = s + "/pos-0000/pi02-cam.jpg"; b = bytearray(open(f, "rb").read()); b[20] ^= 1; open(f, "wb").write(b)'
     tamper "a manifest path leaving the scan" "../../../etc/hostname: outside the scan folder" '
@@ -571,30 +579,6 @@ PY
     "$LOCKSTEP" verify "$work/lost" >"$work/verify2.txt" || { cat "$work/verify2.txt"; fail "the resumed scan does not verify"; }
     pass "a lost DNG: --resume took pos-0001 again and the scan verifies"
 
-    tamper() { # NAME EXPECTED-PATTERN PYTHON (s: the scan folder, frames: its frame lines)
-        rm -rf "$work/copy" && cp -a "$work/out" "$work/copy"
-        python3 - "$work/copy/t" <<PY
-import json, sys, hashlib, struct
-s = sys.argv[1]
-lines = [json.loads(l) for l in open(s + "/manifest.jsonl")]
-frames = [l for l in lines if l["type"] == "frame"]
-def rehash(f):
-    data = open(s + "/" + f["file"], "rb").read()
-    f["bytes"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
-def entries(b, at): # a little-endian TIFF IFD at offset at: tag -> offset of its entry
-    return {struct.unpack_from("<H", b, at + 2 + 12 * i)[0]: at + 2 + 12 * i
-            for i in range(struct.unpack_from("<H", b, at)[0])}
-$3
-with open(s + "/manifest.jsonl", "w") as out:
-    for l in lines:
-        out.write(json.dumps(l, sort_keys=True, separators=(",", ":")) + "\n")
-PY
-        if "$LOCKSTEP" verify "$work/copy" >"$work/verify.txt" 2>&1; then
-            cat "$work/verify.txt"; fail "$1: verify passed"
-        fi
-        grep -q "$2" "$work/verify.txt" || { cat "$work/verify.txt"; fail "$1: no '$2' in verify's output"; }
-        pass "$1: $(grep -m1 "$2" "$work/verify.txt" | sed 's/.*FAIL: //')"
-    }
     tamper "one byte of a DNG's samples changed, same size" "pos-0000/pi02-cam.dng: checksum does not match" '
 f = s + "/pos-0000/pi02-cam.dng"; b = bytearray(open(f, "rb").read()); b[-100] ^= 0x10; open(f, "wb").write(b)'
     tamper "a DNG's exposure changed in the manifest within the plan's rounding" \
