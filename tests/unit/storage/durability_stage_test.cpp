@@ -43,15 +43,6 @@ std::vector<uint8_t> contentOf(const std::string &name)
     return bytes;
 }
 
-std::vector<std::string> linesOf(const std::string &path)
-{
-    std::vector<std::string> lines;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
-}
-
 /* In a child: stages the three batches, hands them to a stage, records each batch reported
  * durable as a line of `records` ("A", "B", "C"), and SIGKILLs itself at hook call
  * `killAfter`. */

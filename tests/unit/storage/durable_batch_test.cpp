@@ -88,15 +88,6 @@ void writePositionAndDie(const std::string &dir, const std::string &records, int
     _exit(0);
 }
 
-std::vector<std::string> linesOf(const std::string &path)
-{
-    std::vector<std::string> lines;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(every_flush_before_any_rename_and_one_sync_per_directory)

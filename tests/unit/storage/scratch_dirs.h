@@ -50,5 +50,7 @@ private:
 /* Names in a directory, sorted. */
 std::vector<std::string> listDirectory(const std::string &path);
 std::vector<uint8_t> readFileBytes(const std::string &path);
+/* A text file's lines (none for a missing file). */
+std::vector<std::string> linesOf(const std::string &path);
 
 } // namespace lockstep::test
