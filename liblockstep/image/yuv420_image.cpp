@@ -17,7 +17,7 @@ Yuv420Image::Yuv420Image(unsigned width, unsigned height, YuvEncoding encoding, 
         throw RunError("cannot make a " + std::to_string(width) + "x" + std::to_string(height) +
                        " YUV 4:2:0 image with strides " + std::to_string(yStride_) + " and " +
                        std::to_string(cStride_));
-    data_.resize(yStride_ * height_ + 2 * cStride_ * chromaHeight());
+    data_ = PixelBlock(yStride_ * height_ + 2 * cStride_ * chromaHeight());
 }
 
 bool samePixels(const Yuv420Image &a, const Yuv420Image &b)

@@ -4,16 +4,15 @@
  * (nothing is repacked). Half the bytes of the same image in RGB: this is what a camera frame
  * holds from capture until a writer thread has encoded it.
  *
- * The planes live in one buffer, Y then Cb then Cr; the buffer is not zeroed when made (every
- * producer writes every byte it shows), so making a 12 MP frame costs no pass over 18 MB. */
+ * The planes live in one block, Y then Cb then Cr; the block is not zeroed when made (every
+ * producer writes every byte it shows) and is recycled when the image goes (image/pixel_block.h),
+ * so making a 12 MP frame costs no pass over 18 MB and no new pages. */
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <new>
-#include <utility>
-#include <vector>
+
+#include "image/pixel_block.h"
 
 namespace lockstep
 {
@@ -32,20 +31,6 @@ struct YuvEncoding {
 /* JPEG's own (JFIF): BT.601 coefficients, full range; libcamera calls it sYCC, and a Raspberry
  * Pi's still pipeline delivers it. Planes in it go into a JPEG as they are. */
 constexpr YuvEncoding kJpegYuv{YuvMatrix::Rec601, YuvRange::Full};
-
-/* std::allocator that leaves the elements of resize() and the size constructor uninitialised. */
-template <typename T> struct UninitialisedAllocator : std::allocator<T> {
-    template <typename U> struct rebind {
-        using other = UninitialisedAllocator<U>;
-    };
-    UninitialisedAllocator() = default;
-    template <typename U> UninitialisedAllocator(const UninitialisedAllocator<U> &) noexcept {}
-    template <typename U> void construct(U *p) noexcept { ::new (static_cast<void *>(p)) U; }
-    template <typename U, typename... Args> void construct(U *p, Args &&...args)
-    {
-        ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
-    }
-};
 
 class Yuv420Image
 {
@@ -90,7 +75,7 @@ private:
     YuvEncoding encoding_;
     size_t yStride_ = 0;
     size_t cStride_ = 0;
-    std::vector<uint8_t, UninitialisedAllocator<uint8_t>> data_;
+    PixelBlock data_;
 };
 
 /* Whether two images show the same samples (padding and strides aside). */
