@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "camera/isp_strides.h"
 #include "camera/sim_scene.h"
 #include "camera/turntable_layout.h"
 #include "util/errors.h"
@@ -309,7 +310,7 @@ Yuv420Image renderTurntableBands(unsigned width, unsigned height,
                        " row bands with angles");
 
     const std::shared_ptr<const PolarMap> map = polarMap(width, height);
-    Yuv420Image image(width, height, kJpegYuv);
+    Yuv420Image image(width, height, kJpegYuv, ispLumaStride(width), ispChromaStride(width));
     /* Band b covers rows [b * height / bands, (b + 1) * height / bands). */
     const size_t bands = bandAnglesDeg.size();
     std::vector<std::vector<uint16_t>> offsets(bands);

@@ -37,7 +37,9 @@ Yuv420Image copyYuv420(const YuvPlanes &planes, unsigned width, unsigned height,
         throw RunError("cannot copy a " + std::to_string(width) + "x" + std::to_string(height) +
                        " frame: its chroma stride " + std::to_string(planes.cStride) +
                        " is narrower than its samples");
-    Yuv420Image image(width, height, encoding, planes.yStride);
+    /* Chroma rows half as long as the luma rows, as a planar pipeline lays them out: room for
+     * the JPEG encoder's padding past the right edge (image/raw_yuv_jpeg.h). */
+    Yuv420Image image(width, height, encoding, planes.yStride, (planes.yStride + 1) / 2);
     copyPlane(image.y(), planes.y, planes.yStride, width, height);
     for (unsigned row = 0; row < image.chromaHeight(); ++row) {
         const uint8_t *cb = planes.cb + row * planes.cStride;
