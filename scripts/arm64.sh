@@ -47,7 +47,7 @@ fi
 # nlohmann-json3-dev and libcli11-dev are headers only, but CMake's package files for them are
 # looked up in the sysroot too.
 packages="libc6-dev libstdc++-12-dev libyaml-dev libyaml-cpp-dev libgpiod-dev libhwloc-dev
-    libcamera-dev libpmix-dev libslurm-dev libturbojpeg0-dev libpng-dev libexif-dev libtiff-dev zlib1g-dev
+    libcamera-dev libpmix-dev libslurm-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libexif-dev libtiff-dev zlib1g-dev
     nlohmann-json3-dev libssl-dev
     libboost-test-dev libcli11-dev libacl1-dev"
 # shellcheck disable=SC2086,SC2116 # the unquoted echo joins the lines

@@ -32,7 +32,7 @@ t0=$(date +%s)
 
 # What CMakeLists.txt finds (mpirun is not needed: the integration tests are not built here).
 packages="g++ make cmake pkg-config libyaml-dev libyaml-cpp-dev libhwloc-dev libpmix-dev libslurm-dev
-    libturbojpeg0-dev libpng-dev libexif-dev libtiff-dev zlib1g-dev nlohmann-json3-dev libssl-dev
+    libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libexif-dev libtiff-dev zlib1g-dev nlohmann-json3-dev libssl-dev
     libboost-test-dev libcli11-dev libacl1-dev"
 # shellcheck disable=SC2086,SC2116 # the unquoted echo joins the lines
 packages=$(echo $packages)

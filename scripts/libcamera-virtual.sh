@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 cache=/var/cache/lockstep
-packages="g++ make cmake pkg-config libcamera-dev libboost-test-dev libyaml-dev libyaml-cpp-dev libgpiod-dev libturbojpeg0-dev libpng-dev libexif-dev libtiff-dev"
+packages="g++ make cmake pkg-config libcamera-dev libboost-test-dev libyaml-dev libyaml-cpp-dev libgpiod-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libexif-dev libtiff-dev"
 key=$(printf '%s\n' "$packages" | sha256sum | cut -c1-12)
 root=${LOCKSTEP_LIBCAMERA_ROOT:-$cache/trixie-libcamera-$key}
 jobs=$(nproc)

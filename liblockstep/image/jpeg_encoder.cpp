@@ -7,6 +7,7 @@
 #include <turbojpeg.h>
 
 #include "image/codecs.h"
+#include "image/raw_yuv_jpeg.h"
 #include "image/turbojpeg_handle.h"
 #include "image/yuv_to_rgb.h"
 #include "util/errors.h"
@@ -34,6 +35,7 @@ struct JpegEncoder::State {
     TjHandle handle = makeTjHandle(tjInitCompress(), "compressor");
     std::unique_ptr<unsigned char, TjBufferDeleter> buffer; /* tjAlloc'd */
     unsigned long capacity = 0;
+    std::unique_ptr<RawYuvJpeg> raw; /* made at the first frame that fits it */
 
     /* Room for the worst case of a width x height 4:2:0 JPEG. */
     void reserve(unsigned width, unsigned height)
@@ -81,6 +83,15 @@ std::span<const uint8_t> JpegEncoder::encode(const Yuv420Image &image, int quali
                                            strides.data(), int(image.height()), TJSAMP_420, &out,
                                            &size, quality, TJFLAG_NOREALLOC);
     return state_->result(rc, size);
+}
+
+std::span<const uint8_t> JpegEncoder::encodeFrame(Yuv420Image &frame, int quality)
+{
+    if (!RawYuvJpeg::fits(frame))
+        return encode(frame, quality);
+    if (!state_->raw)
+        state_->raw = std::make_unique<RawYuvJpeg>();
+    return state_->raw->compress(frame, quality);
 }
 
 std::span<const uint8_t> JpegEncoder::encode(const Image &image, int quality)

@@ -41,10 +41,12 @@ struct Encoded {
     }
 };
 
-/* `jpeg`: the worker's encoder, made at its first JPEG (a failure then fails that frame). */
-Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
+/* `jpeg`: the worker's encoder, made at its first JPEG (a failure then fails that frame). The
+ * job's frame is the worker's: a JPEG is compressed from its planes where they are, which
+ * writes the padding at the end of their rows (JpegEncoder::encodeFrame). */
+Encoded encode(WriteJob &job, std::optional<JpegEncoder> &jpeg)
 {
-    const Frame &f = job.frame;
+    Frame &f = job.frame;
     Encoded out;
     if (job.format == ImageFormat::Dng) {
         if (f.raw.empty())
@@ -65,7 +67,7 @@ Encoded encode(const WriteJob &job, std::optional<JpegEncoder> &jpeg)
     } else {
         if (!jpeg)
             jpeg.emplace();
-        out.jpeg = jpeg->encode(f.image, job.jpegQuality);
+        out.jpeg = jpeg->encodeFrame(f.image, job.jpegQuality);
     }
     out.exif = exifInsert(
         out.file(), CaptureExif{std::chrono::duration_cast<Microseconds>(f.exposure), f.gain,
